@@ -1,0 +1,351 @@
+"""A seeded membership world with known truth, for tests and training camps.
+
+The world, customer by customer (time in days from ``start``):
+
+* **Acquisition.** First purchase at a uniform time in ``[0, acquisition_days)``.
+* **Buying (BG/NBD).** Purchase rate ``lambda ~ Gamma(r, rate=alpha)`` per day, dropout
+  probability after each purchase ``p ~ Beta(a, b)`` (Fader, Hardie & Lee 2005).
+* **Spend (Gamma-Gamma).** ``nu ~ Gamma(q, rate=v)``; each purchase spends
+  ``z ~ Gamma(p, rate=nu)`` (Fader, Hardie & Lee 2005b; lifetimes' ``p, q, v``).
+* **Categories, brands, channels, stores.** Each customer has a main category (coffee for most)
+  and a breadth; broader customers buy more often outside it (cross purchase). Breadth rises
+  with engagement.
+* **Engagement events.** Each purchase may trigger feedback, share, referral or review with
+  probabilities that rise with the customer's engagement, itself correlated with heaviness
+  (``engagement_correlation``); complaints are unrelated to heaviness.
+* **Joining a paid membership (self-selection).** From the first purchase on, a customer joins at
+  hazard ``join_rate * exp(s * h - s^2 / 2)`` per day, where ``h`` is the standardised
+  heaviness (log purchase rate + log mean spend) and ``s = selection`` is the
+  selection-strength knob (0: joining ignores behaviour). With ``join_requires_alive`` only
+  customers who have not dropped out can join. The tier is chosen by heaviness plus noise.
+* **Causal uplift of joining.** While a membership lasts, the purchase rate is multiplied by
+  ``uplift_frequency`` and spend per purchase by ``uplift_spend``; the dropout probability per
+  purchase is divided by ``uplift_frequency`` so that the dropout hazard *per day* is unchanged.
+  The true ratio of expected spend with membership to spend without it is then exactly
+  ``uplift_frequency * uplift_spend`` at every moment of a membership.
+* **Renewal (shifted-beta-geometric).** Each member has a churn probability
+  ``theta ~ Beta(alpha_tier, beta_tier)`` and at the end of each ``period_days`` period lapses
+  with probability ``theta`` (Fader & Hardie 2007). Renewal is independent of buying.
+* **Cohorts.** Members grouped by tier and join quarter; ``active`` counts members still paying
+  at the start of each fully observed period (period 0 = cohort size).
+
+With ``membership=False`` (or ``join_rate=0``) the world is exactly a BG/NBD + Gamma-Gamma
+process (purchases on the same day are one purchase day in the summary, as in real data).
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from superkit.errors import DataError
+from superkit.publish import atomic_write_frame, atomic_write_text, _clean
+
+DEFAULT_TIERS = {
+    "V1": {"fee": 99.0, "alpha": 1.2, "beta": 5.0, "weight": 0.6},
+    "V2": {"fee": 199.0, "alpha": 1.0, "beta": 6.0, "weight": 0.3},
+    "V3": {"fee": 299.0, "alpha": 0.8, "beta": 8.0, "weight": 0.1},
+}
+CATEGORIES = {  # category -> (brand, mean price factor)
+    "coffee": ("Brew&Co", 1.0),
+    "tea": ("Leaf", 0.9),
+    "bakery": ("Oven", 0.7),
+    "merch": ("Brew&Co", 2.5),
+}
+CHANNELS = ("store", "app", "mini_program")
+EVENT_BASE = {"feedback": 0.02, "share": 0.03, "referral": 0.008, "review": 0.04}
+COMPLAINT_RATE = 0.004
+
+
+@dataclass
+class World:
+    """A simulated world: the four contract tables, per-customer truth and the true parameters."""
+
+    transactions: pd.DataFrame
+    members: pd.DataFrame
+    events: pd.DataFrame
+    cohorts: pd.DataFrame
+    customers: pd.DataFrame
+    truth: dict = field(default_factory=dict)
+
+    def write(self, out_dir, customers: bool = False) -> Path:
+        """Write transactions.csv, members.csv, events.csv, cohorts.csv and truth.json."""
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        tx = self.transactions.copy()
+        tx["timestamp"] = tx["timestamp"].dt.strftime("%Y-%m-%d %H:%M:%S")
+        atomic_write_frame(tx, out / "transactions.csv", index=False)
+        m = self.members.copy()
+        for c in ("joined_at", "ended_at"):
+            m[c] = m[c].dt.strftime("%Y-%m-%d")
+        atomic_write_frame(m, out / "members.csv", index=False)
+        ev = self.events.copy()
+        ev["timestamp"] = ev["timestamp"].dt.strftime("%Y-%m-%d %H:%M:%S")
+        atomic_write_frame(ev, out / "events.csv", index=False)
+        atomic_write_frame(self.cohorts, out / "cohorts.csv", index=False)
+        if customers:
+            atomic_write_frame(self.customers, out / "customers_truth.csv", index=False)
+        atomic_write_text(out / "truth.json", json.dumps(_clean(self.truth), indent=2))
+        return out
+
+
+def _check(cond: bool, what: str, fix: str) -> None:
+    if not cond:
+        raise DataError(what, source="simulate", fix=fix)
+
+
+def simulate(
+    n_customers: int = 2000,
+    seed: int = 0,
+    start: str = "2024-01-01",
+    end: str = "2025-12-31",
+    acquisition_days: float = 365.0,
+    r: float = 0.75,
+    alpha: float = 12.0,
+    a: float = 0.6,
+    b: float = 8.0,
+    p: float = 6.0,
+    q: float = 4.0,
+    v: float = 15.0,
+    membership: bool = True,
+    join_rate: float = 0.0015,
+    selection: float = 1.0,
+    join_requires_alive: bool = True,
+    uplift_frequency: float = 1.3,
+    uplift_spend: float = 1.1,
+    tiers: dict | None = None,
+    period_days: float = 30.0,
+    engagement_correlation: float = 0.6,
+    refund_rate: float = 0.0,
+    id_prefix: str = "C",
+) -> World:
+    """Simulate a world; every knob is in the returned ``truth``. See the module docstring."""
+    _check(n_customers >= 1, f"n_customers must be at least 1, got {n_customers}",
+           "ask for one or more customers.")
+    for name, val in dict(r=r, alpha=alpha, a=a, b=b, p=p, q=q, v=v).items():
+        _check(val > 0, f"parameter {name} must be positive, got {val}", "use a positive value.")
+    _check(q > 1, f"Gamma-Gamma q must exceed 1 for a finite mean spend, got {q}", "use q > 1.")
+    _check(uplift_frequency > 0 and uplift_spend > 0, "uplifts must be positive",
+           "1 means no effect; 1.5 means +50%.")
+    _check(period_days > 0, "period_days must be positive", "e.g. 30 for monthly renewal.")
+    _check(0 <= refund_rate < 1, "refund_rate must be in [0, 1)", "e.g. 0.01.")
+    t_start, t_end = pd.Timestamp(start), pd.Timestamp(end)
+    horizon = (t_end - t_start).days + 1.0  # the last day is observed in full
+    _check(horizon > 1, f"end {end} must be after start {start}", "swap the dates.")
+    acquisition_days = min(float(acquisition_days), horizon)
+    tiers = {k: dict(vv) for k, vv in (tiers or DEFAULT_TIERS).items()}
+    rng = np.random.default_rng(seed)
+    n = int(n_customers)
+
+    # --- customer-level heterogeneity -------------------------------------------------------
+    t0 = rng.uniform(0.0, acquisition_days, n)
+    lam = rng.gamma(r, 1.0 / alpha, n)
+    drop_p = rng.beta(a, b, n)
+    nu = rng.gamma(q, 1.0 / v, n)
+    mean_spend = p / nu
+    heavy = np.log(lam) + np.log(mean_spend)
+    h = (heavy - heavy.mean()) / (heavy.std() or 1.0)
+    eps = rng.standard_normal(n)
+    rho = float(np.clip(engagement_correlation, -1, 1))
+    engagement = rho * h + math.sqrt(1 - rho ** 2) * eps
+    breadth = 1.0 / (1.0 + np.exp(-(engagement - 1.5)))  # share of purchases outside the main category
+    main_cat = np.where(rng.uniform(size=n) < 0.85, "coffee", "tea")
+
+    join_hazard = np.zeros(n)
+    if membership and join_rate > 0:
+        join_hazard = join_rate * np.exp(selection * h - selection ** 2 / 2.0)
+    cand_join = t0 + rng.exponential(1.0, n) / np.where(join_hazard > 0, join_hazard, 1.0)
+    cand_join[join_hazard <= 0] = np.inf
+
+    tier_names = list(tiers)
+    tier_weights = np.array([tiers[k].get("weight", 1.0) for k in tier_names], dtype=float)
+    tier_cut = np.quantile(h + rng.standard_normal(n), np.cumsum(tier_weights / tier_weights.sum())[:-1]) \
+        if len(tier_names) > 1 else np.array([])
+
+    # --- purchase processes -----------------------------------------------------------------
+    cust_idx, times, member_flags = [], [], []
+    joined = np.full(n, np.nan)
+    ended = np.full(n, np.nan)
+    periods_paid = np.zeros(n, dtype=int)
+    tier_of = np.full(n, None, dtype=object)
+    theta = np.full(n, np.nan)
+    death_time = np.full(n, np.inf)
+    uf = float(uplift_frequency)
+    def _draw_membership(i: int, J: float) -> float:
+        noise = rng.standard_normal()
+        k = int(np.searchsorted(tier_cut, h[i] + noise)) if len(tier_cut) else 0
+        tn = tier_names[k]
+        th = rng.beta(tiers[tn]["alpha"], tiers[tn]["beta"])
+        L = int(rng.geometric(th))  # periods paid (>= 1): shifted-geometric given theta
+        tier_of[i], theta[i], periods_paid[i], joined[i] = tn, th, L, J
+        return J + L * period_days
+
+    for i in range(n):
+        t = t0[i]
+        buy, flag = [t], [False]
+        J = cand_join[i] if cand_join[i] < horizon else np.inf
+        E = np.inf
+        while True:
+            # next purchase under a piecewise-constant rate (memoryless: restart at boundaries)
+            while True:
+                member_now = J <= t < E
+                rate = lam[i] * (uf if member_now else 1.0)
+                nxt = t + rng.exponential(1.0 / rate)
+                boundary = J if t < J else (E if t < E else np.inf)
+                if nxt >= boundary and boundary < horizon:
+                    if boundary == J and not np.isfinite(E):
+                        E = _draw_membership(i, J)
+                    t = boundary
+                    continue
+                t = nxt
+                break
+            if t >= horizon:
+                break
+            member_now = J <= t < E
+            buy.append(t)
+            flag.append(member_now)
+            # BG/NBD: after each *repeat* purchase the customer drops out with probability p
+            # (p / uplift_frequency during a membership, so the hazard per day is unchanged)
+            if rng.uniform() < (drop_p[i] / uf if member_now else drop_p[i]):
+                death_time[i] = t
+                break
+        if np.isfinite(J) and np.isnan(joined[i]) and not join_requires_alive:
+            E = _draw_membership(i, J)  # dropped out before J but joins anyway (pays, never buys)
+        if not np.isnan(joined[i]):
+            ended[i] = E
+        cust_idx.extend([i] * len(buy))
+        times.extend(buy)
+        member_flags.extend(flag)
+
+    cust_idx = np.asarray(cust_idx, dtype=np.int64)
+    times = np.asarray(times)
+    member_flags = np.asarray(member_flags, dtype=bool)
+    m_tx = len(times)
+
+    # --- spend, category, brand, channel, store ---------------------------------------------
+    spend = rng.gamma(p, 1.0 / nu[cust_idx])
+    spend = np.where(member_flags, spend * uplift_spend, spend)
+    counts = np.bincount(cust_idx, minlength=n)
+    firsts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    x_exact = counts - 1
+    tx_exact = times[firsts + counts - 1] - t0
+    rep_sum = np.bincount(cust_idx, weights=spend, minlength=n) - spend[firsts]
+    m_exact = np.where(x_exact > 0, rep_sum / np.maximum(x_exact, 1), 0.0)
+    outside = rng.uniform(size=m_tx) < breadth[cust_idx]
+    other_cats = np.array(["tea", "bakery", "merch", "coffee"])
+    pick = rng.integers(0, 3, m_tx)
+    mc = main_cat[cust_idx]
+    alt = np.where(mc == "coffee", other_cats[pick], np.array(["coffee", "bakery", "merch"])[pick])
+    category = np.where(outside, alt, mc)
+    brand = np.array([CATEGORIES[c][0] for c in category]) if m_tx else np.array([], dtype=object)
+    channel = np.asarray(CHANNELS)[rng.choice(3, m_tx, p=[0.6, 0.25, 0.15])]
+    home_store = rng.integers(1, 9, n)
+    store = np.where(rng.uniform(size=m_tx) < 0.8, home_store[cust_idx], rng.integers(1, 9, m_tx))
+    # purchases happen during opening hours (07:00-21:00) on the day drawn
+    day = np.floor(times)
+    clock = 7.0 / 24 + rng.uniform(size=m_tx) * (14.0 / 24)
+    stamp = t_start + pd.to_timedelta(np.round((day + clock) * 86400), unit="s")
+    ids = np.char.add(id_prefix, np.char.zfill((np.arange(n) + 1).astype(str), len(str(n))))
+    tx = pd.DataFrame({
+        "customer_id": ids[cust_idx],
+        "timestamp": stamp,
+        "amount": np.round(spend, 2),
+        "order_id": np.char.add("O", (np.arange(m_tx) + 1).astype(str)),
+        "category": category,
+        "brand": brand,
+        "channel": channel,
+        "store": np.char.add("S", store.astype(str)),
+    })
+    tx.loc[tx["amount"] <= 0, "amount"] = 0.01
+    if refund_rate > 0 and m_tx:
+        ref = rng.uniform(size=m_tx) < refund_rate
+        if ref.any():
+            r_rows = tx.loc[ref].copy()
+            r_rows["amount"] = -np.round(r_rows["amount"] * rng.uniform(0.2, 1.0, ref.sum()), 2)
+            r_rows["order_id"] = r_rows["order_id"] + "R"
+            tx = pd.concat([tx, r_rows], ignore_index=True)
+    tx = tx.sort_values(["timestamp", "customer_id"], kind="stable").reset_index(drop=True)
+
+    # --- engagement events ------------------------------------------------------------------
+    eng_mult = np.exp(0.8 * engagement)[cust_idx]
+    ev_parts = []
+    for kind, base in EVENT_BASE.items():
+        hit = rng.uniform(size=m_tx) < np.minimum(base * eng_mult, 0.9)
+        ev_parts.append(pd.DataFrame({"cidx": cust_idx[hit], "t": times[hit], "kind": kind}))
+    hit = rng.uniform(size=m_tx) < COMPLAINT_RATE
+    ev_parts.append(pd.DataFrame({"cidx": cust_idx[hit], "t": times[hit], "kind": "complaint"}))
+    ev = pd.concat(ev_parts, ignore_index=True)
+    ev["t"] = np.minimum(ev["t"] + rng.exponential(0.5, len(ev)), horizon - 1e-6)
+    events = pd.DataFrame({
+        "customer_id": ids[ev["cidx"].to_numpy(dtype=np.int64)],
+        "timestamp": t_start + pd.to_timedelta(np.round(ev["t"].to_numpy() * 86400), unit="s"),
+        "kind": ev["kind"].to_numpy(),
+        "channel": np.asarray(["wechat", "app", "store"])[rng.integers(0, 3, len(ev))],
+    }).sort_values(["timestamp", "customer_id"], kind="stable").reset_index(drop=True)
+
+    # --- members and cohorts ----------------------------------------------------------------
+    is_mem = ~np.isnan(joined)
+    mem_i = np.flatnonzero(is_mem)
+    join_day = np.floor(joined[mem_i])
+    end_day = np.floor(ended[mem_i])
+    ended_at = pd.Series(t_start + pd.to_timedelta(end_day, unit="D"))
+    ended_at[end_day >= horizon] = pd.NaT
+    members = pd.DataFrame({
+        "customer_id": ids[mem_i],
+        "joined_at": t_start + pd.to_timedelta(join_day, unit="D"),
+        "tier": tier_of[mem_i].astype(str) if len(mem_i) else np.array([], dtype=str),
+        "fee": np.array([tiers[t]["fee"] for t in tier_of[mem_i]], dtype=float),
+        "ended_at": ended_at.to_numpy(),
+    }).sort_values(["joined_at", "customer_id"], kind="stable").reset_index(drop=True)
+    cohorts = _cohorts(tier_of[mem_i], joined[mem_i], periods_paid[mem_i], horizon, period_days, t_start)
+
+    customers = pd.DataFrame({
+        "customer_id": ids, "first_purchase_day": t0, "purchase_rate": lam, "dropout_p": drop_p,
+        "spend_nu": nu, "mean_spend": mean_spend, "heaviness": h, "engagement": engagement,
+        "breadth": breadth, "join_hazard": join_hazard, "joined_day": joined, "ended_day": ended,
+        "tier": tier_of, "churn_theta": theta, "periods_paid": np.where(is_mem, periods_paid, 0),
+        "dropout_day": death_time,
+        # the exact (continuous-time) BG/NBD statistics and repeat spend, before any rounding to days
+        "x": x_exact, "t_x": tx_exact, "T": horizon - t0, "repeat_spend_mean": m_exact,
+    })
+    truth = {
+        "generator": "superkit.simulate.simulate",
+        "seed": seed, "n_customers": n, "start": str(t_start.date()), "end": str(t_end.date()),
+        "acquisition_days": acquisition_days, "time_unit": "D",
+        "bgnbd": {"r": r, "alpha": alpha, "a": a, "b": b},
+        "bgnbd_weeks": {"r": r, "alpha": alpha / 7.0, "a": a, "b": b},
+        "gamma_gamma": {"p": p, "q": q, "v": v, "mean_spend": p * v / (q - 1)},
+        "membership": bool(membership and join_rate > 0), "join_rate": join_rate,
+        "selection": selection, "join_requires_alive": join_requires_alive,
+        "uplift_frequency": uplift_frequency, "uplift_spend": uplift_spend,
+        "true_causal_ratio": uplift_frequency * uplift_spend,
+        "period_days": period_days,
+        "tiers": {k: {kk: vv for kk, vv in t.items()} for k, t in tiers.items()},
+        "engagement_correlation": engagement_correlation, "refund_rate": refund_rate,
+        "n_transactions": int(len(tx)), "n_members": int(len(members)),
+    }
+    return World(tx, members, events, cohorts, customers, truth)
+
+
+def _cohorts(tier, joined, paid, horizon, period_days, t_start) -> pd.DataFrame:
+    """Members still paying at the start of each fully observed period, by tier and join quarter.
+
+    A member who paid ``L`` periods is active at the start of periods ``0 .. L-1``. Period ``k`` of
+    a cohort is reported only when every member of the cohort had reached it by the end of data.
+    """
+    if len(joined) == 0:
+        return pd.DataFrame({"cohort": pd.Series(dtype=str), "period": pd.Series(dtype="int64"),
+                             "active": pd.Series(dtype="int64")})
+    when = pd.DatetimeIndex(t_start + pd.to_timedelta(np.floor(joined), unit="D"))
+    label = pd.Series(tier).astype(str).to_numpy() + " " + when.to_period("Q").astype(str).to_numpy()
+    rows = []
+    for lab in sorted(set(label)):
+        sel = label == lab
+        k_max = int(np.floor((horizon - np.floor(joined[sel]).max() - 1) / period_days))
+        for k in range(0, max(k_max, 0) + 1):
+            rows.append((lab, k, int((paid[sel] > k).sum())))
+    return pd.DataFrame(rows, columns=["cohort", "period", "active"])
