@@ -1,0 +1,180 @@
+"""superkit report on small stand-in notebooks: one that works, one that fails, one that forgets its JSON."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from superkit import report as rep
+from superkit.errors import DataError
+
+SECRET_CODE = "this_code_line_must_not_show_in_html = 1"
+
+GOOD_PARAMS = '''observation_end: str = "2025-12-31"  # last day of data
+scale: float = 1.0  # multiplies the numbers
+column_mapping: dict = {}  # {table: {our column: your column}}
+output_dir: str = ""  # where results go'''
+
+GOOD_BODY = f'''
+{SECRET_CODE}
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+from superkit.publish import resolve_output_dir, write_results, save_figure
+out = resolve_output_dir(output_dir, "01_good")
+fig, ax = plt.subplots(figsize=(4, 3))
+ax.bar(["a", "b"], [1 * scale, 3 * scale])
+ax.set_title("B is three times A")
+save_figure(fig, out, "bars")
+print("visible output line")
+write_results({{"headline": "B is three times A.", "key_figure": "bars", "top20_revenue_share": 0.75,
+               "scale": scale, "observation_end": observation_end, "mapping_tables": sorted(column_mapping),
+               "n_customers": 42}}, out, "01_good")
+'''
+
+
+def make_notebook(path: Path, title: str, params: str, body: str) -> None:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    p = nbformat.v4.new_code_cell(params)
+    p.metadata["tags"] = ["parameters"]
+    nb.cells = [nbformat.v4.new_markdown_cell(f"# {title}\n\nA test notebook."), p,
+                nbformat.v4.new_code_cell(body)]
+    nbformat.write(nb, str(path))
+
+
+@pytest.fixture(scope="module")
+def stub_notebooks(tmp_path_factory) -> Path:
+    d = tmp_path_factory.mktemp("notebooks")
+    make_notebook(d / "01_good.ipynb", "Good notebook", GOOD_PARAMS, GOOD_BODY)
+    make_notebook(d / "02_broken.ipynb", "Broken notebook", 'output_dir: str = ""  # where results go',
+                  'raise ValueError("the members file has no joined_at column")')
+    make_notebook(d / "03_silent.ipynb", "Silent notebook", 'output_dir: str = ""  # where results go',
+                  "x = 1")
+    return d
+
+
+@pytest.fixture(scope="module")
+def built(stub_notebooks, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("cfg")
+    (tmp / "orders.csv").write_text("a,b\n1,2\n")
+    cfg = tmp / "client.yml"
+    cfg.write_text(
+        "run_name: client-test\n"
+        "timeout: 120\n"
+        "data: {transactions: orders.csv}\n"
+        "mapping:\n  transactions: {customer_id: member_no}\n"
+        "parameters:\n"
+        "  all: {observation_end: 2025-06-30, not_a_parameter_anywhere: 3}\n"
+        "  01_good: {scale: 2.5}\n"
+        "  03_silent: {nonsense: 1}\n")
+    out = tmp / "report"
+    result = rep.build_report(cfg, out, notebooks_dir=stub_notebooks, progress=False)
+    return result, out
+
+
+def test_report_runs_all_and_reports_failures(built):
+    result, out = built
+    assert result.path == out.resolve()
+    assert [r.stem for r in result.runs] == ["01_good", "02_broken", "03_silent"]
+    assert result.failed == ["02_broken", "03_silent"] and not result.ok
+    runs = {r.stem: r for r in result.runs}
+    assert "ValueError: the members file has no joined_at column" in runs["02_broken"].error
+    assert "did not publish 03_silent.json" in runs["03_silent"].error
+
+
+def test_results_json_keyed_by_stem_with_config_parameters(built):
+    _, out = built
+    results = json.loads((out / "results.json").read_text())
+    assert set(results) == {"01_good", "02_broken", "03_silent"}
+    assert results["02_broken"] is None and results["03_silent"] is None
+    good = results["01_good"]
+    assert good["scale"] == 2.5                       # per-notebook parameter
+    assert good["observation_end"] == "2025-06-30"    # YAML date passed as ISO string via 'all'
+    assert good["mapping_tables"] == ["transactions"]  # column mapping reached the notebook
+    log = json.loads((out / "run.json").read_text())
+    assert log["notebooks"]["01_good"]["ok"] and not log["notebooks"]["02_broken"]["ok"]
+    assert any("nonsense" in n for n in log["notebooks"]["03_silent"]["notes"])
+    assert ".building-" not in (out / "run.json").read_text()
+
+
+def test_folder_layout_and_code_hidden(built):
+    _, out = built
+    for stem in ("01_good", "02_broken", "03_silent"):
+        assert (out / "notebooks" / f"{stem}.ipynb").is_file()
+        assert (out / "html" / f"{stem}.html").is_file()
+    assert (out / "outputs" / "01_good" / "figures" / "bars.png").is_file()
+    page = (out / "html" / "01_good.html").read_text()
+    assert "visible output line" in page and "data:image/png;base64" in page
+    assert "this_code_line_must_not_show_in_html" not in page
+    broken = (out / "html" / "02_broken.html").read_text()
+    assert "no joined_at column" in broken             # the error is shown on the failing page
+    assert not list(out.parent.glob(".building-*"))
+
+
+def test_index_shows_headlines_figure_and_failures(built):
+    _, out = built
+    index = (out / "index.html").read_text()
+    assert "1 of 3 notebooks ran" in index
+    assert "B is three times A." in index
+    assert index.count('class="figure"') == 1 and "data:image/png;base64," in index
+    assert "75.0%" in index and ">42<" in index          # top20_revenue_share as a percent, count
+    assert "Why it failed" in index and "has no joined_at column" in index
+    assert "did not publish 03_silent.json" in index
+    assert "href='html/01_good.html'" in index
+
+
+def test_crash_leaves_no_half_report(stub_notebooks, tmp_path, monkeypatch):
+    def boom(*a, **k):
+        raise RuntimeError("disk full")
+    monkeypatch.setattr(rep, "render_index", boom)
+    out = tmp_path / "r"
+    with pytest.raises(RuntimeError, match="disk full"):
+        rep.build_report(None, out, notebooks_dir=stub_notebooks, only=["03_silent"], progress=False)
+    assert not out.exists()
+    assert not list(tmp_path.glob(".building-*"))
+
+
+def test_existing_report_is_replaced_whole(stub_notebooks, tmp_path):
+    out = tmp_path / "r"
+    out.mkdir()
+    (out / "stale.txt").write_text("old")
+    rep.build_report(None, out, notebooks_dir=stub_notebooks, only=["01_good"], progress=False)
+    assert not (out / "stale.txt").exists() and (out / "index.html").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r"]
+
+
+def test_bad_config_is_a_data_error(tmp_path, stub_notebooks):
+    bad = tmp_path / "bad.yml"
+    bad.write_text("mapping: [1, 2]\n")
+    with pytest.raises(DataError, match="mapping"):
+        rep.load_config(bad)
+    bad.write_text("colour: blue\n")
+    with pytest.raises(DataError, match="unknown config keys"):
+        rep.load_config(bad)
+    bad.write_text("data: {transactions: missing.csv}\n")
+    with pytest.raises(DataError, match="does not exist"):
+        rep.load_config(bad)
+    bad.write_text("run_name: ../escape\n")
+    with pytest.raises(DataError, match="plain folder name"):
+        rep.load_config(bad)
+    with pytest.raises(DataError, match="no notebook named"):
+        rep.discover(stub_notebooks, only=["99_missing"])
+
+
+def test_cli_exits_nonzero_and_prints_where(stub_notebooks, tmp_path):
+    out = tmp_path / "cli"
+    proc = subprocess.run([sys.executable, "-m", "superkit.cli", "report", "--no-progress",
+                           "--notebooks", str(stub_notebooks), "--only", "01_good", "--only", "02_broken",
+                           "--out", str(out)], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 1, proc.stderr
+    assert f"Report: {out / 'index.html'}" in proc.stdout
+    assert "FAILED: 02_broken" in proc.stderr
+    proc = subprocess.run([sys.executable, "-m", "superkit.cli", "report", "--config",
+                           str(tmp_path / "nope.yml")], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "config file not found" in proc.stderr
+    assert "Traceback" not in proc.stderr
