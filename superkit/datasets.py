@@ -1,0 +1,118 @@
+"""Bundled data sets, each documented by a datasheet ``datasets/<name>/README.md``.
+
+* ``coffee_club``: a simulated coffee chain with a paid membership (V1/V2/V3 at 99/199/299 yuan a
+  year, billed monthly); the default data of every notebook. Known truth in ``truth.json``.
+* ``cdnow_sample`` (2,357 customers) and ``cdnow`` (23,570): the CDNOW transaction logs that
+  lifetimes ships (Fader & Hardie), read in our contract.
+* ``fader_hardie_2007``: published renewal cohorts (when present).
+"""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+
+from superkit.contract import read_cohorts, read_events, read_members, read_transactions
+from superkit.errors import DataError
+from superkit.paths import DATASETS_DIR
+
+READERS = {"transactions": read_transactions, "members": read_members,
+           "events": read_events, "cohorts": read_cohorts}
+CDNOW_FILES = {"cdnow_sample": "CDNOW_sample.txt", "cdnow": "CDNOW_master.txt"}
+# Generator call for coffee_club (the datasheet repeats it; tests check the files match it).
+COFFEE_CLUB = dict(n_customers=2000, seed=2024, start="2024-01-01", end="2025-12-31",
+                   refund_rate=0.005)
+
+
+def names() -> list[str]:
+    """Bundled data sets (folders with a datasheet) plus the CDNOW sets from lifetimes."""
+    local = sorted(p.parent.name for p in DATASETS_DIR.glob("*/README.md"))
+    return sorted(set(local) | set(CDNOW_FILES))
+
+
+def path(name: str, table: str) -> Path:
+    """Path of a bundled table, e.g. ``path("coffee_club", "transactions")``."""
+    if name in CDNOW_FILES:
+        if table != "transactions":
+            raise DataError(f"{name} has only a transactions table", fix="ask for 'transactions'.")
+        return Path(str(resources.files("lifetimes") / "datasets" / CDNOW_FILES[name]))
+    folder = DATASETS_DIR / name
+    if not folder.is_dir():
+        raise DataError(f"no bundled data set called '{name}'", fix=f"use one of {names()}.")
+    for suffix in (".csv", ".parquet", ".csv.gz"):
+        candidate = folder / f"{table}{suffix}"
+        if candidate.exists():
+            return candidate
+    have = sorted(p.name for p in folder.iterdir() if p.suffix in (".csv", ".parquet", ".gz"))
+    raise DataError(f"data set '{name}' has no {table} table", fix=f"it has {have}.")
+
+
+def load(name: str) -> dict[str, pd.DataFrame]:
+    """All tables of a data set, validated, keyed by table name."""
+    if name in CDNOW_FILES:
+        return {"transactions": cdnow(name == "cdnow_sample" and "sample" or "master")}
+    out = {}
+    for table, reader in READERS.items():
+        try:
+            p = path(name, table)
+        except DataError:
+            continue
+        out[table] = reader(p)
+    return out
+
+
+def truth(name: str) -> dict:
+    """The known truth of a simulated data set (``truth.json``)."""
+    p = DATASETS_DIR / name / "truth.json"
+    if not p.exists():
+        raise DataError(f"data set '{name}' has no truth.json (it is not simulated)",
+                        fix="only simulated data sets carry their true parameters.")
+    return json.loads(p.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=2)
+def _cdnow_raw(which: str) -> pd.DataFrame:
+    p = resources.files("lifetimes") / "datasets" / CDNOW_FILES["cdnow_sample" if which == "sample" else "cdnow"]
+    if which == "sample":  # master id, sample id (1..2357), date, CDs, dollars; no header
+        return pd.read_csv(str(p), sep=r"\s+", header=None, dtype={2: str},
+                           names=["master_id", "customer_id", "date", "quantity", "amount"])
+    # the master file has a header: customer_id date number_of_cds dollar_value
+    raw = pd.read_csv(str(p), sep=r"\s+", header=0, dtype={"date": str, "customer_id": str})
+    return raw.rename(columns={"number_of_cds": "quantity", "dollar_value": "amount"})
+
+
+def cdnow(which: str = "sample") -> pd.DataFrame:
+    """CDNOW transactions (1997-01-01 .. 1998-06-30) in our contract.
+
+    ``which="sample"``: the 1/10 sample, 2,357 customers (ids 1..2357); ``"master"``: all
+    23,570 customers. Columns: customer_id, timestamp, amount (dollars), quantity (CDs).
+    """
+    raw = _cdnow_raw(which)
+    ids = raw["customer_id"].astype(str).str.lstrip("0")
+    df = pd.DataFrame({"customer_id": ids,
+                       "timestamp": pd.to_datetime(raw["date"], format="%Y%m%d"),
+                       "amount": raw["amount"].astype(float)})
+    out = read_transactions(df)
+    out["quantity"] = raw["quantity"].to_numpy()
+    return out
+
+
+def cdnow_sample() -> pd.DataFrame:
+    """The CDNOW 1/10 sample (2,357 customers) used by Fader, Hardie & Lee (2005)."""
+    return cdnow("sample")
+
+
+def cdnow_master() -> pd.DataFrame:
+    """The full CDNOW cohort (23,570 customers)."""
+    return cdnow("master")
+
+
+def build_coffee_club(out_dir: Path | None = None) -> Path:
+    """(Re)generate the bundled coffee_club files from the simulator (see its datasheet)."""
+    from superkit.simulate import simulate
+
+    world = simulate(**COFFEE_CLUB)
+    return world.write(out_dir or DATASETS_DIR / "coffee_club")
