@@ -1,0 +1,36 @@
+"""``superkit summarize PATH --observation-end DATE [--calibration-end DATE] [--unit D|W] --out FILE``."""
+from __future__ import annotations
+
+import argparse
+import time
+
+from superkit.commands._common import parse_mapping
+
+
+def add_parser(sub) -> argparse.ArgumentParser:
+    p = sub.add_parser("summarize", help="transactions -> one row per customer (frequency, recency, T, ...)",
+                       description="Summarise a transactions file (CSV or Parquet, read out of core by "
+                                   "DuckDB) into one row per customer, written as CSV or Parquet by the "
+                                   "suffix of --out.")
+    p.add_argument("path", help="transactions file (CSV or Parquet)")
+    p.add_argument("--observation-end", required=True, metavar="DATE", help="last day of the data")
+    p.add_argument("--calibration-end", metavar="DATE", default=None,
+                   help="end of the calibration period; adds holdout columns for the period after it")
+    p.add_argument("--unit", choices=["D", "W"], default="D", help="time unit: days or weeks (days / 7)")
+    p.add_argument("--out", required=True, help="output file: .csv or .parquet")
+    p.add_argument("--map", action="append", metavar="OURS=THEIRS", default=[],
+                   help="map our column name to yours, e.g. --map timestamp=order_date (repeatable)")
+    p.add_argument("--engine", default="duckdb", choices=["duckdb"], help="summary engine")
+    p.add_argument("--memory-limit", default="1GB", help="DuckDB memory limit (default 1GB)")
+    return p
+
+
+def run(args) -> int:
+    from superkit.summary import DuckDBEngine, summarize_to_file
+
+    t = time.perf_counter()
+    engine = DuckDBEngine(memory_limit=args.memory_limit)
+    n = summarize_to_file(args.path, args.out, args.observation_end, args.calibration_end, args.unit,
+                          engine=engine, mapping=parse_mapping(args.map))
+    print(f"wrote {args.out}: {n:,} customers ({time.perf_counter() - t:.1f} s)")
+    return 0
