@@ -49,6 +49,7 @@ __all__ = [
     "UNITS_PER_YEAR",
     "bootstrap_intervals",
     "check_horizon",
+    "check_unit",
     "compress",
     "customer_lifetime_value",
     "decile_table",
@@ -755,6 +756,31 @@ def check_horizon(horizon, unit: str, max_T: float | None = None) -> float:
     return h
 
 
+def check_unit(T, unit: str) -> str:
+    """Refuse a summary whose ages T don't look like the stated unit.
+
+    superkit summaries hold whole days (unit D) or days / 7 (unit W). Ages that are all whole
+    numbers beyond five years "in weeks" are days; ages that are sevenths but not whole numbers
+    are weeks.
+    """
+    u = _unit(unit)
+    t = np.asarray(T, dtype=float)
+    if len(t) < 20:
+        return u
+    whole = np.all(np.abs(t - np.round(t)) < 1e-6)
+    sevenths = np.all(np.abs(t * 7 - np.round(t * 7)) < 1e-6)
+    if u == "W" and whole and t.max() > 5 * UNITS_PER_YEAR["W"]:
+        raise ModelError(
+            f"the summary's ages T are whole numbers up to {t.max():g}: that is days, not weeks "
+            f"({t.max() / UNITS_PER_YEAR['W']:.0f} years of history in weeks). Remedy: pass unit D "
+            "(--unit D) and give the horizon in days, or summarise with --unit W.")
+    if u == "D" and sevenths and not whole:
+        raise ModelError(
+            "the summary's ages T are multiples of 1/7: that is weeks, not days. Remedy: pass unit W "
+            "(--unit W) and give the horizon in weeks.")
+    return u
+
+
 def discount_factors(times, unit: str, annual_discount_rate: float):
     """1 / (1 + annual rate) ** (time in years), with time in the summary's unit."""
     u = _unit(unit)
@@ -806,6 +832,7 @@ def score_customers(summary: pd.DataFrame, model: str = "bgnbd", horizon: float 
         raise DataError(f"missing column(s) {', '.join(missing)}", source="summary",
                         fix="score a summary written by `superkit summarize`.")
     f, r, t, m = (summary[c].to_numpy(float) for c in ("frequency", "recency", "T", "monetary_value"))
+    check_unit(t, unit)
     h = check_horizon(horizon, unit, max_T=float(np.max(t)))
     if fitted is None:
         cm = fit_count_model(model, f, r, t, penalizer_coef=penalizer_coef)
