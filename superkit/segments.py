@@ -19,7 +19,7 @@ Method (METHOD_DIGEST.md §1-3):
   (``gate_member``).
 
 * **Potential super-user list**: customers who pass the first two gates and meet at least
-  ``min_criteria`` of the available criteria. Members on the list are super users already
+  ``min_criteria`` of the available criteria, one of them (by default) frequency with recency. Members on the list are super users already
   (explicit intention); non-members on it are the ones to invite.
 
 * **Concentration**: Lorenz curve, revenue share of the top 20 % / 10 % of customers, Gini, and a
@@ -316,9 +316,12 @@ def _reason(row: pd.Series, rules: dict) -> str:
     return reason
 
 
-def select_super_users(scores: pd.DataFrame, min_criteria: int = 2) -> pd.DataFrame:
+def select_super_users(scores: pd.DataFrame, min_criteria: int = 2,
+                       require_frequency_recency: bool = True) -> pd.DataFrame:
     """The potential super-user list: passed *paid* and *paid again*, and met ``min_criteria``.
 
+    With ``require_frequency_recency`` (the default) one of the criteria met must be repurchase
+    frequency with recency: a lapsed customer who once left many reviews is not a prospect.
     ``min_criteria`` is capped at the number of criteria the data supports (the cap is recorded
     in ``.attrs["min_criteria_used"]``). Sorted by criteria met, then revenue; adds a ``reason``
     column in plain words and ``status`` (``member`` / ``prospect``).
@@ -327,6 +330,8 @@ def select_super_users(scores: pd.DataFrame, min_criteria: int = 2) -> pd.DataFr
     n_avail = sum(bool(v) for v in available.values())
     k = max(1, min(int(min_criteria), n_avail))
     keep = scores["gate_paid"] & scores["gate_paid_again"] & (scores["criteria_met"] >= k)
+    if require_frequency_recency:
+        keep &= scores["meets_frequency_recency"]
     sel = scores[keep].copy()
     sel["status"] = np.where(sel["gate_member"], "member", "prospect")
     rules = scores.attrs.get("rules", {})
@@ -334,6 +339,7 @@ def select_super_users(scores: pd.DataFrame, min_criteria: int = 2) -> pd.DataFr
     sel = sel.sort_values(["criteria_met", "revenue"], ascending=[False, False], kind="mergesort")
     sel.attrs = dict(scores.attrs)
     sel.attrs["min_criteria_used"] = k
+    sel.attrs["require_frequency_recency"] = bool(require_frequency_recency)
     return sel
 
 
@@ -345,3 +351,48 @@ def gate_funnel(scores: pd.DataFrame) -> pd.Series:
         "bought again and a paid member (explicit intention)":
             int((scores["gate_paid"] & scores["gate_paid_again"] & scores["gate_member"]).sum()),
     })
+
+
+# --------------------------------------------------------------------------------------------
+# Inputs for the notebook
+# --------------------------------------------------------------------------------------------
+NO_TABLE = ("none", "-")
+
+
+def load_inputs(transactions_path: str = "", members_path: str = "", events_path: str = "",
+                column_mapping: dict | None = None, dataset: str = "coffee_club") -> dict:
+    """Read the three tables of notebook 01, validated, with where each came from.
+
+    An empty path means the bundled ``dataset`` -- but only while ``transactions_path`` is empty
+    too, so a client's transactions are never mixed with the bundled members or events. ``"none"``
+    means the table does not exist (its criteria are then switched off). Returns
+    ``{"transactions", "members", "events"}`` (DataFrame or None) and ``"sources"`` (table -> text).
+    """
+    from superkit import contract, datasets
+
+    column_mapping = dict(column_mapping or {})
+    unknown = set(column_mapping) - {"transactions", "members", "events", "cohorts"}
+    if unknown:
+        raise DataError(f"column_mapping has unknown tables {sorted(unknown)}", source="column_mapping",
+                        fix="key it by table: {'transactions': {'customer_id': 'member_no'}}.")
+    bundled = not transactions_path
+    readers = {"transactions": contract.read_transactions, "members": contract.read_members,
+               "events": contract.read_events}
+    given = {"transactions": transactions_path, "members": members_path, "events": events_path}
+    out: dict = {"sources": {}}
+    for table, p in given.items():
+        p = (p or "").strip()
+        if p.lower() in NO_TABLE and table != "transactions":
+            out[table], out["sources"][table] = None, "not given"
+            continue
+        if not p:
+            if not bundled:
+                out[table], out["sources"][table] = None, "not given"
+                continue
+            p = str(datasets.path(dataset, table))
+            label = f"bundled {dataset} ({table})"
+        else:
+            label = p
+        out[table] = readers[table](p, column_mapping.get(table))
+        out["sources"][table] = label
+    return out

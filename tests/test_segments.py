@@ -35,7 +35,8 @@ def hand_made():
       c05: 4 purchase days, last 2025-12-31; a 100-yuan purchase on 2026-01-02 is after the end.
            -> frequency only -> not on the list.
       c06..c08: one purchase; c06's share on 2026-01-03 is after the end and does not count.
-    List: c09 (160), c02 (10), c03 (10): 3 customers, 180/400 = 0.45 of revenue.
+    List: c09 (160), c02 (10), c03 (10): 3 customers, 180/400 = 0.45 of revenue; only c09 when
+    frequency with recency is required.
     """
     t = []
     t += [_tx("c09", d, 40, cat) for d, cat in
@@ -131,7 +132,7 @@ def test_who_qualifies_by_which_criterion():
 def test_potential_super_user_list_and_reasons():
     tx, members, events = hand_made()
     s = segments.score_customers(tx, members, events, END)
-    sel = segments.select_super_users(s, min_criteria=2)
+    sel = segments.select_super_users(s, min_criteria=2, require_frequency_recency=False)
     assert sel.index.tolist() == ["c09", "c02", "c03"]
     assert sel["status"].tolist() == ["member", "prospect", "prospect"]
     assert sel["revenue"].sum() / s["revenue"].sum() == pytest.approx(0.45)
@@ -139,6 +140,9 @@ def test_potential_super_user_list_and_reasons():
     assert "2 categories" in sel.loc["c09", "reason"] and "member V2" in sel.loc["c09", "reason"]
     assert "gave feedback 1x" in sel.loc["c02", "reason"] and "invite" in sel.loc["c02", "reason"]
     assert "2 brands" in sel.loc["c03", "reason"]
+    # c02 and c03 have not bought often and lately: out when frequency with recency is required.
+    assert segments.select_super_users(s, min_criteria=2).index.tolist() == ["c09"]
+    assert segments.select_super_users(s, min_criteria=1).index.tolist() == ["c09", "c05"]
     funnel = segments.gate_funnel(s)
     assert funnel.tolist() == [10, 6, 1]
 
