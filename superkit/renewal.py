@@ -45,6 +45,9 @@ __all__ = [
     "fit_cohorts",
     "kaplan_meier",
     "member_durations",
+    "fit_members",
+    "group_durations",
+    "paying_members_forecast",
     "per_period_rate",
     "sbg_pmf",
     "sbg_retention_rate",
@@ -696,3 +699,65 @@ def calendar_forecast(starts, sizes, alpha, beta, n_periods: int, active_now=Non
     df = pd.DataFrame(cols, index=pd.Index(tau, name="period"))
     df["total"] = df.sum(axis=1)
     return df
+
+
+def paying_members_forecast(members: pd.DataFrame, fits: dict[str, ShiftedBetaGeometric],
+                            period_days: float, observation_end=None, by: str = "tier",
+                            periods_ahead: int = 12, source: str = "members") -> pd.DataFrame:
+    """Paying members by calendar date: actual, model fitted from join dates, and forecast.
+
+    Dates step by ``period_days`` from the first join to ``observation_end`` and then
+    ``periods_ahead`` periods beyond it. For each member (of the group whose fit is used):
+
+    * ``fitted``: S(age) with age = whole periods since joining -- what the model expects from the
+      join dates alone (staggered starts of many cohorts);
+    * ``forecast`` (after ``observation_end``): members still paying at ``observation_end`` times
+      S(age) / S(age at observation_end); members who left count zero;
+    * ``actual``: members with joined_at <= date and no ended_at by that date (up to
+      ``observation_end``).
+
+    Returns columns date, actual, fitted, forecast, and ``forecast_<group>`` per group.
+    """
+    end = _observation_end(members, observation_end)
+    keys = _group_keys(members, by, source).astype(str)
+    missing = sorted(set(keys) - set(fits))
+    if missing:
+        raise DataError(f"no fitted model for groups {missing[:3]}", source=source,
+                        fix="fit every group first (fit_members with the same 'by').")
+    joined = pd.to_datetime(members["joined_at"])
+    ended = pd.to_datetime(members["ended_at"]) if "ended_at" in members else pd.Series(pd.NaT, index=members.index)
+    ended = ended.where(ended <= end)
+    step = pd.Timedelta(days=float(period_days))
+    start = joined.min().normalize()
+    n_past = int(np.floor((end - start) / step)) + 1
+    dates = [start + k * step for k in range(n_past + int(periods_ahead))]
+    day = pd.Timedelta(days=1)
+    age_end = np.floor(((end - joined) / day).to_numpy(float) / period_days)
+    active_end = ended.isna().to_numpy()
+    rows = []
+    for dt in dates:
+        age = np.floor(((dt - joined) / day).to_numpy(float) / period_days)
+        row = {"date": dt}
+        fitted = forecast = 0.0
+        for g, m in fits.items():
+            sel = (keys == g).to_numpy() & (age >= 0)
+            S = m.survival(np.maximum(age[sel], 0))
+            fitted_g = float(S.sum())
+            fitted += fitted_g
+            if dt > end:
+                keep = active_end[sel]
+                cond = S[keep] / m.survival(np.maximum(age_end[sel][keep], 0))
+                row[f"forecast_{g}"] = float(cond.sum())
+                forecast += float(cond.sum())
+            else:
+                row[f"forecast_{g}"] = np.nan
+        row["fitted"] = fitted
+        row["forecast"] = forecast if dt > end else np.nan
+        if dt <= end:
+            paying = (joined <= dt) & (ended.isna() | (ended > dt))
+            row["actual"] = float(paying.sum())
+        else:
+            row["actual"] = np.nan
+        rows.append(row)
+    cols = ["date", "actual", "fitted", "forecast"] + [f"forecast_{g}" for g in fits]
+    return pd.DataFrame(rows)[cols]
