@@ -279,10 +279,10 @@ def simulate(
     hit = rng.uniform(size=m_tx) < COMPLAINT_RATE
     ev_parts.append(pd.DataFrame({"cidx": cust_idx[hit], "t": times[hit], "kind": "complaint"}))
     ev = pd.concat(ev_parts, ignore_index=True)
-    ev["t"] = np.minimum(ev["t"] + rng.exponential(0.5, len(ev)), horizon - 1e-6)
+    ev["t"] = np.minimum(ev["t"] + rng.exponential(0.5, len(ev)), horizon - 2.0 / 86400)
     events = pd.DataFrame({
         "customer_id": ids[ev["cidx"].to_numpy(dtype=np.int64)],
-        "timestamp": t_start + pd.to_timedelta(np.round(ev["t"].to_numpy() * 86400), unit="s"),
+        "timestamp": t_start + pd.to_timedelta(np.floor(ev["t"].to_numpy() * 86400), unit="s"),
         "kind": ev["kind"].to_numpy(),
         "channel": np.asarray(["wechat", "app", "store"])[rng.integers(0, 3, len(ev))],
     }).sort_values(["timestamp", "customer_id"], kind="stable").reset_index(drop=True)

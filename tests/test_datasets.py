@@ -1,0 +1,52 @@
+"""Bundled data sets: present, valid, documented, and (for simulated ones) reproducible."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from superkit import datasets
+from superkit.errors import DataError
+from superkit.paths import DATASETS_DIR
+
+
+def test_every_data_set_has_a_datasheet_with_source_period_and_columns():
+    for name in ["coffee_club", "cdnow_sample", "cdnow"]:
+        text = (DATASETS_DIR / name / "README.md").read_text(encoding="utf-8")
+        for needle in ["Source", "Period", "Rows"]:
+            assert needle in text, (name, needle)
+
+
+def test_coffee_club_tables_are_valid_and_match_the_datasheet():
+    d = datasets.load("coffee_club")
+    assert set(d) == {"transactions", "members", "events", "cohorts"}
+    assert d["transactions"]["customer_id"].nunique() == 2000
+    sheet = (DATASETS_DIR / "coffee_club" / "README.md").read_text(encoding="utf-8")
+    assert f"{len(d['transactions']):,} transaction rows" in sheet
+    assert f"{len(d['members']):,} members" in sheet
+
+
+def test_coffee_club_files_are_what_the_generator_makes(tmp_path):
+    out = datasets.build_coffee_club(tmp_path)
+    for table in ["transactions", "members", "events", "cohorts"]:
+        a = pd.read_csv(out / f"{table}.csv", dtype=str)
+        b = pd.read_csv(datasets.path("coffee_club", table), dtype=str)
+        pd.testing.assert_frame_equal(a, b, obj=table)
+    assert datasets.truth("coffee_club")["seed"] == datasets.COFFEE_CLUB["seed"]
+
+
+def test_cdnow_loaders_read_the_files_lifetimes_ships():
+    s = datasets.cdnow_sample()
+    assert len(s) == 6919 and s["customer_id"].nunique() == 2357
+    m = datasets.cdnow_master()
+    assert m["customer_id"].nunique() == 23570
+    assert s["timestamp"].min() == pd.Timestamp("1997-01-01")
+    assert m["timestamp"].max() <= pd.Timestamp("1998-06-30")
+
+
+def test_unknown_names_are_explained():
+    with pytest.raises(DataError, match="no bundled data set"):
+        datasets.path("nope", "transactions")
+    with pytest.raises(DataError, match="no members table|only a transactions"):
+        datasets.path("cdnow_sample", "members")
+    with pytest.raises(DataError, match="not simulated"):
+        datasets.truth("cdnow_sample")
