@@ -7,7 +7,7 @@ export PYTHONHASHSEED := 0
 export MPLBACKEND := Agg
 export TQDM_DISABLE := 1
 
-.PHONY: help install test test-fast test-slow report bench clean
+.PHONY: help install browser-deps test test-fast test-slow report bench clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -21,11 +21,19 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## create .venv (Python 3.11) and install superkit with its test extras
 
-test: install ## run the whole test suite (unit, validation, notebooks under nbval)
+test: install browser-deps ## run the whole test suite (unit, validation, notebooks under nbval)
 	$(PY) -m pytest tests notebooks --nbval-lax -m "not slow" -p no:cacheprovider
 
 test-slow: install ## run the slow validation studies (coverage over many seeds)
 	$(PY) -m pytest tests -m slow -p no:cacheprovider
+
+browser-deps: ## install headless Chromium for the browser test (Debian package; only as root, only if missing)
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing chromium (Debian package) for tests/test_browser.py"; \
+	  apt-get install -y chromium >/dev/null 2>&1 || { apt-get update >/dev/null 2>&1 && apt-get install -y chromium >/dev/null 2>&1; } \
+	  || echo "could not install chromium: the browser test will be skipped"; \
+	else echo "no /usr/bin/chromium and not root: the browser test will be skipped (sudo apt-get install chromium)"; fi
 
 report: install ## run every notebook on the bundled coffee_club data and write reports/<run>/
 	$(VENV)/bin/superkit report
