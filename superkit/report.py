@@ -161,12 +161,27 @@ def notebook_title(nb) -> str:
 
 
 def declared_parameters(path: Path) -> dict:
+    """Parameters as papermill reads them (name -> info), plus any assignment it could not read."""
+    import ast
+
+    import nbformat
     import papermill as pm
 
     try:
-        return pm.inspect_notebook(str(path))
+        found = dict(pm.inspect_notebook(str(path)))
     except Exception:  # a notebook without a parameters cell still runs
-        return {}
+        found = {}
+    try:
+        nb = nbformat.read(str(path), as_version=4)
+        cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+        for node in ast.parse(cell.source).body:
+            target = node.target if isinstance(node, ast.AnnAssign) else (
+                node.targets[0] if isinstance(node, ast.Assign) else None)
+            if isinstance(target, ast.Name):
+                found.setdefault(target.id, {"name": target.id})
+    except (StopIteration, SyntaxError, OSError, ValueError):
+        pass
+    return found
 
 
 def parameters_for(path: Path, declared: dict, cfg: dict, output_dir: Path) -> tuple[dict, list[str]]:
@@ -479,8 +494,11 @@ def build_report(config: str | os.PathLike | None = None, out: str | os.PathLike
     run_name = cfg["run_name"] or started.strftime("%Y-%m-%d_%H%M%S")
     final = Path(out).expanduser().resolve() if out else REPORTS_DIR / run_name
     final.parent.mkdir(parents=True, exist_ok=True)
-    for var, value in (("MPLBACKEND", "Agg"), ("PYTHONHASHSEED", "0")):
-        os.environ.setdefault(var, value)
+    # Kernels inherit our environment: figures must show inline (MPLBACKEND=Agg, as set for tests,
+    # would keep them out of the executed notebooks and the HTML pages).
+    saved_env = {k: os.environ.get(k) for k in ("MPLBACKEND", "PYTHONHASHSEED")}
+    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+    os.environ.setdefault("PYTHONHASHSEED", "0")
 
     build = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".building-{final.name}-"))
     t0 = time.perf_counter()
@@ -519,6 +537,12 @@ def build_report(config: str | os.PathLike | None = None, out: str | os.PathLike
     except BaseException:
         shutil.rmtree(build, ignore_errors=True)
         raise
+    finally:
+        for k, v in saved_env.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
     if not out:
         _point_latest(final)
     return Report(path=final, runs=runs, seconds=seconds)
