@@ -41,6 +41,12 @@ __all__ = [
     "ShiftedBetaGeometric",
     "calendar_forecast",
     "cohort_durations",
+    "cohort_table",
+    "derl",
+    "discounted_expected_lifetime",
+    "expected_lifetime",
+    "group_keys",
+    "observation_end_of",
     "derive_cohorts",
     "fit_cohorts",
     "kaplan_meier",
@@ -365,9 +371,17 @@ class ShiftedBetaGeometric:
                 continue
             if np.isfinite(res.fun) and (best is None or res.fun < best.fun):
                 best = res
+            if best is not None and best.success and np.all(np.abs(best.x) < _LOG_BOUND):
+                break  # the likelihood is smooth with one maximum: further starts only guard failures
         if best is None or not np.all(np.isfinite(best.x)):
             raise ModelError(f"'{self.name}': the sBG fit failed (no finite likelihood). Remedy: check "
                              "the counts; pool small cohorts.")
+        grad_norm = float(np.max(np.abs(fun(best.x)[1])))
+        if not best.success and grad_norm > 1e-4 and not np.any(np.abs(best.x) > _LOG_BOUND):
+            raise ModelError(
+                f"'{self.name}': the sBG optimiser stopped before converging ({best.message}; "
+                f"gradient {grad_norm:.2g}). Remedy: check the counts for typos, pool small cohorts, "
+                f"or fit fewer, better-populated periods.")
         if np.any(np.abs(best.x) > _LOG_BOUND):
             a, b = np.exp(best.x)
             raise ModelError(
@@ -585,6 +599,26 @@ def simulate_cohort(alpha: float, beta: float, size: int, periods: int, seed: in
 
 
 # --------------------------------------------------------------------------- many cohorts
+def observation_end_of(members: pd.DataFrame, observation_end=None) -> pd.Timestamp:
+    """``observation_end`` as a timestamp, or the latest joined_at / ended_at when empty."""
+    return _observation_end(members, observation_end)
+
+
+def cohort_table(cohorts: pd.DataFrame, source: str = "cohorts") -> dict[str, np.ndarray]:
+    """Validated survivor counts per cohort: {name: active[0..n]}."""
+    return _cohort_table(cohorts, source)
+
+
+def group_keys(members: pd.DataFrame, by: str = "tier", source: str = "members") -> pd.Series:
+    """The group label of each member for ``by`` in tier, join_month, tier_join_month, all."""
+    return _group_keys(members, by, source).astype(str)
+
+
+def expected_lifetime(alpha: float, beta: float, horizon: int | None = None) -> float:
+    """Expected periods paid by a new member (restricted to ``horizon`` periods if given)."""
+    return _expected_lifetime(alpha, beta, horizon)
+
+
 def _cohort_table(cohorts: pd.DataFrame, source: str = "cohorts") -> dict[str, np.ndarray]:
     for col in ("cohort", "period", "active"):
         if col not in cohorts:
