@@ -24,27 +24,7 @@ import pandas as pd
 
 from superkit.errors import DataError
 
-TABLES: dict[str, dict[str, list[str]]] = {
-    "transactions": {
-        "required": ["customer_id", "timestamp", "amount"],
-        "optional": ["order_id", "category", "brand", "channel", "store"],
-    },
-    "members": {
-        "required": ["customer_id", "joined_at"],
-        "optional": ["tier", "fee", "ended_at"],
-    },
-    "events": {
-        "required": ["customer_id", "timestamp", "kind"],
-        "optional": ["channel"],
-    },
-    "cohorts": {
-        "required": ["cohort", "period", "active"],
-        "optional": [],
-    },
-}
-EVENT_KINDS = ("feedback", "share", "referral", "review", "complaint")
-# An amount this large on one transaction is almost surely a unit or parsing error (cents, ids).
-ABSURD_AMOUNT = 1e9
+from superkit.spec import ABSURD_AMOUNT, EVENT_KINDS, TABLES, looks_binary as _looks_binary  # noqa: E402
 
 Source = "str | os.PathLike | pd.DataFrame"
 
@@ -95,18 +75,6 @@ def load_frame(source, table: str = "table") -> pd.DataFrame:
         raise DataError(f"could not be read as CSV or Parquet ({type(exc).__name__}: "
                         f"{str(exc).splitlines()[0][:200]})", source=name,
                         fix="save it as comma-separated UTF-8 CSV with a header row, or as Parquet.") from None
-
-
-def _looks_binary(head: bytes) -> bool:
-    if not head:
-        return False
-    if b"\x00" in head:
-        return True
-    if head[:4] in (b"PK\x03\x04", b"\xd0\xcf\x11\xe0"):  # xlsx (zip) / xls (OLE)
-        return True
-    text_chars = bytes(range(32, 127)) + b"\n\r\t\f\b"
-    nontext = sum(1 for b in head if b not in text_chars and b < 128)
-    return nontext / len(head) > 0.1
 
 
 def apply_mapping(df: pd.DataFrame, table: str, mapping: Mapping[str, str] | None,

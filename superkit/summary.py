@@ -12,19 +12,20 @@ after it (lifetimes' ``calibration_and_holdout_data``).
 """
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Protocol
+from typing import TYPE_CHECKING, Mapping, Protocol
 
-import numpy as np
-import pandas as pd
-
-from superkit.contract import ABSURD_AMOUNT, TABLES, read_transactions
 from superkit.errors import DataError
+from superkit.spec import ABSURD_AMOUNT, TABLES, looks_binary
+
+if TYPE_CHECKING:  # pandas is imported lazily: the file path of the command line never needs it
+    import pandas as pd
 
 UNITS = {"D": 1.0, "W": 7.0}
-EPOCH = pd.Timestamp("1970-01-01")
+EPOCH = dt.datetime(1970, 1, 1)
 SUMMARY_COLUMNS = ["frequency", "recency", "T", "monetary_value"]
 HOLDOUT_COLUMNS = ["frequency_holdout", "monetary_value_holdout", "duration_holdout"]
 
@@ -35,18 +36,28 @@ def summary_sql() -> str:
 
 
 def _day_number(date) -> int:
-    ts = pd.Timestamp(date)
-    return int((ts.normalize() - EPOCH) / pd.Timedelta(days=1))
+    d = _parse_date(date, "date")
+    return (d.date() - EPOCH.date()).days
 
 
-def _parse_date(value, what: str) -> pd.Timestamp:
+def _parse_date(value, what: str) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day)
     try:
+        return dt.datetime.fromisoformat(str(value).strip())
+    except ValueError:
+        pass
+    try:
+        import pandas as pd
+
         ts = pd.Timestamp(value)
+        if not pd.isna(ts):
+            return ts.to_pydatetime()
     except (ValueError, TypeError):
-        ts = pd.NaT
-    if ts is pd.NaT or pd.isna(ts):
-        raise DataError(f"{what} '{value}' is not a date", fix="give an ISO date such as 2025-12-31.")
-    return ts
+        pass
+    raise DataError(f"{what} '{value}' is not a date", fix="give an ISO date such as 2025-12-31.")
 
 
 def _unit_days(unit: str) -> float:
@@ -73,7 +84,7 @@ class Engine(Protocol):
     name: str
 
     def summarize(self, source, observation_end, calibration_end=None, unit: str = "D",
-                  mapping: Mapping[str, str] | None = None) -> pd.DataFrame: ...
+                  mapping: Mapping[str, str] | None = None) -> "pd.DataFrame": ...
 
     def summarize_to_file(self, source, out, observation_end, calibration_end=None,
                           unit: str = "D", mapping: Mapping[str, str] | None = None) -> int: ...
@@ -98,7 +109,10 @@ class DuckDBEngine:
         return con
 
     # -- sources -----------------------------------------------------------------------------
-    def _register_frame(self, con, df: pd.DataFrame) -> str:
+    def _register_frame(self, con, df: "pd.DataFrame") -> str:
+        import numpy as np
+        import pandas as pd
+
         days = ((df["timestamp"].to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
                  .astype(np.int64)))
         con.register("_tx", pd.DataFrame({"customer_id": df["customer_id"].to_numpy(),
@@ -123,9 +137,7 @@ class DuckDBEngine:
         if is_parquet:
             reader = f"read_parquet('{qp}')"
         else:
-            from superkit.contract import _looks_binary
-
-            if not lower.endswith(".gz") and _looks_binary(head):
+            if not lower.endswith(".gz") and looks_binary(head):
                 raise DataError("the file is binary, not CSV text", source=name,
                                 fix="save it as CSV (UTF-8) or Parquet.")
             reader = f"read_csv('{qp}', header=true, all_varchar=true)"
@@ -160,7 +172,7 @@ class DuckDBEngine:
                 TRY_CAST({amt} AS DOUBLE) AS amount
             FROM {reader}""")
         obs_limit = _day_number(observation_end) + 1 if observation_end is not None else None
-        late_expr = (f"SUM(CASE WHEN ts >= TIMESTAMP '{EPOCH + pd.Timedelta(days=obs_limit)}' THEN 1 ELSE 0 END)"
+        late_expr = (f"SUM(CASE WHEN ts >= TIMESTAMP '{EPOCH + dt.timedelta(days=obs_limit)}' THEN 1 ELSE 0 END)"
                      if obs_limit is not None else "0")
         counts = con.execute(f"""
             SELECT COUNT(*),
@@ -194,7 +206,7 @@ class DuckDBEngine:
                             column=rename["amount"], rows=absurd,
                             fix="check the unit (cents vs yuan) and that the amount column is not an id.")
         if late:
-            raise DataError(f"dates after the observation end {pd.Timestamp(observation_end).date()}",
+            raise DataError(f"dates after the observation end {_parse_date(observation_end, 'date').date()}",
                             source=name, column=rename["timestamp"], rows=late,
                             fix="set --observation-end to the last day of the data, or drop the later rows.")
         con.execute("""CREATE VIEW _tx AS SELECT customer_id,
@@ -203,14 +215,16 @@ class DuckDBEngine:
         return "_tx"
 
     def _source(self, con, source, mapping, observation_end) -> str:
-        if isinstance(source, pd.DataFrame):
+        if _is_frame(source):
+            from superkit.contract import read_transactions
+
             df = read_transactions(source, mapping, observation_end=observation_end)
             return self._register_frame(con, df)
         return self._register_file(con, Path(source), mapping, observation_end)
 
     # -- public ------------------------------------------------------------------------------
     def summarize(self, source, observation_end, calibration_end=None, unit: str = "D",
-                  mapping: Mapping[str, str] | None = None) -> pd.DataFrame:
+                  mapping: Mapping[str, str] | None = None) -> "pd.DataFrame":
         con = self._connect()
         try:
             rel = self._source(con, source, mapping, observation_end)
@@ -218,7 +232,7 @@ class DuckDBEngine:
         finally:
             con.close()
         df["customer_id"] = df["customer_id"].astype(str)
-        df = df.set_index("customer_id")
+        df = df.set_index("customer_id").sort_index()
         cols = SUMMARY_COLUMNS + (HOLDOUT_COLUMNS if calibration_end is not None else [])
         return _check_result(df[cols], source)
 
@@ -252,11 +266,15 @@ class DuckDBEngine:
         return int(n)
 
 
+def _is_frame(source) -> bool:
+    return type(source).__name__ == "DataFrame" and hasattr(source, "columns")
+
+
 def source_name_of(source) -> str:
-    return "the DataFrame" if isinstance(source, pd.DataFrame) else str(source)
+    return "the DataFrame" if _is_frame(source) else str(source)
 
 
-def _check_result(df: pd.DataFrame, source) -> pd.DataFrame:
+def _check_result(df: "pd.DataFrame", source) -> "pd.DataFrame":
     if len(df) == 0:
         raise DataError("no purchases on or before the calibration / observation end",
                         source=source_name_of(source),
@@ -276,7 +294,7 @@ def get_engine(engine: "str | Engine" = "duckdb") -> Engine:
 
 
 def summarize(transactions, observation_end, calibration_end=None, unit: str = "D",
-              engine: "str | Engine" = "duckdb", mapping: Mapping[str, str] | None = None) -> pd.DataFrame:
+              engine: "str | Engine" = "duckdb", mapping: Mapping[str, str] | None = None) -> "pd.DataFrame":
     """One row per customer, indexed by ``customer_id``.
 
     ``transactions`` is a DataFrame in the contract (or with ``mapping``) or the path of a CSV /

@@ -6,42 +6,35 @@
 --   (refunds are netted within the day; refund-only days are not purchases);
 --   frequency = purchase days - 1 (in the calibration period), recency = last - first purchase day,
 --   T = observation (or calibration) end - first purchase day, both divided by {unit_days};
---   monetary_value = mean net amount of the repeat purchase days (0 when there are none).
+--   monetary_value = mean net amount of the repeat purchase days (0 when there are none);
+--   holdout: purchase days after the calibration end and their mean net amount.
+-- Two aggregations only (customer-day, then customer), so it streams on files larger than memory.
 WITH days AS (
-    SELECT customer_id, day_num, SUM(amount) AS amount, MAX(amount) AS max_row
+    SELECT customer_id, day_num, SUM(amount) AS amount
     FROM {source}
     WHERE day_num <= {obs_end}
     GROUP BY customer_id, day_num
+    HAVING MAX(amount) >= 0 AND SUM(amount) >= 0
 ),
-purchase_days AS (
-    SELECT customer_id, day_num, amount FROM days WHERE max_row >= 0 AND amount >= 0
-),
-cal AS (
+cust AS (
     SELECT customer_id,
-           COUNT(*) AS n_days,
+           COUNT(*) FILTER (WHERE day_num <= {cal_end}) AS n_days,
            MIN(day_num) AS first_day,
-           MAX(day_num) AS last_day,
-           SUM(amount) AS total,
-           MIN_BY(amount, day_num) AS first_amount
-    FROM purchase_days
-    WHERE day_num <= {cal_end}
-    GROUP BY customer_id
-),
-hold AS (
-    SELECT customer_id, COUNT(*) AS n_days, AVG(amount) AS mean_amount
-    FROM purchase_days
-    WHERE day_num > {cal_end}
+           MAX(day_num) FILTER (WHERE day_num <= {cal_end}) AS last_day,
+           SUM(amount) FILTER (WHERE day_num <= {cal_end}) AS total,
+           MIN_BY(amount, day_num) AS first_amount,
+           COUNT(*) FILTER (WHERE day_num > {cal_end}) AS n_hold,
+           AVG(amount) FILTER (WHERE day_num > {cal_end}) AS mean_hold
+    FROM days
     GROUP BY customer_id
 )
-SELECT cal.customer_id AS customer_id,
-       CAST(cal.n_days - 1 AS DOUBLE) AS frequency,
-       CAST(cal.last_day - cal.first_day AS DOUBLE) / {unit_days} AS recency,
-       CAST({cal_end} - cal.first_day AS DOUBLE) / {unit_days} AS T,
-       CASE WHEN cal.n_days > 1
-            THEN (cal.total - cal.first_amount) / (cal.n_days - 1)
-            ELSE 0.0 END AS monetary_value,
-       CAST(COALESCE(hold.n_days, 0) AS DOUBLE) AS frequency_holdout,
-       COALESCE(hold.mean_amount, 0.0) AS monetary_value_holdout,
+SELECT customer_id,
+       CAST(n_days - 1 AS DOUBLE) AS frequency,
+       CAST(last_day - first_day AS DOUBLE) / {unit_days} AS recency,
+       CAST({cal_end} - first_day AS DOUBLE) / {unit_days} AS T,
+       CASE WHEN n_days > 1 THEN (total - first_amount) / (n_days - 1) ELSE 0.0 END AS monetary_value,
+       CAST(n_hold AS DOUBLE) AS frequency_holdout,
+       COALESCE(mean_hold, 0.0) AS monetary_value_holdout,
        CAST({obs_end} - {cal_end} AS DOUBLE) / {unit_days} AS duration_holdout
-FROM cal LEFT JOIN hold ON cal.customer_id = hold.customer_id
-ORDER BY cal.customer_id
+FROM cust
+WHERE n_days > 0
