@@ -142,7 +142,9 @@ class DuckDBEngine:
                                 fix="save it as CSV (UTF-8) or Parquet.")
             reader = f"read_csv('{qp}', header=true, all_varchar=true)"
         try:
-            cols = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()]
+            described = con.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()
+            cols = [r[0] for r in described]
+            types = {r[0]: str(r[1]).upper() for r in described}
         except Exception as exc:  # duckdb raises its own exception types
             raise DataError(f"could not be read ({str(exc).splitlines()[0][:200]})", source=name,
                             fix="save it as comma-separated UTF-8 CSV with a header row, or Parquet.") from None
@@ -163,13 +165,22 @@ class DuckDBEngine:
             return '"' + c.replace('"', '""') + '"'
 
         cid, ts, amt = (q(rename[c]) for c in ("customer_id", "timestamp", "amount"))
+        # Typed (Parquet) columns are used as they are; text (CSV) is parsed with TRY_CAST so that
+        # bad values can be counted and reported instead of failing the query.
+        t_cid, t_ts, t_amt = (types[rename[c]] for c in ("customer_id", "timestamp", "amount"))
+        cid_expr = cid if t_cid == "VARCHAR" and is_parquet else f"TRIM(CAST({cid} AS VARCHAR))"
+        ts_expr = ts if t_ts.startswith("TIMESTAMP") and "TIME ZONE" not in t_ts else \
+            (f"CAST({ts} AS TIMESTAMP)" if t_ts == "DATE" else f"TRY_CAST({ts} AS TIMESTAMP)")
+        numeric = ("DOUBLE", "FLOAT", "INTEGER", "BIGINT", "SMALLINT", "TINYINT", "HUGEINT", "REAL")
+        amt_expr = f"CAST({amt} AS DOUBLE)" if t_amt.startswith(numeric) or t_amt.startswith("DECIMAL") \
+            else f"TRY_CAST({amt} AS DOUBLE)"
         con.execute(f"""
             CREATE VIEW _raw AS SELECT
-                TRIM(CAST({cid} AS VARCHAR)) AS customer_id,
+                {cid_expr} AS customer_id,
                 CAST({ts} AS VARCHAR) AS ts_text,
-                TRY_CAST({ts} AS TIMESTAMP) AS ts,
+                {ts_expr} AS ts,
                 CAST({amt} AS VARCHAR) AS amount_text,
-                TRY_CAST({amt} AS DOUBLE) AS amount
+                {amt_expr} AS amount
             FROM {reader}""")
         obs_limit = _day_number(observation_end) + 1 if observation_end is not None else None
         late_expr = (f"SUM(CASE WHEN ts >= TIMESTAMP '{EPOCH + dt.timedelta(days=obs_limit)}' THEN 1 ELSE 0 END)"
@@ -210,7 +221,7 @@ class DuckDBEngine:
                             source=name, column=rename["timestamp"], rows=late,
                             fix="set --observation-end to the last day of the data, or drop the later rows.")
         con.execute("""CREATE VIEW _tx AS SELECT customer_id,
-                          CAST(date_diff('day', DATE '1970-01-01', CAST(ts AS DATE)) AS BIGINT) AS day_num,
+                          CAST(CAST(ts AS DATE) - DATE '1970-01-01' AS BIGINT) AS day_num,
                           amount FROM _raw""")
         return "_tx"
 
