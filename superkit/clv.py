@@ -203,15 +203,15 @@ class _CountModel:
         ll, grad = self._loglik(params, x, rec, t, with_grad)
         pen = self.penalizer_coef * np.sum(params ** 2)
         if self._sum_objective:
-            f = (-(w @ ll) + pen) / n_total
+            f = (-np.einsum('i,i->', w, ll) + pen) / n_total
         else:
-            f = -(w @ ll) / n_total + pen
+            f = -np.einsum('i,i->', w, ll) / n_total + pen
         if not np.isfinite(f):
             return np.inf, np.zeros_like(log_params)
         if grad is None:
             return f
         # d/dlog(theta) = theta * d/dtheta
-        g = -(w @ grad) * params / n_total
+        g = -np.einsum('i,ij->j', w, grad) * params / n_total
         pen_g = 2.0 * self.penalizer_coef * params ** 2
         g = g + (pen_g / n_total if self._sum_objective else pen_g)
         return f, g
@@ -654,10 +654,10 @@ class GammaGammaModel:
         def fun(lp):
             prm = np.exp(lp)
             ll, g = self._loglik(prm, ux, um)
-            f = -(w @ ll) / n + c * np.sum(prm ** 2)
+            f = -np.einsum('i,i->', w, ll) / n + c * np.sum(prm ** 2)
             if not np.isfinite(f):
                 return np.inf, np.zeros(3)
-            return f, -(w @ g) * prm / n + 2 * c * prm ** 2
+            return f, -np.einsum('i,ij->j', w, g) * prm / n + 2 * c * prm ** 2
 
         res = minimize(fun, np.full(3, 0.1), jac=True, method="L-BFGS-B",
                        bounds=[(-_LOG_BOUND, _LOG_BOUND)] * 3,
@@ -815,7 +815,7 @@ def customer_lifetime_value(model: _CountModel, spend: GammaGammaModel, frequenc
     cum = model.conditional_expected_number_of_purchases_up_to_time(times, frequency, recency, T)
     inc = np.diff(np.concatenate([np.zeros((cum.shape[0], 1)), cum], axis=1), axis=1)
     value = spend.conditional_expected_average_profit(frequency, monetary_value)
-    return margin * value * (inc @ factors)
+    return margin * value * (np.einsum('ij,j->i', inc, factors))
 
 
 def score_customers(summary: pd.DataFrame, model: str = "bgnbd", horizon: float = 365.0,
@@ -960,13 +960,15 @@ def decile_table(scores: pd.DataFrame, by: str = "clv", actual: pd.Series | None
 # simulation from BG/NBD (known truth for tests and benchmarks)
 # --------------------------------------------------------------------------------------------
 def simulate_bgnbd_summary(n: int, r: float, alpha: float, a: float, b: float, T=None,
-                           seed: int = 0, holdout: float | None = None) -> pd.DataFrame:
+                           seed: int = 0, holdout: float | None = None,
+                           whole_days: bool = False) -> pd.DataFrame:
     """Draw (frequency, recency, T) from the BG/NBD process directly, vectorised.
 
     lambda ~ Gamma(r, rate alpha), p ~ Beta(a, b); purchases are Poisson(lambda) in (0, T]; after
     each repeat purchase the customer drops out with probability p. ``T`` is an array of ages or
     a (low, high) pair for uniform integer ages. With ``holdout`` (a duration) also draws
-    frequency_holdout in the following period and adds duration_holdout.
+    frequency_holdout in the following period and adds duration_holdout. ``whole_days`` rounds
+    recency up to whole time units, as in a summary of dated transactions.
     """
     rng = np.random.default_rng(seed)
     if T is None:
@@ -984,6 +986,8 @@ def simulate_bgnbd_summary(n: int, r: float, alpha: float, a: float, b: float, T
     pos = x > 0
     rec = np.zeros(n)
     rec[pos] = t[pos] * rng.beta(x[pos], n_events[pos] - x[pos] + 1)
+    if whole_days:
+        rec = np.minimum(np.ceil(rec), t)
     df = pd.DataFrame({"frequency": x.astype(float), "recency": rec, "T": t})
     if holdout is not None:
         alive = n_events < drop_after  # never reached the dropout purchase within (0, T]
@@ -993,3 +997,97 @@ def simulate_bgnbd_summary(n: int, r: float, alpha: float, a: float, b: float, T
         df["duration_holdout"] = float(holdout)
     df.index = pd.Index([f"c{i}" for i in range(n)], name="customer_id")
     return df
+
+
+# --------------------------------------------------------------------------------------------
+# diagnostics for the notebook
+# --------------------------------------------------------------------------------------------
+def calibration_vs_holdout(model: _CountModel, summary: pd.DataFrame, max_frequency: int = 7):
+    """Mean actual vs predicted holdout purchases, by calibration frequency (7 = "7 or more")."""
+    ev = holdout_evaluation(model, summary)
+    grp = np.minimum(summary["frequency"].to_numpy(int), max_frequency)
+    df = pd.DataFrame({"calibration_frequency": grp,
+                       "actual": summary["frequency_holdout"].to_numpy(float),
+                       "predicted": ev["predicted"]})
+    out = df.groupby("calibration_frequency").agg(customers=("actual", "size"),
+                                                  actual=("actual", "mean"),
+                                                  predicted=("predicted", "mean"))
+    return out
+
+
+def period_transactions(model: _CountModel, summary: pd.DataFrame, max_frequency: int = 7,
+                        n_sims: int = 20, seed: int = 0):
+    """Customers by number of repeat purchases (0..max, last = "max or more"): actual vs model.
+
+    The model's counts are simulated from the fitted parameters with each customer's own T
+    (lifetimes' ``plot_period_transactions``), averaged over ``n_sims`` draws.
+    """
+    t = summary["T"].to_numpy(float)
+    actual = np.bincount(np.minimum(summary["frequency"].to_numpy(int), max_frequency),
+                         minlength=max_frequency + 1)
+    sims = np.zeros(max_frequency + 1)
+    p = model._p()
+    for k in range(n_sims):
+        rng = np.random.default_rng(seed + k)
+        lam = rng.gamma(p[0], 1.0 / p[1], size=len(t))
+        if model.name == "pareto_nbd":
+            mu = rng.gamma(p[2], 1.0 / p[3], size=len(t))
+            life = rng.exponential(1.0 / mu)
+            x = rng.poisson(lam * np.minimum(life, t))
+        else:
+            q = rng.beta(p[2], p[3], size=len(t))
+            n_ev = rng.poisson(lam * t)
+            if model.name == "mbgnbd":  # may drop out at time 0 too: 0, 1, 2, ... purchases
+                drop = rng.geometric(np.clip(q, 1e-12, 1)) - 1
+            else:
+                drop = rng.geometric(np.clip(q, 1e-12, 1))
+            x = np.minimum(n_ev, drop)
+        sims += np.bincount(np.minimum(x, max_frequency), minlength=max_frequency + 1)
+    return pd.DataFrame({"actual": actual, "model": sims / n_sims},
+                        index=pd.Index(range(max_frequency + 1), name="repeat_purchases"))
+
+
+def probability_alive_matrix(model: _CountModel, max_frequency: int, T: float, n_recency: int = 60):
+    """P(alive) on a grid of frequency (rows 0..max) x recency (columns, 0..T), for age T."""
+    rec = np.linspace(0, T, n_recency)
+    f = np.arange(max_frequency + 1, dtype=float)
+    F, R = np.meshgrid(f, rec, indexing="ij")
+    R = np.where(F == 0, 0.0, np.maximum(R, 1e-9))
+    pa = model.conditional_probability_alive(F.ravel(), R.ravel(), np.full(F.size, float(T)))
+    return pd.DataFrame(pa.reshape(F.shape), index=f.astype(int), columns=rec)
+
+
+def expected_purchases_matrix(model: _CountModel, t: float, max_frequency: int, T: float,
+                              n_recency: int = 60):
+    """Expected purchases in the next ``t`` units on the frequency x recency grid (age T)."""
+    rec = np.linspace(0, T, n_recency)
+    f = np.arange(max_frequency + 1, dtype=float)
+    F, R = np.meshgrid(f, rec, indexing="ij")
+    R = np.where(F == 0, 0.0, np.maximum(R, 1e-9))
+    e = model.conditional_expected_number_of_purchases_up_to_time(
+        float(t), F.ravel(), R.ravel(), np.full(F.size, float(T)))
+    return pd.DataFrame(e.reshape(F.shape), index=f.astype(int), columns=rec)
+
+
+def cumulative_tracking(model: _CountModel, transactions: pd.DataFrame, start, end, unit: str = "D",
+                        step_days: int = 7) -> pd.DataFrame:
+    """Cumulative repeat purchase days: actual vs expected by the (unconditional) model.
+
+    Each customer's expected repeat purchases ``t`` units after their first purchase day are
+    summed over customers, on a calendar grid every ``step_days`` days from ``start`` to ``end``.
+    """
+    u = _unit(unit)
+    per_unit = 1.0 if u == "D" else 7.0
+    days = transactions["timestamp"].dt.normalize()
+    tx = pd.DataFrame({"c": transactions["customer_id"].to_numpy(), "d": days.to_numpy()})
+    tx = tx[(tx["d"] >= pd.Timestamp(start)) & (tx["d"] <= pd.Timestamp(end))].drop_duplicates()
+    first = tx.groupby("c")["d"].transform("min")
+    repeat_days = tx.loc[tx["d"] > first, "d"]
+    grid = pd.date_range(pd.Timestamp(start), pd.Timestamp(end), freq=f"{step_days}D")
+    actual = np.searchsorted(np.sort(repeat_days.to_numpy()), grid.to_numpy(), side="right")
+    firsts = tx.groupby("c")["d"].min()
+    f_days, counts = np.unique(firsts.to_numpy(), return_counts=True)
+    age = (grid.to_numpy()[:, None] - f_days[None, :]) / np.timedelta64(1, "D") / per_unit
+    exp = model.expected_number_of_purchases_up_to_time(np.maximum(age, 0.0))
+    expected = np.where(age > 0, exp, 0.0) @ counts
+    return pd.DataFrame({"actual": actual.astype(float), "expected": expected}, index=grid)
