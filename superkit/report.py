@@ -332,7 +332,8 @@ def _fmt(key: str, value) -> str:
             return f"{value:.1%}"
         return f"{value:,.4g}" if abs(value) < 1e4 else f"{value:,.0f}"
     if isinstance(value, list) and all(isinstance(v, (str, int, float)) for v in value) and len(value) <= 8:
-        return ", ".join(str(v) for v in value) or "none"
+        sep = ", " if all(isinstance(v, str) for v in value) else "; "
+        return sep.join(str(v) if isinstance(v, str) else _fmt(key, v) for v in value) or "none"
     if isinstance(value, str):
         return value
     return ""
@@ -501,6 +502,7 @@ def build_report(config: str | os.PathLike | None = None, out: str | os.PathLike
     os.environ.setdefault("PYTHONHASHSEED", "0")
 
     build = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".building-{final.name}-"))
+    build.chmod(0o755)  # mkdtemp makes it private; a report is meant to be shared
     t0 = time.perf_counter()
     try:
         runs = []
