@@ -7,32 +7,37 @@
 3. **Selection** (:func:`pre_join_ratio`): how much more members already spent *before* joining
    than non-members in the same calendar months, and the share of the naive ratio it explains,
    ``selection_share = log(pre_join_ratio) / log(naive_ratio)``.
-4. **Causal effect of joining** (:func:`causal_ratio`): a stacked, matched difference-in-differences
-   / event study. Each join month ``g`` is a stack; its treated customers are compared with
-   *clean controls* (never joined, or joined only after the event window) that are exactly
-   matched on pre-join behaviour: tenure, months since the last purchase (recency; joiners are by
-   definition still customers when they join, so controls must be comparably recent), number of
-   active months and spend level in the pre-join window (coarsened exact matching). The
-   counterfactual spend of treated customer ``i`` in event month ``k`` is imputed as
-   ``pre_i * A_gck / B_gc`` (own pre-join spend times the matched controls' growth from the same
-   pre-window to the same calendar month): this is the Poisson (ratio-of-means) imputation
-   estimator of Wooldridge (2023, *Econometrics Journal*) and Borusyak, Jaravel & Spiess (2024,
-   *REStud*), i.e. a Poisson model with customer and cell-by-month effects fitted on untreated
-   observations. The causal ratio is ``sum(actual spend in membership months) / sum(imputed spend
-   without membership)``; months after a membership ended are left out (the estimand is the effect
-   *while* a member), the join month itself is shown but not counted (partly treated).
-   Intervals are customer-clustered: the delta method on each customer's summed influence
-   (treated and control roles added up), i.e. the cluster-robust sandwich of that Poisson
-   estimator; reported as ``exp(log R +- 1.96 se)``.
+4. **Causal effect of joining** (:func:`causal_ratio`): a stacked difference-in-differences /
+   event study. Each join month ``g`` is a stack; its joiners are compared with customers who had
+   made a first purchase but not joined by ``g`` (never-joined *and* later joiners: conditioning
+   on "never joins" would pick lapsed customers, because only live customers join). Controls are
+   exactly matched on tenure and months since the last purchase, and weighted by their BG/NBD
+   probability of still being a customer at ``g`` (:func:`alive_weights`). The counterfactual
+   spend of joiner ``i`` in event month ``k`` is imputed as ``pre_i * A_gck / B_gc`` (own pre-join
+   mean spend times the weighted controls' growth from the same pre-window to the same calendar
+   month): the Poisson (ratio-of-means) imputation estimator of Wooldridge (2023) and Borusyak,
+   Jaravel & Spiess (2024). Later joiners' spend while members is divided by the effect itself
+   (closed-form fixed point ``R = (N - D1) / D0``). Months after a membership ended are left out
+   (the estimand is the effect *while* a member); the join month is shown, not counted.
+   Intervals: delta method on each customer's summed influence (treated and control roles added),
+   i.e. the customer-clustered sandwich, reported as ``exp(log R +- 1.96 se)``.
 
-**Library choice.** The econometric reference is statsmodels (``GLM(..., family=Poisson())`` with
-``cov_type="cluster"``): ``tests/test_uplift.py`` checks on a small panel that our imputed
-counterfactuals equal those of a statsmodels Poisson GLM with fixed effects fitted on the
-untreated observations. On real sizes (20k customers x 24 months x ~24 stacks) that GLM needs a
-dummy matrix with thousands of columns and over a million rows, so the same estimator is computed
-here in closed form from cell sums (numpy ``bincount``), which takes a second, and the clustered
-variance from per-customer influence values. Validation against known truth (simulated worlds with
-strong self-selection and true ratios 1, 1.5 and 3) is in ``tests/test_uplift.py``.
+**Known limitation (measured, see tests/test_uplift.py).** In simulated worlds with strong
+self-selection on *unobserved* heaviness (``selection=2``) and joining only while still a
+customer, the causal ratio is biased upward by ~25-30% (median over 30 seeds) and its interval
+covers the truth in only ~30% of seeds; without selection it is unbiased. Oracle experiments
+showed that both knowing who is still alive and matching on the true latent heaviness are needed
+to remove the bias: history-based matching cannot fully separate them (regression to the mean).
+Read the causal ratio as an upper bound of the effect of joining; it is still far below the naive
+ratio.
+
+**Library choice.** statsmodels' Poisson GLM with ``cov_type="cluster"`` is the textbook tool for
+this estimator, but on real sizes (20k customers x 24 months x ~24 stacks) it needs a dummy matrix
+with thousands of fixed effects and over a million rows; the imputation estimator has a closed
+form from cell sums (numpy ``bincount``) and runs in seconds, so it is computed directly. The
+BG/NBD for P(alive) is superkit's own :class:`superkit.clv.BetaGeoModel` (checked against
+lifetimes in its tests). Bootstrap intervals (naive, segment, pre-join) are Bayesian-bootstrap
+(Exp(1) customer weights).
 
 Data flow: transactions are aggregated once to a dense customer x month array (20k x 24 floats is
 4 MB); nothing larger is ever built.
