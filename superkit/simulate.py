@@ -17,7 +17,8 @@ The world, customer by customer (time in days from ``start``):
   hazard ``join_rate * exp(s * h - s^2 / 2)`` per day, where ``h`` is the standardised
   heaviness (log purchase rate + log mean spend) and ``s = selection`` is the
   selection-strength knob (0: joining ignores behaviour). With ``join_requires_alive`` only
-  customers who have not dropped out can join. The tier is chosen by heaviness plus noise.
+  customers who have not dropped out can join; with ``offer_share < 1`` only that random share of
+  customers is offered the membership (a randomised offer). The tier is chosen by heaviness plus noise.
 * **Causal uplift of joining.** While a membership lasts, the purchase rate is multiplied by
   ``uplift_frequency`` and spend per purchase by ``uplift_spend``; the dropout probability per
   purchase is divided by ``uplift_frequency`` so that the dropout hazard *per day* is unchanged.
@@ -115,6 +116,7 @@ def simulate(
     join_rate: float = 0.0015,
     selection: float = 1.0,
     join_requires_alive: bool = True,
+    offer_share: float = 1.0,
     uplift_frequency: float = 1.3,
     uplift_spend: float = 1.1,
     tiers: dict | None = None,
@@ -133,6 +135,7 @@ def simulate(
            "1 means no effect; 1.5 means +50%.")
     _check(period_days > 0, "period_days must be positive", "e.g. 30 for monthly renewal.")
     _check(0 <= refund_rate < 1, "refund_rate must be in [0, 1)", "e.g. 0.01.")
+    _check(0 <= offer_share <= 1, "offer_share must be in [0, 1]", "e.g. 0.5 for half the customers.")
     t_start, t_end = pd.Timestamp(start), pd.Timestamp(end)
     horizon = (t_end - t_start).days + 1.0  # the last day is observed in full
     _check(horizon > 1, f"end {end} must be after start {start}", "swap the dates.")
@@ -158,6 +161,8 @@ def simulate(
     join_hazard = np.zeros(n)
     if membership and join_rate > 0:
         join_hazard = join_rate * np.exp(selection * h - selection ** 2 / 2.0)
+        if offer_share < 1.0:  # only a random share of customers is offered the membership
+            join_hazard[rng.uniform(size=n) >= offer_share] = 0.0
     cand_join = t0 + rng.exponential(1.0, n) / np.where(join_hazard > 0, join_hazard, 1.0)
     cand_join[join_hazard <= 0] = np.inf
 
@@ -292,7 +297,7 @@ def simulate(
     mem_i = np.flatnonzero(is_mem)
     join_day = np.floor(joined[mem_i])
     end_day = np.floor(ended[mem_i])
-    ended_at = pd.Series(t_start + pd.to_timedelta(end_day, unit="D"))
+    ended_at = pd.Series(t_start + pd.to_timedelta(np.minimum(end_day, horizon), unit="D"))
     ended_at[end_day >= horizon] = pd.NaT
     members = pd.DataFrame({
         "customer_id": ids[mem_i],
@@ -320,7 +325,7 @@ def simulate(
         "bgnbd_weeks": {"r": r, "alpha": alpha / 7.0, "a": a, "b": b},
         "gamma_gamma": {"p": p, "q": q, "v": v, "mean_spend": p * v / (q - 1)},
         "membership": bool(membership and join_rate > 0), "join_rate": join_rate,
-        "selection": selection, "join_requires_alive": join_requires_alive,
+        "selection": selection, "join_requires_alive": join_requires_alive, "offer_share": offer_share,
         "uplift_frequency": uplift_frequency, "uplift_spend": uplift_spend,
         "true_causal_ratio": uplift_frequency * uplift_spend,
         "period_days": period_days,

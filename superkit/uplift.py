@@ -7,37 +7,21 @@
 3. **Selection** (:func:`pre_join_ratio`): how much more members already spent *before* joining
    than non-members in the same calendar months, and the share of the naive ratio it explains,
    ``selection_share = log(pre_join_ratio) / log(naive_ratio)``.
-4. **Causal effect of joining** (:func:`causal_ratio`): a stacked difference-in-differences /
-   event study. Each join month ``g`` is a stack; its joiners are compared with customers who had
-   made a first purchase but not joined by ``g`` (never-joined *and* later joiners: conditioning
-   on "never joins" would pick lapsed customers, because only live customers join). Controls are
-   exactly matched on tenure and months since the last purchase, and weighted by their BG/NBD
-   probability of still being a customer at ``g`` (:func:`alive_weights`). The counterfactual
-   spend of joiner ``i`` in event month ``k`` is imputed as ``pre_i * A_gck / B_gc`` (own pre-join
-   mean spend times the weighted controls' growth from the same pre-window to the same calendar
-   month): the Poisson (ratio-of-means) imputation estimator of Wooldridge (2023) and Borusyak,
-   Jaravel & Spiess (2024). Later joiners' spend while members is divided by the effect itself
-   (closed-form fixed point ``R = (N - D1) / D0``). Months after a membership ended are left out
-   (the estimand is the effect *while* a member); the join month is shown, not counted.
-   Intervals: delta method on each customer's summed influence (treated and control roles added),
-   i.e. the customer-clustered sandwich, reported as ``exp(log R +- 1.96 se)``.
+4. **Causal effect of joining** (:func:`causal_ratio`, in :mod:`superkit.causal`): two-way
+   fixed-effects Poisson (PPML) on each customer's *active span* (first to last purchase day):
+   customer fixed effects remove selection on any fixed trait (heavy buyers joining), calendar-month
+   fixed effects taken from not-yet-joined and never-joined customers remove seasonality and
+   growth (a staggered difference-in-differences on the ratio scale, Wooldridge 2023), and the
+   span restriction removes the survivorship bias of "only active customers can join". Reported
+   as a ratio (spend with membership / without) with customer-clustered 95% intervals, plus an
+   event study by month relative to joining. Validated against simulated worlds with strong
+   self-selection (``tests/test_causal.py``) and against statsmodels' Poisson GLM with explicit
+   dummies on small data.
 
-**Known limitation (measured, see tests/test_uplift.py).** In simulated worlds with strong
-self-selection on *unobserved* heaviness (``selection=2``) and joining only while still a
-customer, the causal ratio is biased upward by ~25-30% (median over 30 seeds) and its interval
-covers the truth in only ~30% of seeds; without selection it is unbiased. Oracle experiments
-showed that both knowing who is still alive and matching on the true latent heaviness are needed
-to remove the bias: history-based matching cannot fully separate them (regression to the mean).
-Read the causal ratio as an upper bound of the effect of joining; it is still far below the naive
-ratio.
-
-**Library choice.** statsmodels' Poisson GLM with ``cov_type="cluster"`` is the textbook tool for
-this estimator, but on real sizes (20k customers x 24 months x ~24 stacks) it needs a dummy matrix
-with thousands of fixed effects and over a million rows; the imputation estimator has a closed
-form from cell sums (numpy ``bincount``) and runs in seconds, so it is computed directly. The
-BG/NBD for P(alive) is superkit's own :class:`superkit.clv.BetaGeoModel` (checked against
-lifetimes in its tests). Bootstrap intervals (naive, segment, pre-join) are Bayesian-bootstrap
-(Exp(1) customer weights).
+**Library choice.** The econometrics is a Poisson model with two absorbed fixed effects; see
+:mod:`superkit.causal` for why the fixed effects are absorbed by our own code rather than expanded
+into statsmodels dummies (which the tests use as the reference). Bootstrap intervals (naive,
+segment, pre-join) are Bayesian-bootstrap (Exp(1) customer weights).
 
 Data flow: transactions are aggregated once to a dense customer x month array (20k x 24 floats is
 4 MB); nothing larger is ever built.
@@ -352,182 +336,21 @@ def selection_share(naive: float, pre_join: float) -> float | None:
 # ----------------------------------------------------------------------------------------------
 # 4. causal effect of joining: stacked, matched, Poisson-imputation DiD
 # ----------------------------------------------------------------------------------------------
-def _bins(x: np.ndarray, edges) -> np.ndarray:
-    return np.searchsorted(np.asarray(edges, dtype=float), x, side="right")
+def causal_ratio(transactions: pd.DataFrame, members: pd.DataFrame, panel: Panel,
+                 pre_months: int = 6, post_months: int = 12) -> dict:
+    """Causal effect of joining on spend, with event study (see :mod:`superkit.causal`)."""
+    from superkit import causal
 
-
-def alive_weights(panel: Panel):
-    """Probability that each customer is still a customer at the start of each month (BG/NBD).
-
-    Joiners are, by definition, still customers when they join; customers who have silently
-    lapsed never join, so "never joined" is enriched with lapsed customers. Weighting controls by
-    P(alive) (Fader, Hardie & Lee 2005, eq. 13) compares joiners with *live* non-joiners. The
-    BG/NBD is fitted with :class:`superkit.clv.BetaGeoModel` on purchase days, members' histories
-    cut at their join day. Returns ``f(g) -> (n,)`` for :func:`causal_ratio`.
-    """
-    from superkit.clv import BetaGeoModel
-
-    n, M = panel.days.shape
-    end_day = float((panel.end - panel.start).days + 1)
-    cum_days = np.concatenate([np.zeros((n, 1)), np.cumsum(panel.days, axis=1)], axis=1)
-    idx = np.where(panel.last_day >= 0, panel.last_day, -1)
-    last_before = np.concatenate([np.full((n, 1), -1), np.maximum.accumulate(idx, axis=1)], axis=1)
-    # fit: history to the end, or to the join month for members (first purchase counts as time 0)
-    cut = np.where(np.isnan(panel.join_day), M, np.clip(panel.join, 0, M)).astype(int)
-    cut_day = np.where(np.isnan(panel.join_day), end_day, panel.month_start_day[cut])
-    x = cum_days[np.arange(n), cut] - 1
-    lb = last_before[np.arange(n), cut]
-    fd = panel.first_day.astype(float)
-    ok = (x >= 0) & (cut_day > fd)
-    rec = np.where(x > 0, lb - fd, 0.0)
-    T = cut_day - fd
-    model = BetaGeoModel().fit(x[ok], rec[ok], T[ok])
-
-    def f(g: int) -> np.ndarray:
-        s = panel.month_start_day[g]
-        xg = cum_days[:, g] - 1
-        seen = xg >= 0
-        recg = np.where(xg > 0, last_before[:, g] - fd, 0.0)
-        Tg = np.maximum(s - fd, 1e-9)
-        out = np.zeros(n)
-        out[seen] = model._palive(xg[seen], recg[seen], Tg[seen])
-        return out
-
-    f.model = model
-    return f
-
-
-def causal_ratio(panel: Panel, pre_months: int = 6, post_months: int = 12,
-                 match=("tenure", "recency"), alive_weights=None, spend_bins: int = 4) -> dict:
-    """Stacked difference-in-differences / event study of joining (see module docstring).
-
-    ``alive_weights(g) -> (n,) array`` gives each customer's weight as a control at the start of
-    month ``g`` (e.g. the probability that they are still a customer); ``None`` = 1.
-    """
     if pre_months < 1 or post_months < 1:
         raise DataError("pre_months and post_months must be at least 1", fix="e.g. 6 and 12.")
-    Y = panel.spend
-    Y1 = panel.member_spend
-    Y0 = Y - Y1
-    n, M = Y.shape
-    P, K = int(pre_months), int(post_months)
-    ks = np.arange(-P, K + 1)
-    nk = len(ks)
-    CS = np.concatenate([np.zeros((n, 1)), np.cumsum(Y, axis=1)], axis=1)
-    active = Y > 0
-    idx = np.where(active, np.arange(M)[None, :], -10 ** 6)
-    last_before = np.concatenate([np.full((n, 1), -10 ** 6), np.maximum.accumulate(idx, axis=1)], axis=1)
-    CA = np.concatenate([np.zeros((n, 1)), np.cumsum(active, axis=1)], axis=1)
-    Nk_i = np.zeros((n, nk))      # actual spend (treated)
-    D0_i = np.zeros((n, nk))      # influence on the imputed total from non-member spend
-    D1_i = np.zeros((n, nk))      # ... from member spend of later joiners (de-treated by R)
-    Nk, D0k, D1k = np.zeros(nk), np.zeros(nk), np.zeros(nk)
-    cnt_k = np.zeros(nk, dtype=np.int64)
-    n_treated, n_dropped, n_no_history, stacks = 0, 0, 0, 0
-    for g in range(1, M):
-        T = np.flatnonzero(panel.join == g)
-        if len(T) == 0:
-            continue
-        no_hist = panel.entry[T] >= g
-        n_no_history += int(no_hist.sum())
-        T = T[~no_hist]
-        if len(T) == 0:
-            continue
-        C = np.flatnonzero((panel.entry < g) & ((panel.join < 0) | (panel.join > g)))
-        wC = np.ones(len(C)) if alive_weights is None else np.asarray(alive_weights(g), float)[C]
-        C, wC = C[wC > 0], wC[wC > 0]
-        if len(C) == 0:
-            n_dropped += len(T)
-            continue
-        U = np.concatenate([T, C])
-        L = np.maximum(np.minimum(g - np.maximum(panel.entry[U], 0), P), 1)
-        pre_mean = (CS[U, g] - CS[U, g - L]) / L
-        z = np.zeros_like(L)
-        key = L if "tenure" in match else z
-        if "recency" in match:
-            key = key * 8 + np.minimum(g - last_before[U, g], 4)
-        if "active" in match:
-            act = CA[U, g] - CA[U, g - L]
-            key = key * 32 + np.where(L <= 2, act, _bins(act / L, [0.34, 0.67, 0.99]) + 10)
-        if "spend" in match:
-            sp = np.log1p(np.maximum(pre_mean, 0))
-            edges = np.quantile(sp[:len(T)], np.linspace(0, 1, spend_bins + 1)[1:-1])
-            key = key * 16 + _bins(sp, edges)
-        _, cell = np.unique(key, return_inverse=True)
-        cT, cC = cell[:len(T)], cell[len(T):]
-        nc = cell.max() + 1
-        preT, preC = pre_mean[:len(T)], pre_mean[len(T):]
-        LT = L[:len(T)]
-        B = np.bincount(cC, weights=wC * preC, minlength=nc)
-        okT = B[cT] > 0
-        n_dropped += int((~okT).sum())
-        if not okT.any():
-            continue
-        stacks += 1
-        n_treated += int(okT.sum())
-        Ti, cTi, preTi, LTi = T[okT], cT[okT], preT[okT], LT[okT]
-        Bs = np.where(B > 0, B, np.inf)
-        for j, k in enumerate(ks):
-            m = g + k
-            if m < 0 or m >= M:
-                continue
-            if k < 0:
-                atk = -k <= LTi
-            elif k == 0:
-                atk = np.ones(len(Ti), dtype=bool)
-            else:
-                atk = panel.member_full[Ti, m]
-            if not atk.any():
-                continue
-            Pk = np.bincount(cTi[atk], weights=preTi[atk], minlength=nc)
-            yT = Y[Ti[atk], m]
-            Nk[j] += yT.sum()
-            cnt_k[j] += int(atk.sum())
-            Nk_i[Ti[atk], j] += yT
-            for Yc, Dk, D_i in ((Y0, D0k, D0_i), (Y1, D1k, D1_i)):
-                yc = Yc[C, m]
-                A = np.bincount(cC, weights=wC * yc, minlength=nc)
-                dT = preTi[atk] * A[cTi[atk]] / Bs[cTi[atk]]
-                Dk[j] += dT.sum()
-                D_i[Ti[atk], j] += dT
-                D_i[C, j] += wC * ((Pk / Bs)[cC] * yc - (Pk * A / Bs ** 2)[cC] * preC)
-    if n_treated == 0:
-        raise _model_error("no member could be compared with customers who had not yet joined "
-                           "(members need at least one whole month of purchase history before "
-                           "their join month). Remedy: use data that starts well before the "
-                           "members joined.")
-    used = (Nk_i != 0).any(1) | (D0_i != 0).any(1) | (D1_i != 0).any(1)
-    G = max(int(used.sum()), 2)
-
-    def solve(sel):
-        N, D0, D1 = Nk[sel].sum(), D0k[sel].sum(), D1k[sel].sum()
-        if N <= 0 or D0 <= 0 or N - D1 <= 0:
-            return float("nan"), float("nan")
-        R = (N - D1) / D0                 # fixed point of R = N / (D0 + D1 / R)
-        phi = (Nk_i[:, sel].sum(1) - D1_i[:, sel].sum(1) - R * D0_i[:, sel].sum(1)) / (N - D1)
-        return R, math.sqrt((phi ** 2).sum() * G / (G - 1))
-
-    post = ks >= 1
-    R, se = solve(post)
-    if not np.isfinite(R):
-        raise _model_error("no spend in membership months after joining; the causal ratio is undefined.")
-    ev = []
-    for j, k in enumerate(ks):
-        sel = ks == k
-        if cnt_k[j] == 0:
-            r, s_ = float("nan"), float("nan")
-        else:
-            # de-treat later joiners with the overall R, then a plain ratio for this month
-            N_, D_ = Nk[j], D0k[j] + D1k[j] / R
-            r = N_ / D_ if D_ > 0 else float("nan")
-            ph = Nk_i[:, j] / N_ - (D0_i[:, j] + D1_i[:, j] / R) / D_ if N_ > 0 and D_ > 0 else None
-            s_ = math.sqrt((ph ** 2).sum() * G / (G - 1)) if ph is not None else float("nan")
-        ev.append({"k": int(k), "ratio": float(r), "ci_low": float(r * math.exp(-Z95 * s_)),
-                   "ci_high": float(r * math.exp(Z95 * s_)), "n_treated": int(cnt_k[j])})
-    return {"ratio": float(R), "ci": [float(R * math.exp(-Z95 * se)), float(R * math.exp(Z95 * se))],
-            "se_log": float(se), "event_study": pd.DataFrame(ev), "n_treated": n_treated,
-            "n_unmatched": n_dropped, "n_no_history": n_no_history, "n_stacks": stacks,
-            "member_months": int(cnt_k[post].sum()), "pre_months": P, "post_months": K}
+    cells = causal.span_cells(transactions, members, panel.start, panel.end)
+    head = causal.joining_effect(cells, "spend")
+    freq = causal.joining_effect(cells, "purchases")
+    ev = causal.event_study(cells, pre_months=pre_months, post_months=post_months)
+    head.update(frequency_ratio=freq["ratio"], frequency_ratio_ci=freq["ci"],
+                basket_ratio=head["ratio"] / freq["ratio"], event_study=ev,
+                pre_months=int(pre_months), post_months=int(post_months))
+    return head
 
 
 # ----------------------------------------------------------------------------------------------
@@ -564,8 +387,7 @@ def ratio_needed_for_lift(lift: float, member_share: float, naive: float, points
 
 def analyse(transactions: pd.DataFrame, members: pd.DataFrame, observation_end=None, start=None,
             claim_low: float = 5.0, claim_high: float = 10.0, pre_months: int = 6,
-            post_months: int = 12, n_boot: int = 500, seed: int = 0,
-            weight_alive: bool = True) -> dict:
+            post_months: int = 12, n_boot: int = 500, seed: int = 0) -> dict:
     """All four readings, the verdict and the implications, as one dict (the notebook's JSON)."""
     if not claim_low > 0 or not claim_high >= claim_low:
         raise DataError(f"claim range {claim_low}..{claim_high} is not a range of positive ratios",
@@ -574,8 +396,7 @@ def analyse(transactions: pd.DataFrame, members: pd.DataFrame, observation_end=N
     nv = naive_ratio(panel, n_boot=n_boot, seed=seed)
     sg = segment_ratio(panel, n_boot=n_boot, seed=seed + 1)
     pj = pre_join_ratio(panel, n_boot=n_boot, seed=seed + 2)
-    cz = causal_ratio(panel, pre_months=pre_months, post_months=post_months,
-                      alive_weights=alive_weights(panel) if weight_alive else None)
+    cz = causal_ratio(transactions, members, panel, pre_months=pre_months, post_months=post_months)
     share = nv["n_members"] / (nv["n_members"] + nv["n_nonmembers"])
     out = {
         "naive_ratio": nv["ratio"], "naive_ratio_ci": nv["ci"],

@@ -19,6 +19,7 @@ def test_nb04_defaults_publish_four_readings_and_verdict(run_notebook, tmp_path)
     # the simulated coffee club: members look much heavier than the true effect of joining
     truth = datasets.truth("coffee_club")["true_causal_ratio"]
     assert res["naive_ratio"] > 2 * truth
+    assert lo <= truth <= hi                      # the causal interval covers the simulated truth
     assert res["causal_ratio"] < res["naive_ratio_ci"][0]
     assert res["pre_join_ratio"] > 1.5
     assert res["segment_ratio"] > res["naive_ratio"] > res["causal_ratio"]

@@ -9,8 +9,8 @@ import pytest
 
 from superkit.errors import DataError
 from superkit.simulate import simulate
-from superkit.uplift import (alive_weights, analyse, build_panel, causal_ratio, naive_ratio,
-                             implied_sales_lift, verdict)
+from superkit.uplift import (analyse, build_panel, causal_ratio, naive_ratio, implied_sales_lift,
+                             verdict)
 
 END = "2025-12-31"
 
@@ -22,70 +22,54 @@ def _world(seed, uf, us, selection=2.0, alive=True, n=2000):
 
 def _causal(w):
     pn = build_panel(w.transactions, w.members, END)
-    return pn, causal_ratio(pn, alive_weights=alive_weights(pn))
+    return pn, causal_ratio(w.transactions, w.members, pn)
 
 
 # --------------------------------------------------------------------------------- known truth
+# (the coverage studies of the causal estimator are in tests/test_causal.py)
 @pytest.mark.parametrize("uf,us", [(1.0, 1.0), (1.5, 1.0), (2.0, 1.5)])
-def test_naive_ratio_far_off_and_causal_much_closer_under_strong_selection(uf, us):
+def test_naive_ratio_far_off_while_causal_interval_covers_truth_under_strong_selection(uf, us):
     truth = uf * us
-    for seed in (11, 12):
-        w = _world(seed, uf, us)
-        pn, cz = _causal(w)
-        nv = naive_ratio(pn, n_boot=100)
-        assert nv["ratio"] > 2.0 * truth                      # selection inflates the naive ratio
-        err_causal = abs(math.log(cz["ratio"] / truth))
-        err_naive = abs(math.log(nv["ratio"] / truth))
-        assert err_causal < 0.5 * err_naive                   # causal removes most of the gap
-        assert cz["ratio"] < nv["ci"][0]
+    w = _world(11, uf, us)
+    pn, cz = _causal(w)
+    nv = naive_ratio(pn, n_boot=100)
+    assert nv["ratio"] > 2.0 * truth                      # selection inflates the naive ratio
+    assert not (nv["ci"][0] <= truth <= nv["ci"][1])
+    assert cz["ci"][0] <= truth <= cz["ci"][1]
+    assert cz["ratio"] < nv["ci"][0]
 
 
-def test_no_selection_world_naive_and_causal_agree_and_cover_truth():
-    covered = 0
-    for seed in (1, 2, 3):
-        w = _world(seed, 1.3, 1.1, selection=0.0, alive=False)
+def test_frequency_and_basket_ratios_split_the_effect():
+    w = _world(12, 1.6, 1.25, selection=1.0)
+    _, cz = _causal(w)
+    assert cz["frequency_ratio_ci"][0] <= 1.6 <= cz["frequency_ratio_ci"][1]
+    assert cz["basket_ratio"] == pytest.approx(1.25, rel=0.08)
+
+
+def test_no_selection_world_naive_and_causal_agree():
+    # A randomised offer: members are a random 40% (joining ignores behaviour and survival), join
+    # soon after their first purchase and hardly ever lapse, so the naive ratio is fair too.
+    for seed in (1, 2):
+        w = simulate(n_customers=2000, seed=seed, selection=0.0, join_requires_alive=False,
+                     offer_share=0.4, join_rate=0.05, uplift_frequency=1.3, uplift_spend=1.1,
+                     tiers={"V1": {"fee": 99.0, "alpha": 0.05, "beta": 50.0}})
         pn, cz = _causal(w)
         nv = naive_ratio(pn, n_boot=200)
         truth = w.truth["true_causal_ratio"]
-        # the two intervals overlap and the point estimates are close
         assert cz["ci"][0] <= nv["ci"][1] and nv["ci"][0] <= cz["ci"][1]
-        assert abs(math.log(cz["ratio"] / nv["ratio"])) < 0.3
-        covered += cz["ci"][0] <= truth <= cz["ci"][1]
-    assert covered >= 2
+        assert abs(math.log(nv["ratio"] / truth)) < 0.15
+        assert cz["ci"][0] <= truth <= cz["ci"][1]
 
 
-def test_event_study_placebo_months_near_one():
+def test_event_study_placebo_months_near_one_and_effect_after_joining():
     w = _world(5, 1.5, 1.0)
     _, cz = _causal(w)
     ev = cz["event_study"]
-    pre = ev[(ev["k"] < 0) & ev["ratio"].notna()]
-    assert len(pre) >= 4
+    pre = ev[(ev["k"] < -1) & ev["ratio"].notna()]
+    post = ev[(ev["k"] >= 0) & ev["ratio"].notna()]
+    assert len(pre) >= 4 and len(post) >= 10
     assert np.all(np.abs(np.log(pre["ratio"])) < 0.25)
-
-
-@pytest.mark.slow
-@pytest.mark.xfail(strict=False, reason="known upward bias under strong selection on unobserved "
-                   "heaviness with join_requires_alive (coverage measured ~0-30%); see module docstring")
-@pytest.mark.parametrize("uf,us", [(1.0, 1.0), (1.5, 1.0), (2.0, 1.5)])
-def test_causal_interval_coverage_at_least_90pct_over_30_seeds(uf, us):
-    truth = uf * us
-    hits = []
-    for seed in range(30):
-        _, cz = _causal(_world(1000 + seed, uf, us))
-        hits.append(cz["ci"][0] <= truth <= cz["ci"][1])
-    assert np.mean(hits) >= 0.9
-
-
-@pytest.mark.slow
-@pytest.mark.xfail(strict=False, reason="measured 63% coverage: P(alive) weighting of controls is "
-                   "wrong when dead customers can join (join_requires_alive=False); open issue")
-def test_coverage_without_selection_at_least_90pct_over_30_seeds():
-    hits = []
-    for seed in range(30):
-        w = _world(2000 + seed, 1.3, 1.1, selection=0.0, alive=False)
-        _, cz = _causal(w)
-        hits.append(cz["ci"][0] <= w.truth["true_causal_ratio"] <= cz["ci"][1])
-    assert np.mean(hits) >= 0.9
+    assert np.median(post["ratio"]) == pytest.approx(1.5, rel=0.15)
 
 
 # --------------------------------------------------------------------------------- pieces

@@ -1,0 +1,112 @@
+"""The causal estimator of joining (superkit.causal): reference implementation and known truth."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from superkit.causal import event_study, joining_effect, ppml_fe, span_cells
+from superkit.errors import ModelError
+from superkit.simulate import simulate
+
+START, END = "2024-01-01", "2025-12-31"
+
+
+def _cells(w):
+    return span_cells(w.transactions, w.members, START, END)
+
+
+def test_ppml_matches_statsmodels_poisson_glm_with_dummies():
+    sm = pytest.importorskip("statsmodels.api")
+    w = simulate(250, seed=3, selection=1.0, join_rate=0.004, uplift_frequency=1.5)
+    c = _cells(w)
+    X = np.column_stack([(c.state == 1), (c.state == 2)]).astype(float)
+    fit = ppml_fe(c.spend, c.exposure, c.customer, c.month, X)
+    df = pd.DataFrame({"y": c.spend, "e": c.exposure, "cu": c.customer, "mo": c.month,
+                       "d": X[:, 0], "a": X[:, 1]})
+    df = df[df.groupby("cu")["y"].transform("sum") > 0]
+    dummies = pd.get_dummies(df[["cu", "mo"]].astype(str)).astype(float)
+    dummies = dummies.drop(columns=[c_ for c_ in dummies.columns if c_.startswith("mo_")][:1])
+    exog = pd.concat([df[["d", "a"]], dummies], axis=1)
+    ref = sm.GLM(df["y"], exog, family=sm.families.Poisson(), offset=np.log(df["e"])).fit(
+        cov_type="cluster", cov_kwds={"groups": df["cu"].to_numpy(), "use_correction": False})
+    np.testing.assert_allclose(fit["beta"], ref.params[["d", "a"]].to_numpy(), rtol=1e-6, atol=1e-8)
+    G = fit["n_customers"]
+    ours_se = np.sqrt(np.diag(fit["cov"]) * (G - 1) / G)  # ours carries the G/(G-1) correction
+    np.testing.assert_allclose(ours_se, ref.bse[["d", "a"]].to_numpy(), rtol=1e-4)
+
+
+def test_span_cells_hand_made():
+    # one member: purchases on days 0, 10, 20, 40 (2024-01-01 + d); joins on day 15, never ends
+    day = pd.Timestamp(START)
+    tx = pd.DataFrame({"customer_id": ["a"] * 4 + ["b"] * 3,
+                       "timestamp": [day + pd.Timedelta(days=d) for d in (0, 10, 20, 40)]
+                       + [day + pd.Timedelta(days=d) for d in (0, 5, 50)],
+                       "amount": [5.0, 7.0, 11.0, 13.0, 1.0, 2.0, 3.0]})
+    mem = pd.DataFrame({"customer_id": ["a"], "joined_at": [day + pd.Timedelta(days=15)],
+                        "ended_at": [pd.NaT]})
+    c = span_cells(tx, mem, START, "2024-03-31")
+    a = c.customer == 0
+    # interior days 1..39: before joining 1..14 (14 days), member 15..39 (16 days in January, 9 in February)
+    got = {(int(m), int(s)): (e, y) for m, s, e, y in zip(c.month[a], c.state[a], c.exposure[a], c.spend[a])}
+    assert got == {(0, 0): (14.0, 7.0), (0, 1): (16.0, 11.0), (1, 1): (9.0, 0.0)}
+    b = c.customer == 1
+    assert c.exposure[b].sum() == 49 and c.spend[b].sum() == 2.0 and (c.state[b] == 0).all()
+
+
+def _covers(seed, uf, us, selection=2.0, alive=True):
+    w = simulate(2000, seed=seed, selection=selection, join_requires_alive=alive,
+                 uplift_frequency=uf, uplift_spend=us)
+    r = joining_effect(_cells(w))
+    truth = w.truth["true_causal_ratio"]
+    return r["ci"][0] <= truth <= r["ci"][1], r["ratio"] / truth
+
+
+WORLDS = [(1.0, 1.0), (1.5, 1.0), (2.0, 1.5)]  # true ratios 1x, 1.5x, 3x
+
+
+def test_interval_covers_truth_under_strong_selection_fast():
+    """Fast version of the coverage study: 3 seeds x 3 worlds; at least 8 of 9 must cover."""
+    hits, rel = [], []
+    for uf, us in WORLDS:
+        for seed in range(3):
+            h, r = _covers(500 + seed, uf, us)
+            hits.append(h)
+            rel.append(r)
+    assert sum(hits) >= 8, hits
+    assert abs(math.log(np.median(rel))) < 0.05
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("uf,us", WORLDS)
+def test_interval_coverage_at_least_90pct_over_30_seeds_under_strong_selection(uf, us):
+    res = [_covers(1000 + seed, uf, us) for seed in range(30)]
+    coverage = np.mean([h for h, _ in res])
+    assert coverage >= 0.9, coverage
+    assert abs(math.log(np.median([r for _, r in res]))) < 0.03
+
+
+@pytest.mark.slow
+def test_interval_coverage_at_least_90pct_without_selection():
+    res = [_covers(2000 + seed, 1.3, 1.1, selection=0.0, alive=False) for seed in range(30)]
+    assert np.mean([h for h, _ in res]) >= 0.9
+
+
+def test_event_study_has_reference_month_and_flat_placebo():
+    w = simulate(2000, seed=21, selection=2.0, uplift_frequency=2.0, uplift_spend=1.0)
+    ev = event_study(_cells(w), pre_months=4, post_months=6)
+    assert ev.loc[ev["k"] == -1, "ratio"].item() == 1.0
+    assert list(ev["k"]) == [-4, -3, -2, -1, 0, 1, 2, 3, 4, 5, 6]
+    pre = ev[ev["k"] < -1]
+    assert ((pre["ci_low"] < 1.25) & (pre["ci_high"] > 0.8)).all()
+    assert ev.loc[ev["k"] >= 1, "ratio"].median() == pytest.approx(2.0, rel=0.2)
+
+
+def test_no_member_purchases_after_joining_is_model_error():
+    w = simulate(300, seed=4)
+    c = _cells(w)
+    c.state[c.state == 1] = 0
+    with pytest.raises(ModelError, match="nothing to compare"):
+        joining_effect(c)
