@@ -95,7 +95,7 @@ class DuckDBEngine:
     """Run the summary in DuckDB (in-process). ``memory_limit`` caps DuckDB's own memory."""
 
     threads: int | None = None
-    memory_limit: str = "1GB"
+    memory_limit: str = "768MB"
     name: str = "duckdb"
 
     def _connect(self):

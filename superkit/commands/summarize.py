@@ -21,7 +21,8 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--map", action="append", metavar="OURS=THEIRS", default=[],
                    help="map our column name to yours, e.g. --map timestamp=order_date (repeatable)")
     p.add_argument("--engine", default="duckdb", choices=["duckdb"], help="summary engine")
-    p.add_argument("--memory-limit", default="1GB", help="DuckDB memory limit (default 1GB)")
+    p.add_argument("--memory-limit", default="768MB",
+                   help="DuckDB memory limit (default 768MB; the whole command stays under 1 GB)")
     return p
 
 
