@@ -9,6 +9,7 @@ import json
 import math
 import os
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -43,38 +44,36 @@ def _clean(obj):
     return obj
 
 
-def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
-
-
-def atomic_write_frame(df, path: str | os.PathLike, index: bool = True) -> Path:
-    """Write a DataFrame to CSV or Parquet (by suffix) via a temporary file."""
+@contextmanager
+def atomic_path(path: str | os.PathLike):
+    """Yield a temporary path beside ``path``; move it into place only if the block succeeds."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     try:
-        if path.suffix.lower() in (".parquet", ".pq"):
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
+    with atomic_path(path) as tmp:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    return Path(path)
+
+
+def atomic_write_frame(df, path: str | os.PathLike, index: bool = True) -> Path:
+    """Write a DataFrame to CSV or Parquet (by suffix) via a temporary file."""
+    with atomic_path(path) as tmp:
+        if Path(path).suffix.lower() in (".parquet", ".pq"):
             df.to_parquet(tmp, index=index)
         else:
             df.to_csv(tmp, index=index)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
+    return Path(path)
 
 
 def write_results(results: dict, output_dir: str | os.PathLike, stem: str) -> Path:
@@ -86,14 +85,6 @@ def write_results(results: dict, output_dir: str | os.PathLike, stem: str) -> Pa
 def save_figure(fig, output_dir: str | os.PathLike, name: str, dpi: int = 110) -> Path:
     """Save a matplotlib figure to ``{output_dir}/figures/{name}.png``."""
     path = Path(output_dir) / "figures" / f"{name}.png"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{name}.", suffix=".png")
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=dpi, bbox_inches="tight", format="png")
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
     return path

@@ -171,3 +171,18 @@ def test_cohorts_need_period_zero():
 def test_validate_unknown_table():
     with pytest.raises(DataError, match="unknown table"):
         validate("orders", tx_frame())
+
+
+def test_atomic_writes_leave_nothing_behind_on_failure(tmp_path):
+    from superkit.publish import atomic_write_frame, atomic_write_text
+
+    class Boom:
+        def to_csv(self, *a, **k):
+            raise RuntimeError("disk full")
+
+    target = tmp_path / "out.csv"
+    atomic_write_text(target, "old")
+    with pytest.raises(RuntimeError):
+        atomic_write_frame(Boom(), target)
+    assert target.read_text() == "old"             # the previous file is untouched
+    assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]
