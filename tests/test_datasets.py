@@ -21,8 +21,13 @@ def test_coffee_club_tables_are_valid_and_match_the_datasheet():
     assert set(d) == {"transactions", "members", "events", "cohorts"}
     assert d["transactions"]["customer_id"].nunique() == 2000
     sheet = (DATASETS_DIR / "coffee_club" / "README.md").read_text(encoding="utf-8")
-    assert f"{len(d['transactions']):,} transaction rows" in sheet
-    assert f"{len(d['members']):,} members" in sheet
+    tx, mem = d["transactions"], d["members"]
+    assert f"{len(tx):,} transaction rows ({(tx['amount'] < 0).sum():,} of them refunds)" in sheet
+    assert f"{len(mem):,} members ({mem['ended_at'].isna().sum():,} still" in sheet
+    assert f"{len(d['events']):,} engagement events" in sheet
+    assert f"{len(d['cohorts']):,} cohort rows" in sheet
+    truth = datasets.truth("coffee_club")
+    assert f"spend × **{truth['true_causal_ratio']:.2f}**" in sheet
 
 
 def test_coffee_club_files_are_what_the_generator_makes(tmp_path):
