@@ -146,17 +146,25 @@ def span_cells(transactions: pd.DataFrame, members: pd.DataFrame, start, end) ->
 # Poisson with two absorbed fixed effects
 # ----------------------------------------------------------------------------------------------
 def _demean(X: np.ndarray, w: np.ndarray, groups, tol: float = 1e-10, maxit: int = 1000) -> np.ndarray:
-    """Residualise the columns of X on the fixed effects (weighted alternating projections)."""
+    """Residualise the columns of X on the fixed effects (weighted alternating projections).
+
+    Group means of all columns at once through a sparse indicator matrix per fixed effect.
+    """
+    from scipy import sparse
+
     Xt = X.copy()
-    sws = [np.bincount(g, weights=w, minlength=G) for g, G in groups]
+    mats = []
+    for g, G in groups:
+        ind = sparse.csr_matrix((w, (g, np.arange(len(g)))), shape=(G, len(g)))  # weighted indicator
+        sw = np.asarray(ind.sum(axis=1)).ravel()
+        mats.append((g, ind, np.where(sw > 0, sw, 1.0)))
     scale = np.maximum(np.abs(X).max(axis=0), 1.0)
     for _ in range(maxit):
         delta = 0.0
-        for (g, G), sw in zip(groups, sws):
-            for k in range(Xt.shape[1]):
-                mean = np.bincount(g, weights=w * Xt[:, k], minlength=G) / np.where(sw > 0, sw, 1.0)
-                Xt[:, k] -= mean[g]
-                delta = max(delta, float(np.abs(mean).max() / scale[k]))
+        for g, ind, sw in mats:
+            means = (ind @ Xt) / sw[:, None]
+            Xt -= means[g]
+            delta = max(delta, float((np.abs(means).max(axis=0) / scale).max()))
         if delta < tol:
             break
     return Xt
