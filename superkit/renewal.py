@@ -60,6 +60,17 @@ __all__ = [
     "sbg_survival",
     "simulate_cohort",
     "simulate_durations",
+    "actual_survival",
+    "cohort_results",
+    "fee_per_period",
+    "fees_known",
+    "fit_table",
+    "forecast_json",
+    "holdout_mean_abs_error",
+    "projection_vs_actual",
+    "steady_joining_forecast",
+    "value_summary",
+    "value_table",
 ]
 
 DAYS_PER_YEAR = 365.25
@@ -795,3 +806,206 @@ def paying_members_forecast(members: pd.DataFrame, fits: dict[str, ShiftedBetaGe
         rows.append(row)
     cols = ["date", "actual", "fitted", "forecast"] + [f"forecast_{g}" for g in fits]
     return pd.DataFrame(rows)[cols]
+
+
+# --------------------------------------------------------------------------- results per cohort
+def actual_survival(d: Durations, horizon: int) -> np.ndarray:
+    """Kaplan-Meier share still paying at the start of periods ``0..horizon`` (length horizon+1).
+
+    Periods not observed yet (nobody at risk) are NaN, so the array lines up with a projection
+    over the same periods.
+    """
+    km = kaplan_meier(d)
+    act = np.full(int(horizon) + 1, np.nan)
+    k = km["period"].to_numpy()
+    keep = k <= int(horizon)
+    act[k[keep]] = km["survival"].to_numpy()[keep]
+    return act
+
+
+def holdout_mean_abs_error(projected, actual, fit_periods: int) -> float | None:
+    """Mean absolute gap between projected and actual survival over the held-out periods.
+
+    ``projected[t]`` and ``actual[t]`` are shares at period ``t`` = 0, 1, ...; only periods after
+    ``fit_periods`` with an observed (non-NaN) actual count. None when no such period exists.
+    """
+    projected = np.asarray(projected, dtype=float)
+    actual = np.asarray(actual, dtype=float)
+    if projected.shape != actual.shape:
+        raise DataError(f"projected ({projected.shape}) and actual ({actual.shape}) survival differ "
+                        "in length", fix="give both for the same periods 0..horizon.")
+    t = np.arange(len(actual))
+    held = (t > int(fit_periods)) & ~np.isnan(actual)
+    return float(np.mean(np.abs(projected[held] - actual[held]))) if held.any() else None
+
+
+def projection_vs_actual(model: ShiftedBetaGeometric, durations: Durations, horizon: int,
+                         fit_periods: int, n_draws: int = 2000, seed: int = 0) -> dict:
+    """Projected survival (with a 95% interval) against the Kaplan-Meier actuals, periods 0..horizon.
+
+    Returns ``periods`` (0..horizon), ``projected`` (S(t) of the fit), ``lower``/``upper`` (2.5% and
+    97.5% pointwise quantiles over ``n_draws`` parameter draws with ``seed``), ``actual`` (see
+    :func:`actual_survival`, from all of ``durations``, including held-out periods) and
+    ``holdout_mean_abs_error`` over periods after ``fit_periods`` (see
+    :func:`holdout_mean_abs_error`).
+    """
+    t = np.arange(int(horizon) + 1)
+    lo, hi = model.interval(lambda a, b: sbg_survival(a, b, t), n=n_draws, seed=seed)
+    proj = model.survival(t)
+    act = actual_survival(durations, horizon)
+    return {"periods": t, "projected": proj, "lower": lo, "upper": hi, "actual": act,
+            "holdout_mean_abs_error": holdout_mean_abs_error(proj, act, fit_periods)}
+
+
+def fee_per_period(group: str, members: pd.DataFrame | None = None, by: str = "tier",
+                   period_days: float = 30.0, fixed_fee: float = 0.0,
+                   source: str = "members") -> float:
+    """Fee one member of ``group`` pays per renewal period.
+
+    * ``fixed_fee > 0``: that fee (the user's fee per period), whatever the members table says;
+    * otherwise, with a members table carrying annual fees: the group's mean annual ``fee`` times
+      ``period_days / 365.25`` (groups as in :func:`group_keys` with ``by``);
+    * otherwise 1.0: values are then in units of one period's fee.
+    """
+    if fixed_fee > 0:
+        return float(fixed_fee)
+    if members is not None and "fee" in members and members["fee"].notna().any():
+        keys = group_keys(members, by, source)
+        annual = members.loc[keys == str(group), "fee"].mean()
+        return float(annual * period_days / DAYS_PER_YEAR)
+    return 1.0
+
+
+def fees_known(members: pd.DataFrame | None = None, fixed_fee: float = 0.0) -> bool:
+    """True when :func:`fee_per_period` returns money (a fee was given or the members have fees),
+    False when values are in fee units."""
+    return bool(fixed_fee > 0 or (members is not None and "fee" in members
+                                  and members["fee"].notna().any()))
+
+
+def value_summary(model: ShiftedBetaGeometric, horizon: int, discount_rate: float, tenure: int,
+                  fee: float = 1.0, n_draws: int = 2000, seed: int = 0, level: float = 0.95) -> dict:
+    """Lifetime and discounted fee value of a new member, with intervals over parameter draws.
+
+    ``discount_rate`` is per period (see :func:`per_period_rate`). Returns
+
+    * ``expected_lifetime``: periods paid within ``horizon`` (:meth:`expected_lifetime`), with
+      ``expected_lifetime_ci``;
+    * ``discounted_expected_lifetime``: discounted number of payments, with ``..._ci``;
+    * ``expected_remaining_lifetime``: further periods (within ``horizon``) of a member who has
+      paid ``tenure`` periods; ``derl_after_tenure``: DERL of that member (FH 2010 eq. 6);
+    * ``fee``, ``discounted_expected_value`` = fee x discounted lifetime, with ``..._ci``.
+
+    Intervals: ``level`` quantiles over ``n_draws`` draws of (alpha, beta) with ``seed``
+    (:meth:`ShiftedBetaGeometric.sample_params`); the same draws serve both figures.
+    """
+    tail = round((1 - level) / 2, 12)  # 0.025 exactly for level 0.95 (not 0.025000000000000022)
+    q = [tail, 1 - tail]
+    draws = model.sample_params(n_draws, seed)
+    el = model.expected_lifetime(horizon)
+    el_lo, el_hi = np.quantile([expected_lifetime(a, b, horizon) for a, b in draws], q)
+    dl = model.discounted_expected_lifetime(discount_rate)
+    dl_draws = np.array([discounted_expected_lifetime(a, b, discount_rate) for a, b in draws])
+    dl_lo, dl_hi = np.quantile(dl_draws, q)
+    fee = float(fee)
+    return {"fee": fee,
+            "expected_lifetime": float(el), "expected_lifetime_ci": [float(el_lo), float(el_hi)],
+            "discounted_expected_lifetime": float(dl),
+            "discounted_expected_lifetime_ci": [float(dl_lo), float(dl_hi)],
+            "expected_remaining_lifetime": model.expected_remaining_lifetime(tenure, horizon),
+            "derl_after_tenure": model.derl(discount_rate, tenure),
+            "discounted_expected_value": fee * dl,
+            "discounted_expected_value_ci": [fee * dl_lo, fee * dl_hi]}
+
+
+def value_table(values: dict[str, dict]) -> pd.DataFrame:
+    """One row per cohort from :func:`value_summary` results, for display."""
+    rows = [{"cohort": g, "fee per period": v["fee"],
+             "expected lifetime (periods, within horizon)": v["expected_lifetime"],
+             "remaining after fit_periods": v["expected_remaining_lifetime"],
+             "discounted lifetime (payments)": v["discounted_expected_lifetime"],
+             "discounted fee value": v["discounted_expected_value"],
+             "value 95% low": v["discounted_expected_value_ci"][0],
+             "value 95% high": v["discounted_expected_value_ci"][1]} for g, v in values.items()]
+    return pd.DataFrame(rows).set_index("cohort")
+
+
+def fit_table(fits: dict[str, ShiftedBetaGeometric]) -> pd.DataFrame:
+    """One row per fitted cohort: members, leavers in the fitted periods, alpha and beta with 95%
+    intervals, mean churn E[theta] = alpha / (alpha + beta), log-likelihood; for display."""
+    rows = []
+    for g, m in fits.items():
+        ci = m.conf_int()
+        rows.append({"cohort": g, "members": m.durations_.n_members,
+                     "left (fitted periods)": m.durations_.n_churned,
+                     "alpha": m.alpha, "alpha 95%": f"{ci['alpha'][0]:.3f}-{ci['alpha'][1]:.3f}",
+                     "beta": m.beta, "beta 95%": f"{ci['beta'][0]:.3f}-{ci['beta'][1]:.3f}",
+                     "mean churn E[theta]": m.alpha / (m.alpha + m.beta),
+                     "log-likelihood": m.log_likelihood_})
+    return pd.DataFrame(rows).set_index("cohort")
+
+
+def cohort_results(model: ShiftedBetaGeometric, projection: dict, value: dict) -> dict:
+    """The published results of one cohort or tier (JSON-ready) from the fitted model, its
+    :func:`projection_vs_actual` and its :func:`value_summary`.
+
+    ``expected_lifetime_unrestricted`` is None when infinite (alpha <= 1).
+    """
+    ci = model.conf_int()
+    t = np.asarray(projection["periods"])
+    unrestricted = model.expected_lifetime()
+    return {
+        "alpha": model.alpha, "beta": model.beta,
+        "alpha_ci": list(ci["alpha"]), "beta_ci": list(ci["beta"]),
+        "log_likelihood": model.log_likelihood_, "n_members": model.durations_.n_members,
+        "projected_survival": np.asarray(projection["projected"]).tolist(),
+        "projected_survival_lower": np.asarray(projection["lower"]).tolist(),
+        "projected_survival_upper": np.asarray(projection["upper"]).tolist(),
+        "projected_renewal_rate": model.retention_rate(t[1:]).tolist(),
+        "actual_survival": np.asarray(projection["actual"]).tolist(),
+        "holdout_mean_abs_error": projection["holdout_mean_abs_error"],
+        "expected_lifetime": value["expected_lifetime"],
+        "expected_lifetime_ci": list(value["expected_lifetime_ci"]),
+        "expected_lifetime_unrestricted": unrestricted if np.isfinite(unrestricted) else None,
+        "expected_remaining_lifetime": value["expected_remaining_lifetime"],
+        "derl_after_fit_periods": value["derl_after_tenure"],
+        "discounted_expected_lifetime": value["discounted_expected_lifetime"],
+        "discounted_expected_lifetime_ci": list(value["discounted_expected_lifetime_ci"]),
+        "fee_per_period": value["fee"],
+        "discounted_expected_value": value["discounted_expected_value"],
+        "discounted_expected_value_ci": list(value["discounted_expected_value_ci"]),
+    }
+
+
+def steady_joining_forecast(fits: dict[str, ShiftedBetaGeometric], join_periods: int,
+                            periods_ahead: int, sizes: dict[str, float] | None = None) -> pd.DataFrame:
+    """Paying members by calendar period when every cohort joins again in each of the first
+    ``join_periods`` periods (an illustration of staggered starts for a cohorts table, which has
+    no join dates), projected ``periods_ahead`` periods beyond.
+
+    Cohort ``g`` of size ``sizes[g]`` (default: the members its model was fitted on) joins at
+    calendar periods 0..join_periods-1 with its fitted alpha, beta. Returns the
+    :func:`calendar_forecast` frame over periods 0..join_periods+periods_ahead-1 (one column per
+    joining, in cohort order then start period, plus ``total``).
+    """
+    k = int(join_periods)
+    if k < 1:
+        raise DataError(f"join_periods = {join_periods}", column="fit_periods",
+                        fix="let cohorts join in at least one period.")
+    names = list(fits)
+    if sizes is None:
+        sizes = {g: fits[g].durations_.n_members for g in names}
+    starts = np.concatenate([np.arange(k) for _ in names])
+    size = np.concatenate([[sizes[g]] * k for g in names])
+    al = np.concatenate([[fits[g].alpha] * k for g in names])
+    be = np.concatenate([[fits[g].beta] * k for g in names])
+    return calendar_forecast(starts, size, al, be, k + int(periods_ahead))
+
+
+def forecast_json(cal: pd.DataFrame) -> dict:
+    """JSON-ready calendar forecast: from :func:`paying_members_forecast` (date, actual, fitted,
+    forecast) or from :func:`steady_joining_forecast` / :func:`calendar_forecast` (period, total)."""
+    if "date" in cal:
+        return {"date": [str(d.date()) for d in cal["date"]], "actual": cal["actual"].tolist(),
+                "fitted": cal["fitted"].tolist(), "forecast": cal["forecast"].tolist()}
+    return {"period": cal.index.tolist(), "total": cal["total"].tolist()}

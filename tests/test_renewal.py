@@ -274,3 +274,153 @@ def test_paying_members_forecast_matches_actuals_on_simulated_members():
     assert fut["forecast"].is_monotonic_decreasing
     assert fut["forecast"].iloc[0] < past["actual"].iloc[-1] * 1.01
     assert (fut[["forecast_V1", "forecast_V2"]].sum(axis=1) - fut["forecast"]).abs().max() < 1e-9
+
+
+# --------------------------------------------------------------------------- notebook 03 helpers
+def _known_model(alpha: float = 1.0, beta: float = 1.0, var: float = 1e-14) -> R.ShiftedBetaGeometric:
+    """A model with given parameters and (nearly) no parameter uncertainty. With alpha = beta = 1,
+    S(t) = B(1, 1 + t) / B(1, 1) = 1 / (1 + t), so every figure can be worked out by hand."""
+    m = R.ShiftedBetaGeometric("known")
+    m.params_ = {"alpha": alpha, "beta": beta}
+    m.cov_log_ = np.eye(2) * var
+    m.log_likelihood_ = -1.0
+    m.durations_ = R.cohort_durations([100, 50, 30], "known")
+    return m
+
+
+def test_holdout_mean_abs_error_on_a_hand_computed_array():
+    proj = [1.0, 0.8, 0.6, 0.5, 0.4]
+    act = [1.0, 0.7, 0.5, np.nan, 0.45]
+    # held out: periods 2 (|0.6 - 0.5| = 0.1) and 4 (|0.4 - 0.45| = 0.05); period 3 unobserved
+    assert R.holdout_mean_abs_error(proj, act, fit_periods=1) == pytest.approx(0.075)
+    assert R.holdout_mean_abs_error(proj, act, fit_periods=3) == pytest.approx(0.05)
+    assert R.holdout_mean_abs_error(proj, act, fit_periods=4) is None  # nothing held out
+    with pytest.raises(DataError, match="differ"):
+        R.holdout_mean_abs_error(proj, act[:3], fit_periods=1)
+
+
+def test_actual_survival_is_kaplan_meier_aligned_to_periods_0_to_horizon():
+    d = R.cohort_durations([200, 120, 90], "c")
+    np.testing.assert_allclose(R.actual_survival(d, 4), [1.0, 0.6, 0.45, np.nan, np.nan])
+    np.testing.assert_allclose(R.actual_survival(d, 1), [1.0, 0.6])
+
+
+def test_projection_vs_actual_on_fader_hardie_holds_out_later_years():
+    active = fh_active("regular")
+    d = R.cohort_durations(active, "regular")
+    m = R.ShiftedBetaGeometric("regular").fit(d, fit_periods=7)
+    p = R.projection_vs_actual(m, d, horizon=12, fit_periods=7, n_draws=300, seed=1)
+    np.testing.assert_array_equal(p["periods"], np.arange(13))
+    np.testing.assert_allclose(p["actual"], active / active[0])  # all 12 years, held-out ones too
+    assert np.all(p["lower"] <= p["projected"] + 1e-12) and np.all(p["projected"] <= p["upper"] + 1e-12)
+    assert p["lower"][5] < p["projected"][5] < p["upper"][5]
+    gap = np.abs(p["projected"][8:] - active[8:] / active[0])
+    assert p["holdout_mean_abs_error"] == pytest.approx(gap.mean())
+    assert p["holdout_mean_abs_error"] < 0.02
+
+
+def test_fee_per_period_arithmetic():
+    members = pd.DataFrame({"customer_id": ["1", "2", "3"], "tier": ["A", "A", "B"],
+                            "joined_at": pd.to_datetime(["2024-01-01"] * 3), "fee": [100.0, 200.0, 365.25]})
+    before = members.copy()
+    # mean annual fee of the tier x period_days / 365.25
+    assert R.fee_per_period("A", members, "tier", period_days=30.0) == pytest.approx(150 * 30 / 365.25)
+    assert R.fee_per_period("B", members, "tier", period_days=30.0) == pytest.approx(30.0)
+    assert R.fee_per_period("all", members, "all", period_days=365.25) == pytest.approx(665.25 / 3)
+    # a fee per period given by the user wins
+    assert R.fee_per_period("A", members, "tier", 30.0, fixed_fee=12.5) == 12.5
+    assert R.fee_per_period("regular", None, fixed_fee=7.0) == 7.0
+    # no fees anywhere: values in units of one period's fee
+    assert R.fee_per_period("regular") == 1.0
+    assert R.fee_per_period("A", members.drop(columns="fee"), "tier", 30.0) == 1.0
+    assert R.fees_known(members) and R.fees_known(None, 3.0)
+    assert not R.fees_known(None) and not R.fees_known(members.drop(columns="fee"))
+    pd.testing.assert_frame_equal(members, before)
+
+
+def test_value_summary_hand_computed_for_alpha_beta_one():
+    d = 0.10
+    v = R.value_summary(_known_model(), horizon=3, discount_rate=d, tenure=1, fee=2.0, n_draws=50)
+    assert v["expected_lifetime"] == pytest.approx(1 + 1 / 2 + 1 / 3)  # S(0) + S(1) + S(2)
+    # up to 3 further periods of a member who has paid 1: (S(1) + S(2) + S(3)) / S(0)
+    assert v["expected_remaining_lifetime"] == pytest.approx(1 / 2 + 1 / 3 + 1 / 4)
+    # sum_t x^t / (t + 1) = -ln(1 - x) / x with x = 1 / (1 + d)
+    x = 1 / (1 + d)
+    dl = -np.log(1 - x) / x
+    assert v["discounted_expected_lifetime"] == pytest.approx(dl, rel=1e-9)
+    assert v["discounted_expected_value"] == pytest.approx(2.0 * dl, rel=1e-9)
+    assert v["derl_after_tenure"] == pytest.approx(R.derl(1.0, 1.0, d, 1))
+    # next to no parameter uncertainty: the intervals collapse on the point values
+    assert v["discounted_expected_value_ci"] == pytest.approx([2.0 * dl] * 2, rel=1e-5)
+    assert v["expected_lifetime_ci"] == pytest.approx([11 / 6] * 2, rel=1e-5)
+
+
+def test_value_summary_intervals_are_ordered_contain_the_point_and_scale_with_fee():
+    m = R.ShiftedBetaGeometric("high_end").fit(fh_active("high_end"), fit_periods=7)
+    v1 = R.value_summary(m, horizon=12, discount_rate=0.1, tenure=7, fee=1.0, n_draws=400, seed=3)
+    v3 = R.value_summary(m, horizon=12, discount_rate=0.1, tenure=7, fee=3.0, n_draws=400, seed=3)
+    for k in ("expected_lifetime", "discounted_expected_lifetime", "discounted_expected_value"):
+        lo, hi = v1[f"{k}_ci"]
+        assert lo < v1[k] < hi, k
+    assert v3["discounted_expected_value"] == pytest.approx(3 * v1["discounted_expected_value"])
+    assert v3["discounted_expected_value_ci"] == pytest.approx([3 * c for c in v1["discounted_expected_value_ci"]])
+    assert v1["discounted_expected_lifetime"] == pytest.approx(m.discounted_expected_lifetime(0.1))
+    # survivors of 7 renewals stay longer than a new member (sorting)
+    assert v1["expected_remaining_lifetime"] > m.expected_remaining_lifetime(1, 12)
+    # a wider interval level gives a wider interval from the same draws
+    v99 = R.value_summary(m, horizon=12, discount_rate=0.1, tenure=7, n_draws=400, seed=3, level=0.99)
+    assert v99["expected_lifetime_ci"][0] < v1["expected_lifetime_ci"][0]
+    assert v99["expected_lifetime_ci"][1] > v1["expected_lifetime_ci"][1]
+
+
+def test_cohort_results_is_the_published_json_of_one_cohort():
+    import json
+
+    active = fh_active("regular")
+    d = R.cohort_durations(active, "regular")
+    m = R.ShiftedBetaGeometric("regular").fit(d, fit_periods=7)
+    p = R.projection_vs_actual(m, d, horizon=12, fit_periods=7, n_draws=200)
+    v = R.value_summary(m, 12, 0.1, 7, fee=4.0, n_draws=200)
+    r = R.cohort_results(m, p, v)
+    json.dumps(r, allow_nan=True)  # plain Python values only
+    assert r["alpha"] == m.alpha and r["n_members"] == 1000
+    assert len(r["projected_survival"]) == 13 and len(r["projected_renewal_rate"]) == 12
+    assert r["projected_renewal_rate"][0] == pytest.approx(m.beta / (m.alpha + m.beta))
+    assert r["expected_lifetime_unrestricted"] is None  # alpha < 1: infinite mean
+    assert r["fee_per_period"] == 4.0
+    assert r["discounted_expected_value"] == pytest.approx(4.0 * r["discounted_expected_lifetime"])
+    assert r["derl_after_fit_periods"] == pytest.approx(m.derl(0.1, 7))
+    assert r["holdout_mean_abs_error"] == p["holdout_mean_abs_error"]
+    finite = R.cohort_results(_known_model(2.0, 3.0), {**p, "holdout_mean_abs_error": None}, v)
+    assert finite["expected_lifetime_unrestricted"] == pytest.approx((2 + 3 - 1) / (2 - 1))
+
+
+def test_steady_joining_forecast_hand_computed():
+    m = _known_model()  # S(t) = 1 / (1 + t)
+    cal = R.steady_joining_forecast({"a": m}, join_periods=2, periods_ahead=1, sizes={"a": 100})
+    # period 0: 100 S(0); period 1: 100 (S(1) + S(0)); period 2: 100 (S(2) + S(1))
+    np.testing.assert_allclose(cal["total"], [100, 150, 100 / 3 + 50])
+    two = R.steady_joining_forecast({"a": m, "b": _known_model(1.0, 3.0)}, 2, 1,
+                                    sizes={"a": 100, "b": 10})
+    assert list(two.columns) == [0, 1, 2, 3, "total"]  # a joins at 0, 1; then b joins at 0, 1
+    sb = R.sbg_survival(1.0, 3.0, [0, 1, 2])
+    np.testing.assert_allclose(two[2], 10 * sb)
+    np.testing.assert_allclose(two[3], 10 * np.r_[0, sb[:2]])
+    # default sizes: the members each model was fitted on
+    dflt = R.steady_joining_forecast({"a": m}, 1, 0)
+    assert dflt["total"].tolist() == [100.0]
+    assert R.forecast_json(cal) == {"period": [0, 1, 2], "total": cal["total"].tolist()}
+    with pytest.raises(DataError, match="join_periods"):
+        R.steady_joining_forecast({"a": m}, 0, 3)
+
+
+def test_fit_and_value_tables_have_one_row_per_cohort():
+    fits = R.fit_cohorts(pd.read_csv(FH_COHORTS), fit_periods=7)
+    ft = R.fit_table(fits)
+    assert list(ft.index) == ["regular", "high_end"] and ft.loc["regular", "members"] == 1000
+    assert ft.loc["high_end", "mean churn E[theta]"] == pytest.approx(
+        fits["high_end"].alpha / (fits["high_end"].alpha + fits["high_end"].beta))
+    values = {g: R.value_summary(m, 12, 0.1, 7, n_draws=100) for g, m in fits.items()}
+    vt = R.value_table(values)
+    assert (vt["value 95% low"] < vt["discounted fee value"]).all()
+    assert (vt["discounted fee value"] < vt["value 95% high"]).all()
