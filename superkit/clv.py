@@ -50,13 +50,18 @@ __all__ = [
     "bootstrap_intervals",
     "check_horizon",
     "check_unit",
+    "compare_models",
+    "comparison_table",
     "compress",
     "customer_lifetime_value",
+    "decile_records",
     "decile_table",
     "discount_factors",
     "fit_count_model",
     "gamma_gamma_check",
     "holdout_evaluation",
+    "interval_pairs",
+    "models_json",
     "score_customers",
     "select_model",
     "simulate_bgnbd_summary",
@@ -894,6 +899,63 @@ def select_model(evaluations: dict, criterion: str = "mae_per_customer") -> tupl
               f"({criterion.replace('_', ' ')} {ok[best][criterion]:.3f}"
               + (f"; {others}" if others else "") + ").")
     return best, reason
+
+
+HOLDOUT_KEYS = ("predicted_total", "actual_total", "total_error_pct", "mae_per_customer",
+                "rmse_per_customer", "duration")  # holdout figures published per model
+
+
+def compare_models(summary: pd.DataFrame, models=None, penalizer_coef: float = 0.0,
+                   criterion: str = "mae_per_customer") -> dict:
+    """Fit each count model on a calibration summary, evaluate it on the holdout, pick the best.
+
+    ``summary``: from ``summarize(..., calibration_end=...)`` (frequency, recency, T and the holdout
+    columns); ``models``: names from :data:`MODELS` (default: all, in that order). A model whose
+    fit fails with a :class:`ModelError` is kept out of the choice, its message under ``errors``.
+    Returns ``{"fits": {name: model}, "evaluations": {name: holdout_evaluation or None},
+    "errors": {name: message}, "selected": name, "selection_reason": text}``; raises ModelError
+    when no model can be fitted.
+    """
+    names = list(MODELS) if models is None else list(models)
+    fits, evals, errors = {}, {}, {}
+    for name in names:
+        try:
+            fits[name] = fit_count_model(name, summary["frequency"], summary["recency"], summary["T"],
+                                         penalizer_coef=penalizer_coef)
+            evals[name] = holdout_evaluation(fits[name], summary)
+        except ModelError as exc:  # explained failure: keep the others
+            errors[name], evals[name] = str(exc), None
+    selected, reason = select_model(evals, criterion)
+    return {"fits": fits, "evaluations": evals, "errors": errors, "selected": selected,
+            "selection_reason": reason}
+
+
+def comparison_table(comparison: dict) -> pd.DataFrame:
+    """Parameters and holdout figures side by side, one column per fitted model (for display)."""
+    fits, evals = comparison["fits"], comparison["evaluations"]
+    shown = [m for m in HOLDOUT_KEYS if m != "duration"]
+    return pd.DataFrame({MODEL_LABELS.get(k, k): {**fits[k].params, **{m: v[m] for m in shown}}
+                         for k, v in evals.items() if v is not None})
+
+
+def models_json(comparison: dict) -> dict:
+    """Published ``models`` entry: per model its params, holdout figures (:data:`HOLDOUT_KEYS`)
+    and error message; None where the fit failed."""
+    fits, evals, errors = comparison["fits"], comparison["evaluations"], comparison["errors"]
+    return {k: {"params": fits[k].params if k in fits else None,
+                "holdout": {m: v[m] for m in HOLDOUT_KEYS} if v is not None else None,
+                "error": errors.get(k)} for k, v in evals.items()}
+
+
+def interval_pairs(intervals: dict) -> dict:
+    """``{name: {"lower": lo, "upper": hi}}`` (from :func:`bootstrap_intervals`) as
+    ``{name: [lo, hi]}``."""
+    return {k: [v["lower"], v["upper"]] for k, v in intervals.items()}
+
+
+def decile_records(deciles: pd.DataFrame) -> list[dict]:
+    """Rows of :func:`decile_table` as JSON-ready records ``{"decile": 1, column: value, ...}``."""
+    return [{"decile": int(d), **{k: float(v) for k, v in row.items()}} for d, row in deciles.iterrows()]
 
 
 def bootstrap_intervals(summary: pd.DataFrame, model: str, horizon: float, unit: str = "D",

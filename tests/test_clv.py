@@ -259,3 +259,61 @@ def test_bootstrap_interval_covers_the_point_estimate(simulated):
     assert boot["n_ok"] >= 28
     assert iv["lower"] < scores["clv"].sum() < iv["upper"]
     assert iv["upper"] - iv["lower"] < 0.5 * scores["clv"].sum()
+
+
+# ---------------------------------------------------------------- notebook 02 helpers
+def test_compare_models_selects_the_smallest_holdout_error(simulated):
+    d = simulated.iloc[:1500]
+    comp = clv.compare_models(d)
+    assert list(comp["fits"]) == list(clv.MODELS) and comp["errors"] == {}
+    maes = {k: v["mae_per_customer"] for k, v in comp["evaluations"].items()}
+    assert comp["selected"] == min(maes, key=maes.get)
+    assert clv.MODEL_LABELS[comp["selected"]] in comp["selection_reason"]
+    # the evaluation is the library's holdout_evaluation of each fit
+    ev = clv.holdout_evaluation(comp["fits"]["bgnbd"], d)
+    assert comp["evaluations"]["bgnbd"]["mae_per_customer"] == ev["mae_per_customer"]
+    js = clv.models_json(comp)
+    assert list(js["pareto_nbd"]["params"]) == ["r", "alpha", "s", "beta"]
+    assert list(js["bgnbd"]["holdout"]) == list(clv.HOLDOUT_KEYS) and js["bgnbd"]["error"] is None
+    assert js["mbgnbd"]["holdout"]["actual_total"] == pytest.approx(d["frequency_holdout"].sum())
+    tab = clv.comparison_table(comp)
+    assert list(tab.columns) == ["BG/NBD", "MBG/NBD", "Pareto/NBD"]
+    assert tab.loc["mae_per_customer", "BG/NBD"] == ev["mae_per_customer"]
+    assert "duration" not in tab.index
+
+
+def test_compare_models_keeps_a_failed_fit_out_of_the_choice(simulated, monkeypatch):
+    d = simulated.iloc[:800]
+    real = clv.fit_count_model
+
+    def failing(name, *args, **kw):
+        if name == "mbgnbd":
+            raise ModelError("mbgnbd did not converge. Remedy: add a penalty.")
+        return real(name, *args, **kw)
+
+    monkeypatch.setattr(clv, "fit_count_model", failing)
+    comp = clv.compare_models(d, models=["bgnbd", "mbgnbd"])
+    assert comp["selected"] == "bgnbd" and comp["evaluations"]["mbgnbd"] is None
+    assert clv.models_json(comp)["mbgnbd"] == {"params": None, "holdout": None,
+                                                "error": "mbgnbd did not converge. Remedy: add a penalty."}
+    assert list(clv.comparison_table(comp).columns) == ["BG/NBD"]
+    with pytest.raises(ModelError, match="no model could be fitted"):
+        clv.compare_models(d, models=["mbgnbd"])
+
+
+def test_decile_records_and_interval_pairs_are_plain_json():
+    import json
+
+    scores = pd.DataFrame({"clv": np.arange(20, 0, -1, dtype=float), "p_alive": np.linspace(1, 0.05, 20),
+                           "expected_purchases": np.ones(20)}, index=[f"c{i}" for i in range(20)])
+    recs = clv.decile_records(clv.decile_table(scores))
+    assert [r["decile"] for r in recs] == list(range(1, 11))
+    # two customers per decile: decile 1 holds clv 20 + 19 = 39 of 210
+    assert recs[0]["customers"] == 2 and recs[0]["clv_total"] == 39.0
+    assert recs[0]["clv_share"] == pytest.approx(39 / 210)
+    assert recs[-1]["clv_total"] == 3.0
+    json.dumps(recs)  # no numpy types left
+    assert all(type(v) in (int, float) for r in recs for v in r.values())
+    iv = {"clv_total": {"lower": 1.5, "upper": 2.5}, "p_alive_mean": {"lower": 0.2, "upper": 0.3}}
+    assert clv.interval_pairs(iv) == {"clv_total": [1.5, 2.5], "p_alive_mean": [0.2, 0.3]}
+    assert clv.interval_pairs({}) == {}
