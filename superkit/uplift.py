@@ -51,15 +51,9 @@ class Panel:
     spend: np.ndarray                 # (n, M) net spend per customer-month
     entry: np.ndarray                 # (n,) month index of the first purchase (may be < 0: before window)
     join: np.ndarray                  # (n,) month index of joining; -1 if never joined (in the window)
-    member_full: np.ndarray           # (n, M) bool: member for the whole month
     is_member: np.ndarray             # (n,) bool: in the members table
     member_spend: np.ndarray          # (n, M) the part of ``spend`` made while a member
     window_spend: np.ndarray          # (n,) net spend over the whole calendar window
-    days: np.ndarray = None           # (n, M) number of purchase days per customer-month
-    last_day: np.ndarray = None       # (n, M) last purchase day in the month (days from start), -1 if none
-    first_day: np.ndarray = None      # (n,) first purchase day (days from start; < 0 before the window)
-    month_start_day: np.ndarray = None  # (M + 1,) first day of each month (days from start)
-    join_day: np.ndarray = None       # (n,) join day (days from start); nan if never
     start: pd.Timestamp = None
     end: pd.Timestamp = None           # last observed day (inclusive)
     years: float = 0.0                 # length of the calendar window in years
@@ -170,33 +164,8 @@ def build_panel(transactions: pd.DataFrame, members: pd.DataFrame, observation_e
     join[pos] = np.asarray(jm)
     is_member = np.zeros(n, dtype=bool)
     is_member[pos] = True
-    member_full = np.zeros((n, M), dtype=bool)
-    # member for the whole of month m: joined before the month starts, not ended before it ends
-    m_start = months.to_timestamp(how="start")
-    m_next = (months + 1).to_timestamp(how="start")
-    j_ok = np.asarray(joined)[:, None] <= np.asarray(m_start)[None, :]
-    e_arr = np.asarray(ended)
-    e_ok = pd.isna(e_arr)[:, None] | (e_arr[:, None] >= np.asarray(m_next)[None, :])
-    member_full[pos] = j_ok & e_ok
     years = ((end_ts - start_ts).days + 1) / 365.25
-    # day-level purchase history (one purchase per customer-day, as in the summary)
-    tday = np.asarray((ts.normalize() - start_ts) // pd.Timedelta(days=1))
-    first_day = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(first_day, codes_all, tday)
-    cd = np.unique(codes_all[sel] * (10 ** 6) + tday[sel])
-    c_code, c_day = cd // 10 ** 6, cd % 10 ** 6
-    c_date = pd.DatetimeIndex(start_ts + pd.to_timedelta(c_day, unit="D"))
-    c_month = np.asarray((c_date.year - first_month.year) * 12 + (c_date.month - first_month.month))
-    days = np.bincount(c_code * M + c_month, minlength=n * M).reshape(n, M).astype(float)
-    last_day = np.full(n * M, -1, dtype=np.int64)
-    np.maximum.at(last_day, c_code * M + c_month, c_day)
-    month_start_day = np.asarray([(p.to_timestamp() - start_ts).days for p in
-                                  pd.period_range(first_month, periods=M + 1, freq="M")])
-    join_day = np.full(n, np.nan)
-    join_day[pos] = np.asarray((joined - start_ts) // pd.Timedelta(days=1), dtype=float)
-    return Panel(ids, months, spend, entry, join, member_full, is_member, member_spend, window_spend,
-                 days=days, last_day=last_day.reshape(n, M), first_day=first_day,
-                 month_start_day=month_start_day, join_day=join_day,
+    return Panel(ids, months, spend, entry, join, is_member, member_spend, window_spend,
                  start=start_ts, end=end_ts, years=years,
                  info={"n_customers": n, "n_members": int(is_member.sum()), "n_months": M})
 

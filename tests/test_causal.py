@@ -110,3 +110,19 @@ def test_no_member_purchases_after_joining_is_model_error():
     c.state[c.state == 1] = 0
     with pytest.raises(ModelError, match="nothing to compare"):
         joining_effect(c)
+
+
+def test_active_span_agrees_with_the_summary_engine():
+    """span_cells applies the summary's purchase-day rule (refunds netted, refund-only days out)."""
+    from superkit.summary import summarize
+
+    w = simulate(400, seed=13, refund_rate=0.05)
+    c = _cells(w)
+    s = summarize(w.transactions, END, unit="D")
+    ids = c.customer_ids[c.customer]
+    span = pd.Series(c.exposure, index=ids).groupby(level=0).sum()
+    interior = pd.Series(c.purchases, index=ids).groupby(level=0).sum()
+    both = s[s["frequency"] >= 1]
+    # interior exposure = days strictly between first and last purchase day = recency - 1
+    assert (span.reindex(both.index, fill_value=0) == (both["recency"] - 1).clip(lower=0)).all()
+    assert (interior.reindex(both.index, fill_value=0) == (both["frequency"] - 1).clip(lower=0)).all()
