@@ -27,13 +27,13 @@ test: install browser-deps ## run the whole test suite (unit, validation, notebo
 test-slow: install ## run the slow validation studies (coverage over many seeds)
 	$(PY) -m pytest tests -m slow -p no:cacheprovider
 
-browser-deps: ## install headless Chromium for the browser test (Debian package; only as root, only if missing)
-	@if [ -x /usr/bin/chromium ]; then :; \
+browser-deps: ## install headless Chromium and a CJK font for the browser test and figures (Debian packages; only as root, only if missing)
+	@if [ -x /usr/bin/chromium ] && fc-list 2>/dev/null | grep -qi wqy; then :; \
 	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
-	  echo "installing chromium (Debian package) for tests/test_browser.py"; \
-	  apt-get install -y chromium >/dev/null 2>&1 || { apt-get update >/dev/null 2>&1 && apt-get install -y chromium >/dev/null 2>&1; } \
-	  || echo "could not install chromium: the browser test will be skipped"; \
-	else echo "no /usr/bin/chromium and not root: the browser test will be skipped (sudo apt-get install chromium)"; fi
+	  echo "installing chromium and fonts-wqy-microhei (Debian packages) for tests/test_browser.py and Chinese labels"; \
+	  apt-get install -y chromium fonts-wqy-microhei >/dev/null 2>&1 || { apt-get update >/dev/null 2>&1 && apt-get install -y chromium fonts-wqy-microhei >/dev/null 2>&1; } \
+	  || echo "could not install chromium / fonts: the browser test will be skipped, figure labels stay English"; \
+	else echo "no /usr/bin/chromium or CJK font and not root: the browser test will be skipped (sudo apt-get install chromium fonts-wqy-microhei)"; fi
 
 report: install ## run every notebook on the bundled coffee_club data and write reports/<run>/
 	$(VENV)/bin/superkit report
