@@ -497,9 +497,16 @@ def build_report(config: str | os.PathLike | None = None, out: str | os.PathLike
     final.parent.mkdir(parents=True, exist_ok=True)
     # Kernels inherit our environment: figures must show inline (MPLBACKEND=Agg, as set for tests,
     # would keep them out of the executed notebooks and the HTML pages).
-    saved_env = {k: os.environ.get(k) for k in ("MPLBACKEND", "PYTHONHASHSEED")}
+    saved_env = {k: os.environ.get(k) for k in ("MPLBACKEND", "PYTHONHASHSEED", "IPYTHONDIR")}
     os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
     os.environ.setdefault("PYTHONHASHSEED", "0")
+    # A clean IPython profile for the report's kernels: no personal start-up scripts, and kernel log
+    # messages at ERROR only (ipykernel warns about loopback TCP on every start otherwise).
+    ipython_dir = Path(tempfile.mkdtemp(prefix="superkit-ipython-"))
+    (ipython_dir / "profile_default").mkdir()
+    (ipython_dir / "profile_default" / "ipython_kernel_config.json").write_text(
+        json.dumps({"IPKernelApp": {"log_level": "ERROR"}}), encoding="utf-8")
+    os.environ["IPYTHONDIR"] = str(ipython_dir)
 
     build = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".building-{final.name}-"))
     build.chmod(0o755)  # mkdtemp makes it private; a report is meant to be shared
@@ -545,6 +552,7 @@ def build_report(config: str | os.PathLike | None = None, out: str | os.PathLike
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
+        shutil.rmtree(ipython_dir, ignore_errors=True)
     if not out:
         _point_latest(final)
     return Report(path=final, runs=runs, seconds=seconds)
