@@ -10,7 +10,7 @@ import argparse
 import importlib
 import sys
 
-from superkit.errors import DataError, ModelError
+from superkit.errors import DataError, EngineError, ModelError
 
 COMMANDS = ["validate", "summarize", "simulate", "score", "report"]
 
@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args._run(args) or 0)
-    except (DataError, ModelError) as exc:
+    except (DataError, ModelError, EngineError) as exc:
         print(f"superkit {args.command}: {exc}", file=sys.stderr)
         return 2
     except FileNotFoundError as exc:

@@ -39,3 +39,7 @@ class ModelError(RuntimeError):
 
     The message names the cause and the remedy. The command line prints it without a traceback.
     """
+
+
+class EngineError(RuntimeError):
+    """The summary engine could not run the query (e.g. out of memory); the message names the remedy."""

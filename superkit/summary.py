@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Mapping, Protocol
 
-from superkit.errors import DataError
+from superkit.errors import DataError, EngineError
 from superkit.spec import ABSURD_AMOUNT, TABLES, looks_binary
 
 if TYPE_CHECKING:  # pandas is imported lazily: the file path of the command line never needs it
@@ -103,10 +104,16 @@ class DuckDBEngine:
 
         con = duckdb.connect(database=":memory:")
         con.execute(f"SET memory_limit='{self.memory_limit}'")
+        # spill to the system's temporary folder, not to .tmp/ in whatever folder the user is in
+        spill = Path(tempfile.gettempdir()) / f"superkit-duckdb-{os.getpid()}"
+        con.execute(f"SET temp_directory='{str(spill).replace(chr(39), chr(39) * 2)}'")
         con.execute("SET preserve_insertion_order=false")
         if self.threads:
             con.execute(f"SET threads={int(self.threads)}")
         return con
+
+    def _exec(self, con, sql: str):
+        return _run(con, sql, self.memory_limit)
 
     # -- sources -----------------------------------------------------------------------------
     def _register_frame(self, con, df: "pd.DataFrame") -> str:
@@ -174,7 +181,7 @@ class DuckDBEngine:
         numeric = ("DOUBLE", "FLOAT", "INTEGER", "BIGINT", "SMALLINT", "TINYINT", "HUGEINT", "REAL")
         amt_expr = f"CAST({amt} AS DOUBLE)" if t_amt.startswith(numeric) or t_amt.startswith("DECIMAL") \
             else f"TRY_CAST({amt} AS DOUBLE)"
-        con.execute(f"""
+        self._exec(con, f"""
             CREATE VIEW _raw AS SELECT
                 {cid_expr} AS customer_id,
                 CAST({ts} AS VARCHAR) AS ts_text,
@@ -185,7 +192,7 @@ class DuckDBEngine:
         obs_limit = _day_number(observation_end) + 1 if observation_end is not None else None
         late_expr = (f"SUM(CASE WHEN ts >= TIMESTAMP '{EPOCH + dt.timedelta(days=obs_limit)}' THEN 1 ELSE 0 END)"
                      if obs_limit is not None else "0")
-        counts = con.execute(f"""
+        counts = self._exec(con, f"""
             SELECT COUNT(*),
                    SUM(CASE WHEN customer_id IS NULL OR customer_id = '' THEN 1 ELSE 0 END),
                    SUM(CASE WHEN ts IS NULL THEN 1 ELSE 0 END),
@@ -199,7 +206,7 @@ class DuckDBEngine:
                             fix="export the transactions again, with data.")
 
         def examples(cond: str, col: str) -> list:
-            return [r[0] for r in con.execute(f"SELECT {col} FROM _raw WHERE {cond} LIMIT 3").fetchall()]
+            return [r[0] for r in self._exec(con, f"SELECT {col} FROM _raw WHERE {cond} LIMIT 3").fetchall()]
 
         if blank:
             raise DataError("blank ids", source=name, column=rename["customer_id"], rows=blank,
@@ -220,7 +227,7 @@ class DuckDBEngine:
             raise DataError(f"dates after the observation end {_parse_date(observation_end, 'date').date()}",
                             source=name, column=rename["timestamp"], rows=late,
                             fix="set --observation-end to the last day of the data, or drop the later rows.")
-        con.execute("""CREATE VIEW _tx AS SELECT customer_id,
+        self._exec(con, """CREATE VIEW _tx AS SELECT customer_id,
                           CAST(CAST(ts AS DATE) - DATE '1970-01-01' AS BIGINT) AS day_num,
                           amount FROM _raw""")
         return "_tx"
@@ -239,7 +246,7 @@ class DuckDBEngine:
         con = self._connect()
         try:
             rel = self._source(con, source, mapping, observation_end)
-            df = con.execute(render(rel, observation_end, calibration_end, unit)).df()
+            df = self._exec(con, render(rel, observation_end, calibration_end, unit)).df()
         finally:
             con.close()
         df["customer_id"] = df["customer_id"].astype(str)
@@ -260,7 +267,7 @@ class DuckDBEngine:
         try:
             rel = self._source(con, source, mapping, observation_end)
             sql = render(rel, observation_end, calibration_end, unit)
-            con.execute(f"CREATE TEMP TABLE _summary AS SELECT customer_id, {', '.join(cols)} FROM ({sql})")
+            self._exec(con, f"CREATE TEMP TABLE _summary AS SELECT customer_id, {', '.join(cols)} FROM ({sql})")
             n = con.execute("SELECT COUNT(*) FROM _summary").fetchone()[0]
             if n == 0:
                 raise DataError("no purchases on or before the calibration / observation end",
@@ -268,13 +275,28 @@ class DuckDBEngine:
                                 fix="check the dates: the calibration end may be before the first purchase.")
             opts = "(FORMAT PARQUET)" if fmt == "PARQUET" else "(FORMAT CSV, HEADER true)"
             qtmp = str(tmp).replace("'", "''")
-            con.execute(f"COPY (SELECT * FROM _summary ORDER BY customer_id) TO '{qtmp}' {opts}")
+            self._exec(con, f"COPY (SELECT * FROM _summary ORDER BY customer_id) TO '{qtmp}' {opts}")
             os.replace(tmp, out)
         finally:
             con.close()
             if tmp.exists():
                 tmp.unlink()
         return int(n)
+
+
+def _run(con, sql: str, memory_limit: str):
+    """Execute on DuckDB; resource failures become one clear EngineError."""
+    import duckdb
+
+    try:
+        return con.execute(sql)
+    except duckdb.OutOfMemoryException:
+        raise EngineError(f"DuckDB ran out of memory (limit {memory_limit}) while summarising. Remedy: "
+                          "raise the limit (--memory-limit 2GB) or free disk space in the temporary "
+                          f"folder {tempfile.gettempdir()} that DuckDB spills to.") from None
+    except duckdb.IOException as exc:
+        raise EngineError(f"DuckDB could not read or write a file: {str(exc).splitlines()[0][:200]}. "
+                          "Remedy: check the paths, permissions and free disk space.") from None
 
 
 def _is_frame(source) -> bool:

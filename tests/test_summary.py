@@ -118,3 +118,15 @@ def test_calibration_before_first_purchase_is_explained():
     tx = pd.DataFrame({"customer_id": ["a"], "timestamp": pd.to_datetime(["2024-05-01"]), "amount": [3.0]})
     with pytest.raises(DataError, match="no purchases on or before"):
         summarize(tx, "2024-12-31", calibration_end="2024-01-31")
+
+
+def test_out_of_memory_is_one_clear_error(tmp_path):
+    from superkit.errors import EngineError
+    from superkit.summary import DuckDBEngine
+
+    w = simulate(3000, seed=2)
+    w.transactions.to_parquet(tmp_path / "t.parquet")
+    with pytest.raises(EngineError, match=r"ran out of memory \(limit 1MB\).*--memory-limit"):
+        DuckDBEngine(memory_limit="1MB").summarize_to_file(tmp_path / "t.parquet", tmp_path / "s.csv",
+                                                           "2025-12-31")
+    assert not (tmp_path / "s.csv").exists()
