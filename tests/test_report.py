@@ -201,7 +201,41 @@ def test_notebook_follows_the_conventions_the_report_relies_on(path):
     assert set(assigned) == set(documented), \
         "papermill --help-notebook cannot read some parameter lines (an '=' in the comment?)"
     assert "output_dir" in assigned
+    if any(a.endswith("_path") for a in assigned):   # reads data: the config's mapping must reach it
+        assert "column_mapping" in assigned, "a notebook that reads data needs a column_mapping parameter"
     assert nb.metadata["kernelspec"]["name"] == "python3"
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert not any(c.get("outputs") for c in code), "commit notebooks without outputs"
     assert not any(c.get("execution_count") for c in code), "clear execution counts before committing"
+
+
+def test_client_config_with_renamed_columns_runs_every_notebook(tmp_path):
+    """A consultant's run: own file names and column names, mapping in the config, all notebooks ok."""
+    import yaml
+
+    from superkit.simulate import simulate
+
+    w = simulate(800, seed=17)
+    data = tmp_path / "client"
+    data.mkdir()
+    w.transactions.rename(columns={"customer_id": "member_no", "timestamp": "paid_at", "amount": "total"}) \
+        .to_csv(data / "orders.csv", index=False)
+    w.members.rename(columns={"customer_id": "member_no", "joined_at": "start_date"}) \
+        .to_csv(data / "members.csv", index=False)
+    w.events.rename(columns={"customer_id": "member_no"}).to_csv(data / "engagement.csv", index=False)
+    cfg = {"run_name": "client", "timeout": 600,
+           "data": {"transactions": "client/orders.csv", "members": "client/members.csv",
+                    "events": "client/engagement.csv"},
+           "mapping": {"transactions": {"customer_id": "member_no", "timestamp": "paid_at", "amount": "total"},
+                       "members": {"customer_id": "member_no", "joined_at": "start_date"},
+                       "events": {"customer_id": "member_no"}},
+           "parameters": {"all": {"observation_end": "2025-12-31", "n_boot": 20, "n_draws": 200}}}
+    (tmp_path / "client.yml").write_text(yaml.safe_dump(cfg))
+    result = rep.build_report(tmp_path / "client.yml", tmp_path / "out", progress=False)
+    failed = {r.stem: r.error for r in result.runs if not r.ok}
+    assert not failed, failed
+    assert len(result.runs) == len(list(NOTEBOOKS.glob("[0-9]*.ipynb")))
+    res = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert res["01_super_users"]["n_customers"] == 800
+    assert res["04_spend_uplift"]["causal_ratio_ci"][0] <= w.truth["true_causal_ratio"] \
+        <= res["04_spend_uplift"]["causal_ratio_ci"][1]
