@@ -27,6 +27,27 @@ COFFEE_CLUB = dict(n_customers=2000, seed=2024, start="2024-01-01", end="2025-12
                    refund_rate=0.005)
 
 
+NO_TABLE = ("none", "-")
+
+
+def resolve_path(value, table: str, *, client_data: bool, required: bool = False,
+                 needed_for: str = "this analysis", dataset: str = "coffee_club"):
+    """What a notebook's ``<table>_path`` parameter means.
+
+    ``"none"`` (or ``"-"``): there is no such table -> None. ``""``: the bundled ``dataset``'s table,
+    but only when no client file was given (``client_data`` False), so a client's data are never
+    mixed with the bundled sample -> None otherwise. Anything else is a path. With ``required``,
+    a missing table is a :class:`DataError` that says what to give.
+    """
+    text = "" if value is None else str(value).strip()
+    if text.lower() in NO_TABLE or (not text and client_data):
+        if required:
+            raise DataError(f"no {table} table was given, and {needed_for} needs one", source=table,
+                            fix=f"give {table}_path (in a report config: data: {table}: <file>).")
+        return None
+    return text if text else path(dataset, table)
+
+
 def names() -> list[str]:
     """Bundled data sets (folders with a datasheet) plus the CDNOW sets from lifetimes."""
     local = sorted(p.parent.name for p in DATASETS_DIR.glob("*/README.md"))

@@ -193,6 +193,11 @@ def parameters_for(path: Path, declared: dict, cfg: dict, output_dir: Path) -> t
     for table, p in cfg["data"].items():
         if f"{table}_path" in declared:
             params[f"{table}_path"] = p
+    if cfg["data"]:
+        # a client's data: tables the config does not name do not exist (never the bundled sample)
+        for key in declared:
+            if key.endswith("_path") and key[:-5] not in cfg["data"]:
+                params[key] = "none"
     if cfg["mapping"]:
         if MAPPING_PARAMETER in declared:
             params[MAPPING_PARAMETER] = cfg["mapping"]

@@ -55,3 +55,12 @@ def test_unknown_names_are_explained():
         datasets.path("cdnow_sample", "members")
     with pytest.raises(DataError, match="not simulated"):
         datasets.truth("cdnow_sample")
+
+
+def test_resolve_path_never_mixes_client_data_with_the_bundled_sample():
+    assert datasets.resolve_path("", "members", client_data=False) == datasets.path("coffee_club", "members")
+    assert datasets.resolve_path("", "members", client_data=True) is None
+    assert datasets.resolve_path("none", "members", client_data=False) is None
+    assert datasets.resolve_path(" my.csv ", "members", client_data=True) == "my.csv"
+    with pytest.raises(DataError, match="no members table was given, and the uplift test needs one"):
+        datasets.resolve_path("none", "members", client_data=True, required=True, needed_for="the uplift test")

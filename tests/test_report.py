@@ -239,3 +239,17 @@ def test_client_config_with_renamed_columns_runs_every_notebook(tmp_path):
     assert res["01_super_users"]["n_customers"] == 800
     assert res["04_spend_uplift"]["causal_ratio_ci"][0] <= w.truth["true_causal_ratio"] \
         <= res["04_spend_uplift"]["causal_ratio_ci"][1]
+
+
+def test_client_config_without_members_never_falls_back_to_the_bundled_sample(tmp_path):
+    import yaml
+
+    from superkit.simulate import simulate
+
+    simulate(300, seed=5).transactions.to_csv(tmp_path / "orders.csv", index=False)
+    (tmp_path / "c.yml").write_text(yaml.safe_dump({"data": {"transactions": "orders.csv"}}))
+    result = rep.build_report(tmp_path / "c.yml", tmp_path / "out", progress=False,
+                              only=["03_renewal", "04_spend_uplift"])
+    for r in result.runs:
+        assert not r.ok and "no members table was given" in r.error, (r.stem, r.error)
+        assert r.parameters["members_path"] == "none"
