@@ -356,9 +356,6 @@ def gate_funnel(scores: pd.DataFrame) -> pd.Series:
 # --------------------------------------------------------------------------------------------
 # Inputs for the notebook
 # --------------------------------------------------------------------------------------------
-NO_TABLE = ("none", "-")
-
-
 def load_inputs(transactions_path: str = "", members_path: str = "", events_path: str = "",
                 column_mapping: dict | None = None, dataset: str = "coffee_club") -> dict:
     """Read the three tables of notebook 01, validated, with where each came from.
@@ -381,18 +378,14 @@ def load_inputs(transactions_path: str = "", members_path: str = "", events_path
     given = {"transactions": transactions_path, "members": members_path, "events": events_path}
     out: dict = {"sources": {}}
     for table, p in given.items():
-        p = (p or "").strip()
-        if p.lower() in NO_TABLE and table != "transactions":
+        # the one rule for path parameters ("none" = no table; "" = bundled only without client data)
+        resolved = datasets.resolve_path(p, table, client_data=not bundled, dataset=dataset,
+                                         required=table == "transactions",
+                                         needed_for="finding super users")
+        if resolved is None:
             out[table], out["sources"][table] = None, "not given"
             continue
-        if not p:
-            if not bundled:
-                out[table], out["sources"][table] = None, "not given"
-                continue
-            p = str(datasets.path(dataset, table))
-            label = f"bundled {dataset} ({table})"
-        else:
-            label = p
-        out[table] = readers[table](p, column_mapping.get(table))
+        label = f"bundled {dataset} ({table})" if not str(p or "").strip() else str(resolved)
+        out[table] = readers[table](resolved, column_mapping.get(table))
         out["sources"][table] = label
     return out

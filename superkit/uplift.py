@@ -198,7 +198,7 @@ def naive_ratio(panel: Panel, n_boot: int = 500, seed: int = 0) -> dict:
                         source="members", fix="the naive ratio needs both members and non-members.")
     mean_m, mean_n = y[m].mean(), y[~m].mean()
     if mean_n <= 0:
-        raise _model_error("non-members have no net spend in the window; the ratio is undefined. "
+        raise ModelError("non-members have no net spend in the window; the ratio is undefined. "
                            "Remedy: check the window and the refunds.")
     rng = np.random.default_rng(seed)
     boot = np.empty(n_boot)
@@ -208,10 +208,6 @@ def naive_ratio(panel: Panel, n_boot: int = 500, seed: int = 0) -> dict:
     return {"ratio": float(mean_m / mean_n), "ci": _pct(boot), "member_spend_per_year": float(mean_m),
             "nonmember_spend_per_year": float(mean_n), "n_members": int(m.sum()),
             "n_nonmembers": int((~m).sum())}
-
-
-def _model_error(msg: str) -> ModelError:
-    return ModelError(msg)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -230,7 +226,7 @@ def segment_ratio(panel: Panel, top_share: float = 0.2, n_boot: int = 500, seed:
         raise DataError("too few customers for a top/rest split", fix="give more customers.")
     rest = ys[k:].mean()
     if rest <= 0:
-        raise _model_error("the rest of the customers have no net spend; the ratio is undefined. "
+        raise ModelError("the rest of the customers have no net spend; the ratio is undefined. "
                            "Remedy: use a longer window or check refunds.")
     ratio = ys[:k].mean() / rest
     rng = np.random.default_rng(seed)
@@ -268,7 +264,7 @@ def pre_join_ratio(panel: Panel, lookback_months: int = 12, n_boot: int = 500, s
         (mcols[None, :] >= panel.join[:, None] - lookback_months)
     n_pre = int(pre.any(axis=1).sum())
     if n_pre == 0:
-        raise _model_error("no member has a whole month of purchase history before joining. "
+        raise ModelError("no member has a whole month of purchase history before joining. "
                            "Remedy: use data that starts before the members joined.")
     Y = panel.spend
     ya = np.where(at_risk, Y, 0.0)
