@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+__all__ = ["DATASETS_DIR", "NOTEBOOKS_DIR", "PACKAGE_DIR", "REPORTS_DIR", "ROOT"]
+
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
 ROOT = PACKAGE_DIR.parent
 DATASETS_DIR = ROOT / "datasets"
 NOTEBOOKS_DIR = ROOT / "notebooks"
