@@ -1,10 +1,11 @@
-"""Read and validate the four tables of the data contract (see DESIGN.md).
+"""Read and validate the four tables of the data contract with pandas.
 
 Every reader takes a path (CSV or Parquet) or a DataFrame, and an optional ``mapping`` from our
 column names to the user's (``{"customer_id": "member_no", "timestamp": "order_date"}``). It
 returns a *new* DataFrame with our column names and types; the input is never modified. Bad input
-raises :class:`superkit.errors.DataError` with a message that names the file, the column, how many
-rows are affected and what to do about it.
+raises :class:`superkit.core.errors.DataError` with a message that names the file, the column, how
+many rows are affected and what to do about it; the messages come from :mod:`superkit.data.rules`,
+which the SQL engines use too, so both paths report a bad file the same way.
 
 | table        | required                                   | optional                                   |
 |--------------|--------------------------------------------|--------------------------------------------|
@@ -15,18 +16,19 @@ rows are affected and what to do about it.
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Mapping
 
 import numpy as np
 import pandas as pd
 
-from superkit.errors import DataError
+from superkit.core.checks import parse_date
+from superkit.core.errors import DataError
+from superkit.data import rules
+from superkit.data.spec import ABSURD_AMOUNT, EVENT_KINDS, TABLES
 
-from superkit.spec import ABSURD_AMOUNT, EVENT_KINDS, TABLES, looks_binary as _looks_binary  # noqa: E402
-
-Source = "str | os.PathLike | pd.DataFrame"
+__all__ = ["READERS", "read_cohorts", "read_events", "read_members", "read_transactions",
+           "source_name", "validate"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -38,46 +40,26 @@ def source_name(source) -> str:
     return str(source)
 
 
-def load_frame(source, table: str = "table") -> pd.DataFrame:
+def _load_frame(source, table: str = "table") -> pd.DataFrame:
     """Load a CSV or Parquet file (or copy a DataFrame) with clear errors for unreadable files."""
     if isinstance(source, pd.DataFrame):
         return source.copy()
     path = Path(source)
     name = str(path)
-    if not path.exists():
-        raise DataError("file not found", source=name,
-                        fix=f"check the path of the {table} file (absolute paths are safest).")
-    if path.is_dir():
-        raise DataError("is a folder, not a file", source=name,
-                        fix=f"give the path of the {table} CSV or Parquet file itself.")
-    if path.stat().st_size == 0:
-        raise DataError("the file is empty (0 bytes)", source=name,
-                        fix=f"export the {table} again; the file should have a header row and data.")
-    suffixes = "".join(path.suffixes).lower()
+    is_parquet, _ = rules.check_file(path, table)
     try:
-        if suffixes.endswith((".parquet", ".pq")):
+        if is_parquet:
             return pd.read_parquet(path)
-        with open(path, "rb") as fh:
-            head = fh.read(4096)
-        if head.startswith(b"PAR1"):
-            return pd.read_parquet(path)
-        if not suffixes.endswith(".gz") and _looks_binary(head):
-            raise DataError("the file is binary, not CSV text", source=name,
-                            fix="save it as CSV (UTF-8) or Parquet; Excel files must be exported to CSV.")
         return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""],
                            skipinitialspace=True, encoding_errors="replace")
-    except DataError:
-        raise
     except pd.errors.EmptyDataError:
         raise DataError("the file has no header row or data", source=name,
                         fix=f"export the {table} again with a header row.") from None
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError, OSError) as exc:
-        raise DataError(f"could not be read as CSV or Parquet ({type(exc).__name__}: "
-                        f"{str(exc).splitlines()[0][:200]})", source=name,
-                        fix="save it as comma-separated UTF-8 CSV with a header row, or as Parquet.") from None
+        raise rules.unreadable(name, f"{type(exc).__name__}: {str(exc).splitlines()[0]}") from None
 
 
-def apply_mapping(df: pd.DataFrame, table: str, mapping: Mapping[str, str] | None,
+def _apply_mapping(df: pd.DataFrame, table: str, mapping: Mapping[str, str] | None,
                   name: str) -> pd.DataFrame:
     """Rename the user's columns to ours; check the required ones exist."""
     spec = TABLES[table]
@@ -97,10 +79,7 @@ def apply_mapping(df: pd.DataFrame, table: str, mapping: Mapping[str, str] | Non
     df = df.rename(columns=norm)
     missing = [c for c in spec["required"] if c not in df.columns]
     if missing:
-        raise DataError(f"required column{'s' if len(missing) > 1 else ''} {missing} missing",
-                        source=name, column=missing[0],
-                        fix=f"the file has columns {list(df.columns)[:20]}; rename them or pass a "
-                            f"mapping, e.g. --map {missing[0]}=<your column name>.")
+        raise rules.missing_columns(missing, list(df.columns), name)
     dupes = df.columns[df.columns.duplicated()].tolist()
     if dupes:
         raise DataError(f"column {dupes} appears more than once", source=name,
@@ -120,8 +99,7 @@ def _ids(df: pd.DataFrame, col: str, name: str) -> pd.Series:
     s = s.astype("string").str.strip()
     blank = s.isna() | (s == "")
     if blank.any():
-        raise DataError("blank ids", source=name, column=col, rows=int(blank.sum()),
-                        fix="drop or fill the rows without a customer id before loading.")
+        raise rules.blank_ids(name, col, int(blank.sum()))
     return s.astype(object).astype(str)
 
 
@@ -142,13 +120,10 @@ def _dates(df: pd.DataFrame, col: str, name: str, allow_missing: bool = False) -
             out = out.dt.tz_convert("UTC").dt.tz_localize(None)
         bad = out.isna() & ~empty
         if bad.any():
-            raise DataError("dates that cannot be read", source=name, column=col, rows=int(bad.sum()),
-                            examples=raw[bad].head(3).tolist(),
-                            fix="write dates as ISO dates (2024-03-31) or datetimes (2024-03-31 14:05:00).")
+            raise rules.unreadable_dates(name, col, int(bad.sum()), raw[bad].head(3).tolist())
     out = pd.Series(out.to_numpy(dtype="datetime64[ns]"), index=df.index, name=col)
     if not allow_missing and out.isna().any():
-        raise DataError("missing dates", source=name, column=col, rows=int(out.isna().sum()),
-                        fix="every row needs a date; drop or fill the empty ones.")
+        raise rules.missing_values(name, col, int(out.isna().sum()), "dates")
     return out
 
 
@@ -168,35 +143,27 @@ def _numbers(df: pd.DataFrame, col: str, name: str, allow_missing: bool = False)
         out = pd.to_numeric(cleaned.where(~empty), errors="coerce").astype(float)
         bad = out.isna() & ~empty
         if bad.any():
-            raise DataError("values that are not numbers", source=name, column=col,
-                            rows=int(bad.sum()), examples=raw[bad].head(3).tolist(),
-                            fix="use plain numbers with a dot for decimals (1234.50), no currency text.")
+            raise rules.not_numbers(name, col, int(bad.sum()), raw[bad].head(3).tolist())
     if np.isinf(out).any():
-        raise DataError("infinite values", source=name, column=col, rows=int(np.isinf(out).sum()),
-                        fix="replace them with real amounts.")
+        raise rules.infinite_values(name, col, int(np.isinf(out).sum()))
     if not allow_missing and out.isna().any():
-        raise DataError("missing values", source=name, column=col, rows=int(out.isna().sum()),
-                        fix="every row needs a value; drop or fill the empty ones.")
+        raise rules.missing_values(name, col, int(out.isna().sum()))
     return pd.Series(out.to_numpy(), index=df.index, name=col)
 
 
 def _check_not_after(dates: pd.Series, end, name: str, col: str) -> None:
+    end = parse_date(end, "observation_end")
     if end is None:
         return
-    end = pd.Timestamp(end)
-    # A date-only observation end includes that whole day.
-    limit = end + pd.Timedelta(days=1) if end == end.normalize() else end
-    late = dates.notna() & (dates >= limit)
+    late = dates.notna() & (dates >= pd.Timestamp(rules.end_limit(end)))
     if late.any():
-        raise DataError(f"dates after the observation end {end.date()}", source=name, column=col,
-                        rows=int(late.sum()), examples=[str(d) for d in dates[late].head(3)],
-                        fix="set --observation-end to the last day of the data, or drop the later rows.")
+        raise rules.after_observation_end(end, name, col, int(late.sum()),
+                                          [str(d) for d in dates[late].head(3)])
 
 
 def _not_empty(df: pd.DataFrame, name: str, table: str) -> None:
     if len(df) == 0:
-        raise DataError(f"the {table} table has a header but no rows", source=name,
-                        fix=f"export the {table} again, with data.")
+        raise rules.no_rows(table, name)
 
 
 def _strings(df: pd.DataFrame, col: str) -> pd.Series:
@@ -215,7 +182,7 @@ def read_transactions(source, mapping: Mapping[str, str] | None = None,
     ``1e9`` or more per row are refused as absurd.
     """
     name = source_name(source)
-    df = apply_mapping(load_frame(source, "transactions"), "transactions", mapping, name)
+    df = _apply_mapping(_load_frame(source, "transactions"), "transactions", mapping, name)
     _not_empty(df, name, "transactions")
     out = pd.DataFrame(index=df.index)
     out["customer_id"] = _ids(df, "customer_id", name)
@@ -223,10 +190,8 @@ def read_transactions(source, mapping: Mapping[str, str] | None = None,
     out["amount"] = _numbers(df, "amount", name)
     absurd = out["amount"].abs() >= ABSURD_AMOUNT
     if absurd.any():
-        raise DataError(f"amounts of {ABSURD_AMOUNT:,.0f} or more on one transaction", source=name,
-                        column="amount", rows=int(absurd.sum()),
-                        examples=out.loc[absurd, "amount"].head(3).tolist(),
-                        fix="check the unit (cents vs yuan) and that the amount column is not an id.")
+        raise rules.absurd_amounts(name, "amount", int(absurd.sum()),
+                                   out.loc[absurd, "amount"].head(3).tolist())
     for col in TABLES["transactions"]["optional"]:
         if col in df.columns:
             out[col] = _strings(df, col)
@@ -238,7 +203,7 @@ def read_members(source, mapping: Mapping[str, str] | None = None,
                  observation_end=None) -> pd.DataFrame:
     """Members: one row per customer with ``joined_at`` and optional tier, fee, ended_at."""
     name = source_name(source)
-    df = apply_mapping(load_frame(source, "members"), "members", mapping, name)
+    df = _apply_mapping(_load_frame(source, "members"), "members", mapping, name)
     _not_empty(df, name, "members")
     out = pd.DataFrame(index=df.index)
     out["customer_id"] = _ids(df, "customer_id", name)
@@ -274,7 +239,7 @@ def read_events(source, mapping: Mapping[str, str] | None = None,
                 observation_end=None) -> pd.DataFrame:
     """Engagement events: ``kind`` is one of feedback, share, referral, review, complaint."""
     name = source_name(source)
-    df = apply_mapping(load_frame(source, "events"), "events", mapping, name)
+    df = _apply_mapping(_load_frame(source, "events"), "events", mapping, name)
     _not_empty(df, name, "events")
     out = pd.DataFrame(index=df.index)
     out["customer_id"] = _ids(df, "customer_id", name)
@@ -292,10 +257,15 @@ def read_events(source, mapping: Mapping[str, str] | None = None,
     return out.reset_index(drop=True)
 
 
-def read_cohorts(source, mapping: Mapping[str, str] | None = None) -> pd.DataFrame:
-    """Cohorts: members still paying at the start of each period (period 0 = cohort size)."""
+def read_cohorts(source, mapping: Mapping[str, str] | None = None,
+                 observation_end=None) -> pd.DataFrame:
+    """Cohorts: members still paying at the start of each period (period 0 = cohort size).
+
+    ``observation_end`` is accepted so that every reader has the same signature; cohorts carry no
+    dates.
+    """
     name = source_name(source)
-    df = apply_mapping(load_frame(source, "cohorts"), "cohorts", mapping, name)
+    df = _apply_mapping(_load_frame(source, "cohorts"), "cohorts", mapping, name)
     _not_empty(df, name, "cohorts")
     out = pd.DataFrame(index=df.index)
     out["cohort"] = _ids(df, "cohort", name)
@@ -345,6 +315,4 @@ def validate(table: str, source, mapping: Mapping[str, str] | None = None,
     """Read and validate ``table`` (one of transactions, members, events, cohorts)."""
     if table not in READERS:
         raise DataError(f"unknown table '{table}'", fix=f"use one of {list(READERS)}.")
-    if table == "cohorts":
-        return read_cohorts(source, mapping)
     return READERS[table](source, mapping, observation_end=observation_end)

@@ -4,7 +4,7 @@
   year, billed monthly); the default data of every notebook. Known truth in ``truth.json``.
 * ``cdnow_sample`` (2,357 customers) and ``cdnow`` (23,570): the CDNOW transaction logs that
   lifetimes ships (Fader & Hardie), read in our contract.
-* ``fader_hardie_2007``: published renewal cohorts (when present).
+* ``fader_hardie_2007``: published renewal cohorts.
 """
 from __future__ import annotations
 
@@ -15,37 +15,29 @@ from pathlib import Path
 
 import pandas as pd
 
-from superkit.contract import read_cohorts, read_events, read_members, read_transactions
-from superkit.errors import DataError
-from superkit.paths import DATASETS_DIR
+from superkit.core.errors import DataError
+from superkit.core.paths import DATASETS_DIR
+from superkit.data.contract import READERS, read_transactions
 
-READERS = {"transactions": read_transactions, "members": read_members,
-           "events": read_events, "cohorts": read_cohorts}
+__all__ = [
+    "CDNOW_FILES",
+    "COFFEE_CLUB",
+    "build_coffee_club",
+    "cdnow",
+    "cdnow_master",
+    "cdnow_sample",
+    "has_table",
+    "load",
+    "names",
+    "path",
+    "table",
+    "truth",
+]
+
 CDNOW_FILES = {"cdnow_sample": "CDNOW_sample.txt", "cdnow": "CDNOW_master.txt"}
 # Generator call for coffee_club (the datasheet repeats it; tests check the files match it).
 COFFEE_CLUB = dict(n_customers=2000, seed=2024, start="2024-01-01", end="2025-12-31",
                    refund_rate=0.005)
-
-
-NO_TABLE = ("none", "-")
-
-
-def resolve_path(value, table: str, *, client_data: bool, required: bool = False,
-                 needed_for: str = "this analysis", dataset: str = "coffee_club"):
-    """What a notebook's ``<table>_path`` parameter means.
-
-    ``"none"`` (or ``"-"``): there is no such table -> None. ``""``: the bundled ``dataset``'s table,
-    but only when no client file was given (``client_data`` False), so a client's data are never
-    mixed with the bundled sample -> None otherwise. Anything else is a path. With ``required``,
-    a missing table is a :class:`DataError` that says what to give.
-    """
-    text = "" if value is None else str(value).strip()
-    if text.lower() in NO_TABLE or (not text and client_data):
-        if required:
-            raise DataError(f"no {table} table was given, and {needed_for} needs one", source=table,
-                            fix=f"give {table}_path (in a report config: data: {table}: <file>).")
-        return None
-    return text if text else path(dataset, table)
 
 
 def names() -> list[str]:
@@ -55,7 +47,11 @@ def names() -> list[str]:
 
 
 def path(name: str, table: str) -> Path:
-    """Path of a bundled table, e.g. ``path("coffee_club", "transactions")``."""
+    """Path of a bundled table file, e.g. ``path("coffee_club", "transactions")``.
+
+    The CDNOW files are lifetimes' raw text logs (no header): read them with :func:`table` or
+    :func:`cdnow`, not with the contract readers.
+    """
     if name in CDNOW_FILES:
         if table != "transactions":
             raise DataError(f"{name} has only a transactions table", fix="ask for 'transactions'.")
@@ -71,18 +67,29 @@ def path(name: str, table: str) -> Path:
     raise DataError(f"data set '{name}' has no {table} table", fix=f"it has {have}.")
 
 
+def has_table(name: str, table: str) -> bool:
+    """Whether bundled data set ``name`` has ``table``."""
+    try:
+        path(name, table)
+    except DataError:
+        return False
+    return True
+
+
+def table(name: str, table_name: str, observation_end=None) -> pd.DataFrame:
+    """One bundled table, validated (dates after ``observation_end`` are refused, as for any file)."""
+    if name in CDNOW_FILES:
+        path(name, table_name)  # explains that CDNOW has only transactions
+        return read_transactions(cdnow("sample" if name == "cdnow_sample" else "master"),
+                                 observation_end=observation_end)
+    return READERS[table_name](path(name, table_name), observation_end=observation_end)
+
+
 def load(name: str) -> dict[str, pd.DataFrame]:
     """All tables of a data set, validated, keyed by table name."""
     if name in CDNOW_FILES:
         return {"transactions": cdnow(name == "cdnow_sample" and "sample" or "master")}
-    out = {}
-    for table, reader in READERS.items():
-        try:
-            p = path(name, table)
-        except DataError:
-            continue
-        out[table] = reader(p)
-    return out
+    return {t: table(name, t) for t in READERS if has_table(name, t)}
 
 
 def truth(name: str) -> dict:
@@ -133,7 +140,7 @@ def cdnow_master() -> pd.DataFrame:
 
 def build_coffee_club(out_dir: Path | None = None) -> Path:
     """(Re)generate the bundled coffee_club files from the simulator (see its datasheet)."""
-    from superkit.simulate import simulate
+    from superkit.data.simulate import simulate
 
     world = simulate(**COFFEE_CLUB)
     return world.write(out_dir or DATASETS_DIR / "coffee_club")

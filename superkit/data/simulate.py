@@ -43,8 +43,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from superkit.errors import DataError
-from superkit.publish import atomic_write_frame, atomic_write_text, _clean
+from superkit.core.errors import ParameterError
+from superkit.core.io import atomic_write_frame, atomic_write_text, to_jsonable
+
+__all__ = ["CATEGORIES", "CHANNELS", "COMPLAINT_RATE", "DEFAULT_TIERS", "EVENT_BASE", "World", "simulate"]
 
 DEFAULT_TIERS = {
     "V1": {"fee": 99.0, "alpha": 1.2, "beta": 5.0, "weight": 0.6},
@@ -90,13 +92,13 @@ class World:
         atomic_write_frame(self.cohorts, out / "cohorts.csv", index=False)
         if customers:
             atomic_write_frame(self.customers, out / "customers_truth.csv", index=False)
-        atomic_write_text(out / "truth.json", json.dumps(_clean(self.truth), indent=2))
+        atomic_write_text(out / "truth.json", json.dumps(to_jsonable(self.truth), indent=2))
         return out
 
 
-def _check(cond: bool, what: str, fix: str) -> None:
+def _check(cond: bool, name: str, what: str, fix: str) -> None:
     if not cond:
-        raise DataError(what, source="simulate", fix=fix)
+        raise ParameterError(name, what, fix=fix)
 
 
 def simulate(
@@ -126,19 +128,19 @@ def simulate(
     id_prefix: str = "C",
 ) -> World:
     """Simulate a world; every knob is in the returned ``truth``. See the module docstring."""
-    _check(n_customers >= 1, f"n_customers must be at least 1, got {n_customers}",
+    _check(n_customers >= 1, "n_customers", f"must be at least 1, got {n_customers}",
            "ask for one or more customers.")
     for name, val in dict(r=r, alpha=alpha, a=a, b=b, p=p, q=q, v=v).items():
-        _check(val > 0, f"parameter {name} must be positive, got {val}", "use a positive value.")
-    _check(q > 1, f"Gamma-Gamma q must exceed 1 for a finite mean spend, got {q}", "use q > 1.")
-    _check(uplift_frequency > 0 and uplift_spend > 0, "uplifts must be positive",
+        _check(val > 0, name, f"must be positive, got {val}", "use a positive value.")
+    _check(q > 1, "q", f"Gamma-Gamma q must exceed 1 for a finite mean spend, got {q}", "use q > 1.")
+    _check(uplift_frequency > 0 and uplift_spend > 0, "uplift_frequency", "uplifts must be positive",
            "1 means no effect; 1.5 means +50%.")
-    _check(period_days > 0, "period_days must be positive", "e.g. 30 for monthly renewal.")
-    _check(0 <= refund_rate < 1, "refund_rate must be in [0, 1)", "e.g. 0.01.")
-    _check(0 <= offer_share <= 1, "offer_share must be in [0, 1]", "e.g. 0.5 for half the customers.")
+    _check(period_days > 0, "period_days", "must be positive", "e.g. 30 for monthly renewal.")
+    _check(0 <= refund_rate < 1, "refund_rate", "must be in [0, 1)", "e.g. 0.01.")
+    _check(0 <= offer_share <= 1, "offer_share", "must be in [0, 1]", "e.g. 0.5 for half the customers.")
     t_start, t_end = pd.Timestamp(start), pd.Timestamp(end)
     horizon = (t_end - t_start).days + 1.0  # the last day is observed in full
-    _check(horizon > 1, f"end {end} must be after start {start}", "swap the dates.")
+    _check(horizon > 1, "end", f"end {end} must be after start {start}", "swap the dates.")
     acquisition_days = min(float(acquisition_days), horizon)
     tiers = {k: dict(vv) for k, vv in (tiers or DEFAULT_TIERS).items()}
     rng = np.random.default_rng(seed)
@@ -318,7 +320,7 @@ def simulate(
         "x": x_exact, "t_x": tx_exact, "T": horizon - t0, "repeat_spend_mean": m_exact,
     })
     truth = {
-        "generator": "superkit.simulate.simulate",
+        "generator": "superkit.data.simulate.simulate",
         "seed": seed, "n_customers": n, "start": str(t_start.date()), "end": str(t_end.date()),
         "acquisition_days": acquisition_days, "time_unit": "D",
         "bgnbd": {"r": r, "alpha": alpha, "a": a, "b": b},

@@ -1,5 +1,7 @@
-"""The data contract's constants, importable without pandas (the command line's fast path)."""
+"""The data contract's tables and constants, importable without pandas (the command line's fast path)."""
 from __future__ import annotations
+
+__all__ = ["ABSURD_AMOUNT", "EVENT_KINDS", "TABLES", "looks_binary"]
 
 TABLES: dict[str, dict[str, list[str]]] = {
     "transactions": {

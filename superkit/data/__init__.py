@@ -1,0 +1,33 @@
+"""The data layer: the contract's tables, their reading rules, bundled data, the simulator, summaries.
+
+* ``spec`` -- the tables and their columns; ``rules`` -- how bad input is reported, shared by
+  every path that reads data;
+* ``contract`` -- the pandas readers; ``tables`` -- :func:`load_tables`, the one entry point every
+  notebook uses; ``datasets`` -- bundled data sets; ``simulate`` -- a world with known truth;
+* ``summary`` -- transactions -> one row per customer, written once in ``summary.sql`` and run by an
+  engine (``duckdb_engine``; others go beside it).
+
+Imports only :mod:`superkit.core`.
+"""
+from superkit.data.contract import (READERS, read_cohorts, read_events, read_members,
+                                    read_transactions, validate)
+from superkit.data.simulate import World, simulate
+from superkit.data.summary import get_engine, summarize, summarize_to_file
+from superkit.data.tables import Tables, load_tables, resolve_path
+
+__all__ = [
+    "READERS",
+    "Tables",
+    "World",
+    "get_engine",
+    "load_tables",
+    "read_cohorts",
+    "read_events",
+    "read_members",
+    "read_transactions",
+    "resolve_path",
+    "simulate",
+    "summarize",
+    "summarize_to_file",
+    "validate",
+]

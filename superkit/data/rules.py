@@ -1,0 +1,115 @@
+"""The reading rules, written once for every path that reads data.
+
+The pandas readers (:mod:`superkit.data.contract`) and the SQL engines (:mod:`superkit.data.duckdb_engine`,
+and any engine beside it) count the offending rows their own way, then call the functions here, so
+the same bad file gets the same message -- naming the file, the column, the rows affected and the
+fix -- whichever path read it. Nothing here imports pandas.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from superkit.core.errors import DataError
+from superkit.data.spec import ABSURD_AMOUNT, looks_binary
+
+__all__ = [
+    "absurd_amounts",
+    "after_observation_end",
+    "blank_ids",
+    "check_file",
+    "end_limit",
+    "infinite_values",
+    "missing_columns",
+    "missing_values",
+    "no_rows",
+    "not_numbers",
+    "unreadable",
+    "unreadable_dates",
+]
+
+_DATE_FIX = "write dates as ISO dates (2024-03-31) or datetimes (2024-03-31 14:05:00)."
+_NUMBER_FIX = "use plain numbers with a dot for decimals (1234.50), no currency text."
+
+
+def check_file(path: Path, table: str) -> tuple[bool, bytes]:
+    """The checks every reader makes before parsing a file: it exists, is a file, is not empty and,
+    unless it is Parquet or gzip, is text. Returns ``(is_parquet, first_bytes)``."""
+    name = str(path)
+    if not path.exists():
+        raise DataError("file not found", source=name,
+                        fix=f"check the path of the {table} file (absolute paths are safest).")
+    if path.is_dir():
+        raise DataError("is a folder, not a file", source=name,
+                        fix=f"give the path of the {table} CSV or Parquet file itself.")
+    if path.stat().st_size == 0:
+        raise DataError("the file is empty (0 bytes)", source=name,
+                        fix=f"export the {table} again; the file should have a header row and data.")
+    suffixes = "".join(path.suffixes).lower()
+    with open(path, "rb") as fh:
+        head = fh.read(4096)
+    is_parquet = suffixes.endswith((".parquet", ".pq")) or head.startswith(b"PAR1")
+    if not is_parquet and not suffixes.endswith(".gz") and looks_binary(head):
+        raise DataError("the file is binary, not CSV text", source=name,
+                        fix="save it as CSV (UTF-8) or Parquet; Excel files must be exported to CSV.")
+    return is_parquet, head
+
+
+def unreadable(source: str, detail: str) -> DataError:
+    return DataError(f"could not be read as CSV or Parquet ({detail[:200]})", source=source,
+                     fix="save it as comma-separated UTF-8 CSV with a header row, or as Parquet.")
+
+
+def missing_columns(missing: list[str], have: list, source: str) -> DataError:
+    return DataError(f"required column{'s' if len(missing) > 1 else ''} {missing} missing",
+                     source=source, column=missing[0],
+                     fix=f"the file has columns {list(have)[:20]}; rename them or pass a mapping, "
+                         f"e.g. --map {missing[0]}=<your column name>.")
+
+
+def no_rows(table: str, source: str) -> DataError:
+    return DataError(f"the {table} table has a header but no rows", source=source,
+                     fix=f"export the {table} again, with data.")
+
+
+def blank_ids(source: str, column: str, rows: int) -> DataError:
+    return DataError("blank ids", source=source, column=column, rows=rows,
+                     fix="drop or fill the rows without a customer id before loading.")
+
+
+def unreadable_dates(source: str, column: str, rows: int, examples) -> DataError:
+    return DataError("dates that cannot be read", source=source, column=column, rows=rows,
+                     examples=examples, fix=_DATE_FIX)
+
+
+def missing_values(source: str, column: str, rows: int, what: str = "values") -> DataError:
+    return DataError(f"missing {what}", source=source, column=column, rows=rows,
+                     fix="every row needs a value; drop or fill the empty ones.")
+
+
+def not_numbers(source: str, column: str, rows: int, examples) -> DataError:
+    return DataError("values that are not numbers", source=source, column=column, rows=rows,
+                     examples=examples, fix=_NUMBER_FIX)
+
+
+def infinite_values(source: str, column: str, rows: int) -> DataError:
+    return DataError("infinite values", source=source, column=column, rows=rows,
+                     fix="replace them with real amounts.")
+
+
+def absurd_amounts(source: str, column: str, rows: int, examples=None) -> DataError:
+    return DataError(f"amounts of {ABSURD_AMOUNT:,.0f} or more on one transaction", source=source,
+                     column=column, rows=rows, examples=examples,
+                     fix="check the unit (cents vs yuan) and that the amount column is not an id.")
+
+
+def end_limit(end: dt.datetime) -> dt.datetime:
+    """The first moment *after* the observation end: a date-only end includes that whole day."""
+    midnight = end.hour == end.minute == end.second == end.microsecond == 0
+    return end + dt.timedelta(days=1) if midnight else end
+
+
+def after_observation_end(end: dt.datetime, source: str, column: str, rows: int, examples) -> DataError:
+    return DataError(f"dates after the observation end {end.date()}", source=source, column=column,
+                     rows=rows, examples=examples,
+                     fix="set --observation-end to the last day of the data, or drop the later rows.")

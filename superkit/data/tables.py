@@ -1,0 +1,120 @@
+"""One entry point for the data of every notebook: :func:`load_tables`.
+
+A notebook's ``<table>_path`` parameters mean the same everywhere:
+
+* a file path (CSV or Parquet) -- the client's table, read with ``column_mapping``;
+* the name of a bundled data set (``"coffee_club"``, ``"cdnow_sample"``, ...) -- that set's table;
+* ``"none"`` (or ``"-"``) -- there is no such table;
+* ``""`` -- the bundled default data set's table, but **only when no table was given at all**: a
+  client's data are never mixed with the bundled sample, so once any path names a file or a data
+  set, an empty path means "no such table".
+
+Every table is read by the contract readers with the same ``observation_end`` (dates after it are
+refused), so all notebooks apply one set of reading rules.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from superkit.core.errors import DataError
+from superkit.data import datasets
+from superkit.data.contract import READERS
+
+__all__ = ["DEFAULT_DATASET", "NO_TABLE", "TABLE_NAMES", "Tables", "load_tables", "resolve_path"]
+
+NO_TABLE = ("none", "-")
+DEFAULT_DATASET = "coffee_club"
+TABLE_NAMES = tuple(READERS)
+
+
+def resolve_path(value, table: str, *, client_data: bool, required: bool = False,
+                 needed_for: str = "this analysis", dataset: str = DEFAULT_DATASET):
+    """What a ``<table>_path`` parameter means: a path, ``("dataset", name)`` for a bundled data
+    set, or None for no table (see the module docstring). ``client_data``: some table was given,
+    so ``""`` means no table. With ``required``, no table is a :class:`DataError` naming the fix.
+    """
+    text = "" if value is None else str(value).strip()
+    if text.lower() in NO_TABLE or (not text and client_data):
+        if required:
+            raise DataError(f"no {table} table was given, and {needed_for} needs one", source=table,
+                            fix=f"give {table}_path (in a report config: data: {table}: <file>).")
+        return None
+    if not text:
+        return ("dataset", dataset)
+    if text in datasets.names() and not Path(text).exists():
+        return ("dataset", text)
+    return text
+
+
+@dataclass
+class Tables:
+    """The tables an analysis reads (None where there is no such table) and where each came from.
+
+    ``sources``: table -> a description for people ("bundled coffee_club (members)", a path, "not
+    given"); ``files``: table -> the file or data-set name to publish (no absolute paths).
+    """
+
+    transactions: pd.DataFrame | None = None
+    members: pd.DataFrame | None = None
+    events: pd.DataFrame | None = None
+    cohorts: pd.DataFrame | None = None
+    sources: dict = field(default_factory=dict)
+    files: dict = field(default_factory=dict)
+    observation_end: str | None = None
+
+    def require(self, table: str, needed_for: str = "this analysis") -> pd.DataFrame:
+        """The table, or a DataError saying it is missing and what needs it."""
+        df = getattr(self, table)
+        if df is None:
+            raise DataError(f"no {table} table was given, and {needed_for} needs one", source=table,
+                            fix=f"give {table}_path (in a report config: data: {table}: <file>).")
+        return df
+
+
+def load_tables(transactions_path: str | None = None, members_path: str | None = None,
+                events_path: str | None = None, cohorts_path: str | None = None, *,
+                column_mapping: dict | None = None, observation_end=None, required=(),
+                needed_for: str = "this analysis", dataset: str = DEFAULT_DATASET) -> Tables:
+    """Read the tables a notebook asks for, validated, with the path rules of the module docstring.
+
+    Pass only the ``<table>_path`` parameters the notebook has (None: the notebook does not read
+    that table). ``column_mapping`` is ``{table: {our name: your name}}`` and applies to the
+    client's files; ``required`` names tables without which ``needed_for`` cannot run.
+    """
+    column_mapping = dict(column_mapping or {})
+    unknown = sorted(set(column_mapping) - set(TABLE_NAMES))
+    if unknown:
+        raise DataError(f"column_mapping has unknown tables {unknown}", source="column_mapping",
+                        fix="key it by table: {'transactions': {'customer_id': 'member_no'}}.")
+    end = None if observation_end is None or str(observation_end).strip() == "" else observation_end
+    asked = {"transactions": transactions_path, "members": members_path, "events": events_path,
+             "cohorts": cohorts_path}
+    asked = {t: v for t, v in asked.items() if v is not None}
+    client = any(str(v).strip() and str(v).strip().lower() not in NO_TABLE for v in asked.values())
+    out = Tables(observation_end=None if end is None else str(end))
+    for table, value in asked.items():
+        where = resolve_path(value, table, client_data=client, required=table in required,
+                             needed_for=needed_for, dataset=dataset)
+        if where is None:
+            out.sources[table], out.files[table] = "not given", None
+            continue
+        if isinstance(where, tuple):
+            name = where[1]
+            if not datasets.has_table(name, table):
+                if table in required:
+                    raise DataError(f"the bundled data set '{name}' has no {table} table, and "
+                                    f"{needed_for} needs one", source=table,
+                                    fix=f"give {table}_path, or a data set with that table.")
+                out.sources[table], out.files[table] = f"bundled {name} has none", None
+                continue
+            df = datasets.table(name, table, observation_end=end)
+            out.sources[table] = f"bundled {name} ({table})"
+            out.files[table] = name if name in datasets.CDNOW_FILES else datasets.path(name, table).name
+        else:
+            df = READERS[table](where, column_mapping.get(table), observation_end=end)
+            out.sources[table], out.files[table] = where, Path(where).name
+        setattr(out, table, df)
+    return out
