@@ -1,6 +1,6 @@
-"""Who are the (potential) super users, and how concentrated is revenue?
+"""Who are the (potential) super users, and how concentrated is revenue? (notebook 01)
 
-Method (METHOD_DIGEST.md §1-3):
+Method (playbook chapter "Find them"):
 
 * **Four criteria** for spotting potential super users (潜在超级用户), each a transparent count with
   a yes/no rule, used only when the data for it exists:
@@ -14,19 +14,19 @@ Method (METHOD_DIGEST.md §1-3):
   4. ``cross_purchase`` -- systematic / cross purchase (系统购买): bought at least
      ``min_categories`` categories or ``min_brands`` brands.
 
-* **Selection gates** (article 003): has paid (``gate_paid``), has paid again
-  (``gate_paid_again``), explicit intention = an active paid member at the observation end
-  (``gate_member``).
+* **Selection gates**: has paid (``gate_paid``), has paid again (``gate_paid_again``), explicit
+  intention = an active paid member at the observation end (``gate_member``).
 
 * **Potential super-user list**: customers who pass the first two gates and meet at least
-  ``min_criteria`` of the available criteria, one of them (by default) frequency with recency. Members on the list are super users already
-  (explicit intention); non-members on it are the ones to invite.
+  ``min_criteria`` of the available criteria, one of them (by default) frequency with recency.
+  Members on the list are super users already (explicit intention); non-members on it are the ones
+  to invite.
 
-* **Concentration**: Lorenz curve, revenue share of the top 20 % / 10 % of customers, Gini, and a
-  plain reading of the "20 % of users bring 80 %" (二八定律) claim.
+* **Concentration**: Lorenz curve, revenue share of the top 20% / 10% of customers, Gini, and a
+  plain reading of the "20% of users bring 80%" (二八定律) claim.
 
-All functions take tables already validated by :mod:`superkit.contract` (our column names) and
-never modify their inputs.
+All functions take tables already validated by :mod:`superkit.data` (our column names) and never
+modify their inputs.
 """
 from __future__ import annotations
 
@@ -35,7 +35,33 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from superkit.errors import DataError
+from superkit.core.checks import check_number, parse_date, require_columns
+from superkit.core.errors import DataError, ParameterError
+from superkit.analyses.result import Result
+
+__all__ = [
+    "CRITERIA",
+    "CRITERIA_LABELS",
+    "Concentration",
+    "CriteriaScores",
+    "FEEDBACK_KINDS",
+    "LIST_COLUMNS",
+    "Rules",
+    "SHARING_KINDS",
+    "SuperUserList",
+    "SuperUsersResult",
+    "concentration",
+    "criteria_available",
+    "gate_funnel",
+    "gini",
+    "lorenz_curve",
+    "reading_80_20",
+    "run",
+    "score_criteria",
+    "select_super_users",
+    "share_multiple",
+    "top_share",
+]
 
 CRITERIA = ("frequency_recency", "feedback", "sharing", "cross_purchase")
 CRITERIA_LABELS = {
@@ -46,6 +72,8 @@ CRITERIA_LABELS = {
 }
 FEEDBACK_KINDS = ("feedback", "review", "complaint")
 SHARING_KINDS = ("share", "referral")
+LIST_COLUMNS = ["status", "tier", "reason", "criteria_met", "revenue", "purchase_days", "days_since_last",
+                "n_feedback", "n_shares", "n_categories", "n_brands"] + [f"meets_{c}" for c in CRITERIA]
 
 
 # --------------------------------------------------------------------------------------------
@@ -86,8 +114,7 @@ def top_share(values, fraction: float) -> float:
     Read off the Lorenz curve: ``1 - L(1 - fraction)``, interpolating linearly when
     ``fraction * n`` is not a whole number of customers (a fractional customer at the boundary).
     """
-    if not 0 < fraction <= 1:
-        raise ValueError(f"fraction must be in (0, 1], got {fraction}")
+    check_number("fraction", fraction, low=0, low_open=True, high=1, fix="e.g. 0.2 for the top 20%.")
     lc = lorenz_curve(values)
     return float(1.0 - np.interp(1.0 - fraction, lc["customer_share"], lc["revenue_share"]))
 
@@ -104,18 +131,24 @@ def gini(values) -> float:
     return float(np.sum((2 * i - n - 1) * x) / (n * x.sum()))
 
 
-def share_multiple(share: float, fraction: float) -> float:
-    """How many times the rest the top ``fraction`` spend per head, if they hold ``share``.
+def share_multiple(share, fraction):
+    """How many times the rest the top ``fraction`` of customers spend per head, if they hold
+    ``share`` of the spend: ``(share / fraction) / ((1 - share) / (1 - fraction))``.
 
-    E.g. top 10 % with 50 % of revenue spend 0.5/0.1 / (0.5/0.9) = 9x the other 90 %.
+    E.g. the top 10% with 50% of revenue spend 0.5/0.1 / (0.5/0.9) = 9x the other 90%. This is the
+    top-vs-rest spend ratio wherever the kit reports one (the 80/20 reading, the 5-10x segment
+    reading). Works on scalars (returns a float; ``inf`` when ``share`` is 1) and on arrays.
     """
-    if share >= 1:
-        return float("inf")
-    return float((share / fraction) / ((1 - share) / (1 - fraction)))
+    s, f = np.asarray(share, dtype=float), np.asarray(fraction, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.where(s >= 1, np.inf, (s / f) / ((1 - s) / (1 - f)))
+    return float(out) if out.ndim == 0 else out
 
 
 @dataclass
 class Concentration:
+    """Revenue concentration: top shares, Gini, the Lorenz curve and how many customers make 80%."""
+
     n_customers: int
     total_revenue: float
     top20_share: float
@@ -166,22 +199,43 @@ def reading_80_20(top20: float, top10: float, need80: float | None = None) -> st
 # --------------------------------------------------------------------------------------------
 # Criteria and gates
 # --------------------------------------------------------------------------------------------
-def _end(transactions: pd.DataFrame, observation_end) -> pd.Timestamp:
-    if observation_end is None or observation_end == "":
-        return pd.Timestamp(transactions["timestamp"].max()).normalize()
-    return pd.Timestamp(observation_end)
+@dataclass(frozen=True)
+class Rules:
+    """The readable rules of the criteria and the list (the notebook's parameters)."""
+
+    min_repeat_purchases: int = 3   # criterion 1: repeat purchase days needed (the SMS threshold: 3)
+    recency_days: int = 60          # criterion 1: ...and the last purchase at most this many days ago
+    min_categories: int = 2         # criterion 4: categories bought that count as cross purchase
+    min_brands: int = 2             # criterion 4: or brands bought
+    min_criteria: int = 3           # criteria a customer must meet to be listed
+    require_frequency_recency: bool = True  # one of them must be criterion 1
+
+    def __post_init__(self):
+        check_number("min_repeat_purchases", self.min_repeat_purchases, low=1, integer=True)
+        check_number("recency_days", self.recency_days, low=0)
+        check_number("min_categories", self.min_categories, low=1, integer=True)
+        check_number("min_brands", self.min_brands, low=1, integer=True)
+        check_number("min_criteria", self.min_criteria, low=1, high=len(CRITERIA), integer=True)
 
 
-def _upto(df: pd.DataFrame, col: str, end: pd.Timestamp) -> pd.DataFrame:
-    limit = end + pd.Timedelta(days=1) if end == end.normalize() else end
-    return df[df[col] < limit]
+@dataclass
+class CriteriaScores:
+    """One row per customer who bought (``table``), with what the data supports and the rules."""
+
+    table: pd.DataFrame
+    observation_end: str
+    available: dict          # criterion -> bool
+    why: dict                # criterion -> where its data comes from, or why it is missing
+    rules: Rules
 
 
-def _require(df: pd.DataFrame, cols, table: str) -> None:
-    missing = [c for c in cols if c not in df.columns]
-    if missing:
-        raise DataError(f"columns {missing} missing", source=table, column=missing[0],
-                        fix=f"read the {table} with superkit.contract.read_{table} first.")
+@dataclass
+class SuperUserList:
+    """The potential super users (``table``, sorted) and the rule actually applied."""
+
+    table: pd.DataFrame
+    min_criteria_used: int
+    require_frequency_recency: bool
 
 
 def criteria_available(transactions: pd.DataFrame, events: pd.DataFrame | None = None) -> dict:
@@ -205,6 +259,11 @@ def criteria_available(transactions: pd.DataFrame, events: pd.DataFrame | None =
     return out
 
 
+def _upto(df: pd.DataFrame, col: str, end: pd.Timestamp) -> pd.DataFrame:
+    limit = end + pd.Timedelta(days=1) if end == end.normalize() else end
+    return df[df[col] < limit]
+
+
 def _active_members(members: pd.DataFrame | None, end: pd.Timestamp) -> pd.DataFrame:
     if members is None or len(members) == 0:
         return pd.DataFrame(columns=["customer_id", "tier"]).set_index("customer_id")
@@ -215,22 +274,20 @@ def _active_members(members: pd.DataFrame | None, end: pd.Timestamp) -> pd.DataF
     return m[cols].drop_duplicates("customer_id").set_index("customer_id")
 
 
-def score_customers(transactions: pd.DataFrame, members: pd.DataFrame | None = None,
-                    events: pd.DataFrame | None = None, observation_end=None, *,
-                    min_repeat_purchases: int = 3, recency_days: int = 90,
-                    min_categories: int = 2, min_brands: int = 2) -> pd.DataFrame:
+def score_criteria(transactions: pd.DataFrame, members: pd.DataFrame | None = None,
+                   events: pd.DataFrame | None = None, observation_end=None,
+                   rules: Rules = Rules()) -> CriteriaScores:
     """One row per customer who bought before ``observation_end``: the four criteria and the gates.
 
-    Columns: ``revenue`` (net spend), ``purchase_days`` (days with positive net spend),
-    ``repeat_purchases`` (= purchase_days - 1), ``last_purchase``, ``days_since_last``,
+    Columns of ``.table``: ``revenue`` (net spend), ``purchase_days`` (days with positive net
+    spend), ``repeat_purchases`` (= purchase_days - 1), ``last_purchase``, ``days_since_last``,
     ``n_feedback``, ``n_shares``, ``n_categories``, ``n_brands``, ``meets_<criterion>`` for the
-    four criteria (False when the criterion's data is missing), ``criteria_met``,
-    ``gate_paid``, ``gate_paid_again``, ``gate_member``, ``tier``.
+    four criteria (False when the criterion's data is missing), ``criteria_met``, ``gate_paid``,
+    ``gate_paid_again``, ``gate_member``, ``tier``.
     """
-    _require(transactions, ["customer_id", "timestamp", "amount"], "transactions")
-    if min_repeat_purchases < 1 or recency_days < 0:
-        raise ValueError("min_repeat_purchases must be >= 1 and recency_days >= 0")
-    end = _end(transactions, observation_end)
+    require_columns(transactions, ["customer_id", "timestamp", "amount"], "transactions")
+    end = pd.Timestamp(parse_date(observation_end, "observation_end",
+                                  default=lambda: pd.Timestamp(transactions["timestamp"].max()).normalize()))
     tx = _upto(transactions, "timestamp", end).copy()
     if tx.empty:
         raise DataError(f"no transactions on or before the observation end {end.date()}",
@@ -249,7 +306,7 @@ def score_customers(transactions: pd.DataFrame, members: pd.DataFrame | None = N
     avail = criteria_available(tx, events)
     ev = None
     if events is not None and len(events):
-        _require(events, ["customer_id", "timestamp", "kind"], "events")
+        require_columns(events, ["customer_id", "timestamp", "kind"], "events")
         ev = _upto(events, "timestamp", end)
     for col, kinds in (("n_feedback", FEEDBACK_KINDS), ("n_shares", SHARING_KINDS)):
         if ev is None:
@@ -264,15 +321,15 @@ def score_customers(transactions: pd.DataFrame, members: pd.DataFrame | None = N
         else:
             out[col] = 0
 
-    recent = out["days_since_last"].notna() & (out["days_since_last"] <= recency_days)
-    out["meets_frequency_recency"] = (out["repeat_purchases"] >= min_repeat_purchases) & recent.astype(bool)
+    recent = out["days_since_last"].notna() & (out["days_since_last"] <= rules.recency_days)
+    out["meets_frequency_recency"] = (out["repeat_purchases"] >= rules.min_repeat_purchases) & recent.astype(bool)
     out["meets_feedback"] = avail["feedback"][0] & (out["n_feedback"] >= 1)
     out["meets_sharing"] = avail["sharing"][0] & (out["n_shares"] >= 1)
     cross = pd.Series(False, index=out.index)
     if "category" in tx.columns:
-        cross |= out["n_categories"] >= min_categories
+        cross |= out["n_categories"] >= rules.min_categories
     if "brand" in tx.columns:
-        cross |= out["n_brands"] >= min_brands
+        cross |= out["n_brands"] >= rules.min_brands
     out["meets_cross_purchase"] = avail["cross_purchase"][0] & cross
     for c in CRITERIA:
         out[f"meets_{c}"] = out[f"meets_{c}"].astype(bool)
@@ -283,15 +340,12 @@ def score_customers(transactions: pd.DataFrame, members: pd.DataFrame | None = N
     out["gate_paid_again"] = out["purchase_days"] >= 2
     out["gate_member"] = out.index.isin(active.index)
     out["tier"] = active["tier"].reindex(out.index) if "tier" in active.columns else None
-    out.attrs["observation_end"] = str(end.date())
-    out.attrs["criteria_available"] = {k: v[0] for k, v in avail.items()}
-    out.attrs["criteria_why"] = {k: v[1] for k, v in avail.items()}
-    out.attrs["rules"] = {"min_repeat_purchases": min_repeat_purchases, "recency_days": recency_days,
-                          "min_categories": min_categories, "min_brands": min_brands}
-    return out
+    return CriteriaScores(table=out, observation_end=str(end.date()),
+                          available={k: v[0] for k, v in avail.items()},
+                          why={k: v[1] for k, v in avail.items()}, rules=rules)
 
 
-def _reason(row: pd.Series, rules: dict) -> str:
+def _reason(row: pd.Series, rules: Rules) -> str:
     parts = []
     if row["meets_frequency_recency"]:
         parts.append(f"bought on {row['purchase_days']} days, last {int(row['days_since_last'])} days ago")
@@ -301,9 +355,9 @@ def _reason(row: pd.Series, rules: dict) -> str:
         parts.append(f"shared or referred {row['n_shares']}x")
     if row["meets_cross_purchase"]:
         bits = []
-        if row["n_categories"] >= rules.get("min_categories", 2):
+        if row["n_categories"] >= rules.min_categories:
             bits.append(f"{row['n_categories']} categories")
-        if row["n_brands"] >= rules.get("min_brands", 2):
+        if row["n_brands"] >= rules.min_brands:
             bits.append(f"{row['n_brands']} brands")
         parts.append("bought " + " and ".join(bits) if bits else "cross purchase")
     reason = "; ".join(parts)
@@ -316,76 +370,145 @@ def _reason(row: pd.Series, rules: dict) -> str:
     return reason
 
 
-def select_super_users(scores: pd.DataFrame, min_criteria: int = 2,
-                       require_frequency_recency: bool = True) -> pd.DataFrame:
+def select_super_users(scores: CriteriaScores, min_criteria: int | None = None,
+                       require_frequency_recency: bool | None = None) -> SuperUserList:
     """The potential super-user list: passed *paid* and *paid again*, and met ``min_criteria``.
 
-    With ``require_frequency_recency`` (the default) one of the criteria met must be repurchase
-    frequency with recency: a lapsed customer who once left many reviews is not a prospect.
-    ``min_criteria`` is capped at the number of criteria the data supports (the cap is recorded
-    in ``.attrs["min_criteria_used"]``). Sorted by criteria met, then revenue; adds a ``reason``
-    column in plain words and ``status`` (``member`` / ``prospect``).
+    ``min_criteria`` and ``require_frequency_recency`` default to the scores' rules. With
+    ``require_frequency_recency`` one of the criteria met must be repurchase frequency with
+    recency: a lapsed customer who once left many reviews is not a prospect. ``min_criteria`` is
+    capped at the number of criteria the data supports (the cap is ``min_criteria_used``). Sorted by
+    criteria met, then revenue; adds a ``reason`` column in plain words and ``status`` (``member``
+    / ``prospect``).
     """
-    available = scores.attrs.get("criteria_available", {c: True for c in CRITERIA})
-    n_avail = sum(bool(v) for v in available.values())
-    k = max(1, min(int(min_criteria), n_avail))
-    keep = scores["gate_paid"] & scores["gate_paid_again"] & (scores["criteria_met"] >= k)
-    if require_frequency_recency:
-        keep &= scores["meets_frequency_recency"]
-    sel = scores[keep].copy()
+    rules = scores.rules
+    min_criteria = rules.min_criteria if min_criteria is None else int(min_criteria)
+    require = rules.require_frequency_recency if require_frequency_recency is None else bool(require_frequency_recency)
+    if min_criteria < 1:
+        raise ParameterError("min_criteria", f"must be at least 1, got {min_criteria}")
+    n_avail = sum(bool(v) for v in scores.available.values())
+    k = max(1, min(min_criteria, n_avail))
+    t = scores.table
+    keep = t["gate_paid"] & t["gate_paid_again"] & (t["criteria_met"] >= k)
+    if require:
+        keep &= t["meets_frequency_recency"]
+    sel = t[keep].copy()
     sel["status"] = np.where(sel["gate_member"], "member", "prospect")
-    rules = scores.attrs.get("rules", {})
     sel["reason"] = [_reason(row, rules) for _, row in sel.iterrows()] if len(sel) else []
     sel = sel.sort_values(["criteria_met", "revenue"], ascending=[False, False], kind="mergesort")
-    sel.attrs = dict(scores.attrs)
-    sel.attrs["min_criteria_used"] = k
-    sel.attrs["require_frequency_recency"] = bool(require_frequency_recency)
-    return sel
+    return SuperUserList(table=sel, min_criteria_used=k, require_frequency_recency=require)
 
 
-def gate_funnel(scores: pd.DataFrame) -> pd.Series:
+def gate_funnel(scores: CriteriaScores | pd.DataFrame) -> pd.Series:
     """Customers passing each selection gate in turn: bought, bought again, bought again + member."""
+    t = scores.table if isinstance(scores, CriteriaScores) else scores
     return pd.Series({
-        "bought (has paid)": int(scores["gate_paid"].sum()),
-        "bought again (paid again)": int((scores["gate_paid"] & scores["gate_paid_again"]).sum()),
+        "bought (has paid)": int(t["gate_paid"].sum()),
+        "bought again (paid again)": int((t["gate_paid"] & t["gate_paid_again"]).sum()),
         "bought again and a paid member (explicit intention)":
-            int((scores["gate_paid"] & scores["gate_paid_again"] & scores["gate_member"]).sum()),
+            int((t["gate_paid"] & t["gate_paid_again"] & t["gate_member"]).sum()),
     })
 
 
 # --------------------------------------------------------------------------------------------
-# Inputs for the notebook
+# The analysis of notebook 01
 # --------------------------------------------------------------------------------------------
-def load_inputs(transactions_path: str = "", members_path: str = "", events_path: str = "",
-                column_mapping: dict | None = None, dataset: str = "coffee_club") -> dict:
-    """Read the three tables of notebook 01, validated, with where each came from.
+@dataclass
+class SuperUsersResult(Result):
+    """Scores, the list, concentration and the gate funnel of one run of notebook 01."""
 
-    An empty path means the bundled ``dataset`` -- but only while ``transactions_path`` is empty
-    too, so a client's transactions are never mixed with the bundled members or events. ``"none"``
-    means the table does not exist (its criteria are then switched off). Returns
-    ``{"transactions", "members", "events"}`` (DataFrame or None) and ``"sources"`` (table -> text).
-    """
-    from superkit import contract, datasets
+    scores: CriteriaScores
+    listed: SuperUserList
+    concentration: Concentration
+    funnel: pd.Series
 
-    column_mapping = dict(column_mapping or {})
-    unknown = set(column_mapping) - {"transactions", "members", "events", "cohorts"}
-    if unknown:
-        raise DataError(f"column_mapping has unknown tables {sorted(unknown)}", source="column_mapping",
-                        fix="key it by table: {'transactions': {'customer_id': 'member_no'}}.")
-    bundled = not transactions_path
-    readers = {"transactions": contract.read_transactions, "members": contract.read_members,
-               "events": contract.read_events}
-    given = {"transactions": transactions_path, "members": members_path, "events": events_path}
-    out: dict = {"sources": {}}
-    for table, p in given.items():
-        # the one rule for path parameters ("none" = no table; "" = bundled only without client data)
-        resolved = datasets.resolve_path(p, table, client_data=not bundled, dataset=dataset,
-                                         required=table == "transactions",
-                                         needed_for="finding super users")
-        if resolved is None:
-            out[table], out["sources"][table] = None, "not given"
-            continue
-        label = f"bundled {dataset} ({table})" if not str(p or "").strip() else str(resolved)
-        out[table] = readers[table](resolved, column_mapping.get(table))
-        out["sources"][table] = label
-    return out
+    @property
+    def n_customers(self) -> int:
+        return len(self.scores.table)
+
+    @property
+    def n_members_listed(self) -> int:
+        return int((self.listed.table["status"] == "member").sum())
+
+    @property
+    def n_prospects(self) -> int:
+        return int((self.listed.table["status"] == "prospect").sum())
+
+    @property
+    def listed_revenue_share(self) -> float:
+        return float(self.listed.table["revenue"].sum() / self.scores.table["revenue"].clip(lower=0).sum())
+
+    def criteria_table(self) -> pd.DataFrame:
+        """Per criterion: whether the data supports it, from where, and how many customers meet it."""
+        s = self.scores
+        return pd.DataFrame({
+            "criterion": [CRITERIA_LABELS[c] for c in CRITERIA],
+            "data available": ["yes" if s.available[c] else "no" for c in CRITERIA],
+            "from": [s.why[c] for c in CRITERIA],
+            "customers meeting it": [int(s.table[f"meets_{c}"].sum()) for c in CRITERIA],
+        }, index=pd.Index(CRITERIA, name="key"))
+
+    def criteria_by_status(self) -> pd.DataFrame:
+        """Per criterion (rows, keyed by :data:`CRITERIA`): customers meeting it who are members on
+        the list, prospects on the list, or not on the list."""
+        t = self.scores.table
+        on_list = t.index.isin(self.listed.table.index)
+        return pd.DataFrame({
+            "members on the list": [int((t[f"meets_{c}"] & on_list & t["gate_member"]).sum()) for c in CRITERIA],
+            "prospects on the list": [int((t[f"meets_{c}"] & on_list & ~t["gate_member"]).sum()) for c in CRITERIA],
+            "not on the list": [int((t[f"meets_{c}"] & ~on_list).sum()) for c in CRITERIA],
+        }, index=pd.Index(CRITERIA, name="criterion"))
+
+    def list_table(self) -> pd.DataFrame:
+        """The list as a store manager gets it (:data:`LIST_COLUMNS`, one row per customer)."""
+        return self.listed.table[LIST_COLUMNS]
+
+    @property
+    def headline(self) -> str:
+        c, n = self.concentration, len(self.listed.table)
+        return (f"The top 20% of customers bring {c.top20_share:.0%} of revenue (Gini {c.gini:.2f}). "
+                f"{n:,} potential super users ({n / self.n_customers:.0%} of customers) bring "
+                f"{self.listed_revenue_share:.0%}; {self.n_prospects:,} of them are not yet paid members.")
+
+    def _json(self, list_file: str | None = None) -> dict:
+        c, s, n = self.concentration, self.scores, len(self.listed.table)
+        return {
+            "n_customers": c.n_customers,
+            "total_revenue": c.total_revenue,
+            "top20_revenue_share": c.top20_share,
+            "top10_revenue_share": c.top10_share,
+            "top10_spend_multiple": share_multiple(c.top10_share, 0.1),
+            "customers_for_80pct_revenue": c.share_of_top_customers_for_80pct,
+            "gini": c.gini,
+            "n_super_users": n,
+            "super_user_customer_share": n / self.n_customers,
+            "super_user_revenue_share": self.listed_revenue_share,
+            "n_super_users_members": self.n_members_listed,
+            "n_prospects": self.n_prospects,
+            "criteria_available": [k for k in CRITERIA if s.available[k]],
+            "criteria_counts": {k: int(s.table[f"meets_{k}"].sum()) for k in CRITERIA},
+            "gates": {"paid": int(self.funnel.iloc[0]), "paid_again": int(self.funnel.iloc[1]),
+                      "member": int(self.funnel.iloc[2])},
+            "rules": {"min_repeat_purchases": s.rules.min_repeat_purchases,
+                      "recency_days": s.rules.recency_days, "min_categories": s.rules.min_categories,
+                      "min_brands": s.rules.min_brands, "min_criteria": self.listed.min_criteria_used,
+                      "require_frequency_recency": self.listed.require_frequency_recency},
+            "observation_end": s.observation_end,
+            "super_user_list": list_file,
+            "reading_80_20": c.reading(),
+            "headline": self.headline,
+        }
+
+
+def run(tables, observation_end=None, min_repeat_purchases: int = 3, recency_days: int = 60,
+        min_categories: int = 2, min_brands: int = 2, min_criteria: int = 3) -> SuperUsersResult:
+    """Notebook 01's analysis on :class:`superkit.data.Tables` (transactions required; members and
+    events switch their criteria and gate off when missing)."""
+    rules = Rules(min_repeat_purchases=min_repeat_purchases, recency_days=recency_days,
+                  min_categories=min_categories, min_brands=min_brands, min_criteria=min_criteria)
+    tx = tables.require("transactions", "finding super users")
+    scores = score_criteria(tx, tables.members, tables.events, observation_end, rules)
+    return SuperUsersResult(scores=scores, listed=select_super_users(scores),
+                            concentration=concentration(scores.table["revenue"]),
+                            funnel=gate_funnel(scores))
+

@@ -7,7 +7,7 @@
 3. **Selection** (:func:`pre_join_ratio`): how much more members already spent *before* joining
    than non-members in the same calendar months, and the share of the naive ratio it explains,
    ``selection_share = log(pre_join_ratio) / log(naive_ratio)``.
-4. **Causal effect of joining** (:func:`causal_ratio`, in :mod:`superkit.causal`): two-way
+4. **Causal effect of joining** (:func:`causal_ratio`): two-way
    fixed-effects Poisson (PPML) on each customer's *active span* (first to last purchase day):
    customer fixed effects remove selection on any fixed trait (heavy buyers joining), calendar-month
    fixed effects taken from not-yet-joined and never-joined customers remove seasonality and
@@ -18,10 +18,10 @@
    self-selection (``tests/test_causal.py``) and against statsmodels' Poisson GLM with explicit
    dummies on small data.
 
-**Library choice.** The econometrics is a Poisson model with two absorbed fixed effects; see
-:mod:`superkit.causal` for why the fixed effects are absorbed by our own code rather than expanded
-into statsmodels dummies (which the tests use as the reference). Bootstrap intervals (naive,
-segment, pre-join) are Bayesian-bootstrap (Exp(1) customer weights).
+**Library choice.** The econometrics is a Poisson model with two absorbed fixed effects,
+:class:`superkit.models.FixedEffectsPoisson` (its module says why the fixed effects are absorbed by
+our own code rather than expanded into statsmodels dummies, which the tests use as the reference).
+Bootstrap intervals (naive, segment, pre-join) are Bayesian-bootstrap (Exp(1) customer weights).
 
 Data flow: transactions are aggregated once to a dense customer x month array (20k x 24 floats is
 4 MB); nothing larger is ever built.
@@ -34,9 +34,38 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from superkit.errors import DataError, ModelError
+from superkit.analyses.result import Result
+from superkit.analyses.super_users import share_multiple
+from superkit.core.checks import check_number, parse_date, require_columns
+from superkit.core.constants import DAYS_PER_YEAR
+from superkit.core.errors import DataError, ModelError, ParameterError
+from superkit.core.stats import percentile_interval
+from superkit.models.fe_poisson import FixedEffectsPoisson
 
-Z95 = 1.959963984540054
+__all__ = [
+    "Panel",
+    "READING_LABELS",
+    "STATES",
+    "SpanCells",
+    "UpliftResult",
+    "VERDICT_WORDS",
+    "build_panel",
+    "causal_ratio",
+    "event_study",
+    "implied_sales_lift",
+    "joining_effect",
+    "naive_ratio",
+    "pre_join_ratio",
+    "ratio_needed_for_lift",
+    "readings",
+    "run",
+    "segment_ratio",
+    "selection_share",
+    "span_cells",
+    "verdict",
+]
+
+STATES = ("not_member", "member", "after")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -60,16 +89,6 @@ class Panel:
     info: dict = field(default_factory=dict)
 
 
-def _ts(value, what: str) -> pd.Timestamp:
-    try:
-        ts = pd.Timestamp(value)
-    except (TypeError, ValueError):
-        ts = pd.NaT
-    if pd.isna(ts):
-        raise DataError(f"{what} '{value}' is not a date", fix="give an ISO date such as 2025-12-31.")
-    return ts
-
-
 def build_panel(transactions: pd.DataFrame, members: pd.DataFrame, observation_end=None,
                 start=None) -> Panel:
     """Validated transactions + members (contract columns) -> :class:`Panel`.
@@ -78,14 +97,8 @@ def build_panel(transactions: pd.DataFrame, members: pd.DataFrame, observation_e
     transaction) to ``observation_end`` (default: the last transaction's day). Only whole months are
     used for the monthly panel; a last month cut short by ``observation_end`` is dropped.
     """
-    for col in ("customer_id", "timestamp", "amount"):
-        if col not in transactions.columns:
-            raise DataError(f"transactions lack column '{col}'", source="transactions", column=col,
-                            fix="read them with superkit.contract.read_transactions.")
-    for col in ("customer_id", "joined_at"):
-        if col not in members.columns:
-            raise DataError(f"members lack column '{col}'", source="members", column=col,
-                            fix="read them with superkit.contract.read_members.")
+    require_columns(transactions, ["customer_id", "timestamp", "amount"], "transactions")
+    require_columns(members, ["customer_id", "joined_at"], "members")
     if len(transactions) == 0:
         raise DataError("no transactions", source="transactions", fix="give the purchase history.")
     if len(members) == 0:
@@ -95,9 +108,8 @@ def build_panel(transactions: pd.DataFrame, members: pd.DataFrame, observation_e
     tx_ids = transactions["customer_id"].astype(str).to_numpy()
     ts = pd.DatetimeIndex(transactions["timestamp"])
     first_tx = ts.min().normalize()
-    start_ts = _ts(start, "start").normalize() if start is not None else first_tx.to_period("M").to_timestamp()
-    end_ts = _ts(observation_end, "observation_end").normalize() if observation_end is not None \
-        else ts.max().normalize()
+    start_ts = pd.Timestamp(parse_date(start, "start", default=lambda: first_tx.to_period("M").to_timestamp())).normalize()
+    end_ts = pd.Timestamp(parse_date(observation_end, "observation_end", default=lambda: ts.max())).normalize()
     if end_ts <= start_ts:
         raise DataError(f"observation_end {end_ts.date()} is not after the window start {start_ts.date()}",
                         fix="set observation_end to the last day of the data.")
@@ -164,7 +176,7 @@ def build_panel(transactions: pd.DataFrame, members: pd.DataFrame, observation_e
     join[pos] = np.asarray(jm)
     is_member = np.zeros(n, dtype=bool)
     is_member[pos] = True
-    years = ((end_ts - start_ts).days + 1) / 365.25
+    years = ((end_ts - start_ts).days + 1) / DAYS_PER_YEAR
     return Panel(ids, months, spend, entry, join, is_member, member_spend, window_spend,
                  start=start_ts, end=end_ts, years=years,
                  info={"n_customers": n, "n_members": int(is_member.sum()), "n_months": M})
@@ -177,13 +189,6 @@ def _weights(rng: np.random.Generator, B: int, n: int) -> np.ndarray:
     """Bayesian-bootstrap weights (Exp(1) per customer), shape (B, n)."""
     return rng.exponential(1.0, size=(B, n))
 
-
-def _pct(x: np.ndarray, level: float = 0.95) -> list[float]:
-    x = x[np.isfinite(x)]
-    if len(x) == 0:
-        return [float("nan"), float("nan")]
-    lo, hi = np.quantile(x, [(1 - level) / 2, 1 - (1 - level) / 2])
-    return [float(lo), float(hi)]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -205,7 +210,7 @@ def naive_ratio(panel: Panel, n_boot: int = 500, seed: int = 0) -> dict:
     for s in range(0, n_boot, 100):
         W = _weights(rng, min(100, n_boot - s), len(y))
         boot[s:s + len(W)] = ((W[:, m] @ y[m]) / W[:, m].sum(1)) / ((W[:, ~m] @ y[~m]) / W[:, ~m].sum(1))
-    return {"ratio": float(mean_m / mean_n), "ci": _pct(boot), "member_spend_per_year": float(mean_m),
+    return {"ratio": float(mean_m / mean_n), "ci": percentile_interval(boot), "member_spend_per_year": float(mean_m),
             "nonmember_spend_per_year": float(mean_n), "n_members": int(m.sum()),
             "n_nonmembers": int((~m).sum())}
 
@@ -214,9 +219,9 @@ def naive_ratio(panel: Panel, n_boot: int = 500, seed: int = 0) -> dict:
 # 2. segment ratio
 # ----------------------------------------------------------------------------------------------
 def segment_ratio(panel: Panel, top_share: float = 0.2, n_boot: int = 500, seed: int = 1) -> dict:
-    """Top ``top_share`` of customers by window spend vs the rest: ratio of mean spend."""
-    if not 0 < top_share < 1:
-        raise DataError(f"top_share must be between 0 and 1, got {top_share}", fix="e.g. 0.2.")
+    """Top ``top_share`` of customers by window spend vs the rest: ratio of mean spend
+    (:func:`superkit.analyses.super_users.share_multiple` of the top's share of spend)."""
+    check_number("top_share", top_share, low=0, high=1, low_open=True, high_open=True, fix="e.g. 0.2.")
     y = panel.window_spend / panel.years
     order = np.argsort(-y, kind="stable")
     ys = y[order]
@@ -228,7 +233,7 @@ def segment_ratio(panel: Panel, top_share: float = 0.2, n_boot: int = 500, seed:
     if rest <= 0:
         raise ModelError("the rest of the customers have no net spend; the ratio is undefined. "
                            "Remedy: use a longer window or check refunds.")
-    ratio = ys[:k].mean() / rest
+    ratio = share_multiple(ys[:k].sum() / ys.sum(), k / n)
     rng = np.random.default_rng(seed)
     boot = np.empty(n_boot)
     for s in range(0, n_boot, 50):
@@ -237,9 +242,8 @@ def segment_ratio(panel: Panel, top_share: float = 0.2, n_boot: int = 500, seed:
         top = cw <= top_share * cw[:, -1:]
         top[:, 0] = True
         wt = np.where(top, W, 0.0)
-        wr = W - wt
-        boot[s:s + len(W)] = ((wt @ ys) / wt.sum(1)) / ((wr @ ys) / wr.sum(1))
-    return {"ratio": float(ratio), "ci": _pct(boot), "top_share": top_share,
+        boot[s:s + len(W)] = share_multiple((wt @ ys) / (W @ ys), wt.sum(1) / W.sum(1))
+    return {"ratio": float(ratio), "ci": percentile_interval(boot), "top_share": top_share,
             "top_spend_per_year": float(ys[:k].mean()), "rest_spend_per_year": float(rest),
             "top_share_of_spend": float(ys[:k].sum() / ys.sum()) if ys.sum() > 0 else float("nan")}
 
@@ -287,7 +291,7 @@ def pre_join_ratio(panel: Panel, lookback_months: int = 12, n_boot: int = 500, s
         den = (W * (pre_f @ bench.T).T).sum(1)
         boot.append(num / den)
     boot = np.concatenate(boot)
-    return {"ratio": ratio, "ci": _pct(boot), "n_members_with_history": n_pre,
+    return {"ratio": ratio, "ci": percentile_interval(boot), "n_members_with_history": n_pre,
             "lookback_months": lookback_months}
 
 
@@ -299,19 +303,196 @@ def selection_share(naive: float, pre_join: float) -> float | None:
 
 
 # ----------------------------------------------------------------------------------------------
-# 4. causal effect of joining: stacked, matched, Poisson-imputation DiD
+# 4. causal effect of joining: two-way fixed-effects Poisson on the active spans
 # ----------------------------------------------------------------------------------------------
+# The effect of joining on spend: two-way fixed-effects Poisson (PPML, superkit.models.fe_poisson)
+# on each customer's *active span*, with customer-clustered intervals and an event study.
+# The design, and why each part is there:
+#
+# * **Within-customer comparison (customer fixed effects).** Heavy buyers choose to join, and they
+#   choose on things we cannot see. With a customer fixed effect the effect is identified only by
+#   how each member's spend changes when they join, relative to their own level, so selection on any
+#   *fixed* trait (purchase rate, basket size, loyalty) cancels. For a Poisson model this is the
+#   conditional (fixed-effects) Poisson estimator of Hausman, Hall & Griliches (1984); with
+#   ``exp`` link it is a ratio: spend with membership / spend without.
+# * **Calendar-month fixed effects (the difference-in-differences part).** Seasonality and growth
+#   are taken from customers who are not (yet) members in the same months: never-joined and
+#   not-yet-joined customers are the control group for calendar time (Wooldridge 2023, "Simple
+#   approaches to nonlinear difference-in-differences with panel data", Econometrics Journal:
+#   Poisson two-way FE is a valid staggered DiD for a ratio effect).
+# * **The active span.** Customers stop buying silently. Only customers still buying can join, so a
+#   joiner's months before joining are "alive" months by construction while their months after
+#   joining are not. Each customer's exposure is therefore restricted to the span between their
+#   first and their last purchase day, where they are known to be a customer; the two end days are
+#   left out (they are conditioned on). Inside the span the purchase process is the same with or
+#   without later dropout, so the comparison is fair.
+# * **Exposure, not months.** Cells are (customer, calendar month, state) with the number of days
+#   in the span as exposure, state being before joining (or never a member), member, or after the
+#   membership ended (reported separately, so that any lasting effect does not pollute the
+#   reference).
+#
+# The estimand is the ratio of expected spend per active day while a member to the spend the same
+# customer would have had without the membership, in the same calendar months. In the simulator
+# (``superkit.data.simulate``) it equals ``uplift_frequency * uplift_spend``; ``tests/test_causal.py``
+# checks coverage of the interval over many seeds with strong self-selection.
+
+
+
+@dataclass
+class SpanCells:
+    """(customer, month, state) cells of the active spans, with exposure in days."""
+
+    customer: np.ndarray      # (c,) customer index
+    month: np.ndarray         # (c,) month index
+    state: np.ndarray         # (c,) 0 not (yet) a member, 1 member, 2 after the membership ended
+    event_month: np.ndarray   # (c,) months since the join month (members only; 0 for others)
+    is_member: np.ndarray     # (c,) bool: the customer is in the members table
+    exposure: np.ndarray      # (c,) days of the active span in the cell
+    spend: np.ndarray         # (c,) net spend of the purchase days inside the span
+    purchases: np.ndarray     # (c,) purchase days inside the span
+    customer_ids: np.ndarray  # (n,)
+    months: pd.PeriodIndex    # (M,)
+
+
+def span_cells(transactions: pd.DataFrame, members: pd.DataFrame, start, end) -> SpanCells:
+    """Build the active-span cells from validated transactions and members.
+
+    ``start`` and ``end`` (inclusive) bound the calendar window. A purchase day is a customer's day
+    with net amount >= 0 and at least one non-refund row (the summary's rule).
+    """
+    start = pd.Timestamp(start).normalize()
+    end = pd.Timestamp(end).normalize()
+    ts = pd.DatetimeIndex(transactions["timestamp"])
+    keep = (ts >= start) & (ts < end + pd.Timedelta(days=1))
+    day = np.asarray((ts[keep].normalize() - start) // pd.Timedelta(days=1), dtype=np.int64)
+    ids, code = np.unique(transactions["customer_id"].astype(str).to_numpy()[keep], return_inverse=True)
+    amount = transactions["amount"].to_numpy(dtype=float)[keep]
+    n = len(ids)
+    if n == 0:
+        raise DataError("no transactions inside the analysis window", source="transactions",
+                        fix="check the window against the transaction dates.")
+    key = code.astype(np.int64) * 100_000 + day
+    ukey, inv = np.unique(key, return_inverse=True)
+    net = np.bincount(inv, weights=amount)
+    maxrow = np.full(len(ukey), -np.inf)
+    np.maximum.at(maxrow, inv, amount)
+    ok = (net >= 0) & (maxrow >= 0)
+    pc, pd_, pamt = (ukey[ok] // 100_000).astype(np.int64), ukey[ok] % 100_000, net[ok]
+    first = np.full(n, np.iinfo(np.int64).max)
+    last = np.full(n, -1)
+    np.minimum.at(first, pc, pd_)
+    np.maximum.at(last, pc, pd_)
+
+    horizon = (end - start).days + 1
+    pos = pd.Index(ids).get_indexer(members["customer_id"].astype(str).to_numpy())
+    J = np.full(n, np.inf)
+    E = np.full(n, np.inf)
+    present = pos >= 0
+    jd = np.asarray((pd.DatetimeIndex(members["joined_at"]).normalize() - start) // pd.Timedelta(days=1),
+                    dtype=float)
+    J[pos[present]] = jd[present]
+    if "ended_at" in members.columns:
+        ed = pd.DatetimeIndex(members["ended_at"]).normalize()
+        edn = np.where(pd.isna(ed), np.inf, np.asarray((ed - start) / pd.Timedelta(days=1), dtype=float))
+        E[pos[present]] = edn[present]
+    is_mem = np.isfinite(J)
+
+    months = pd.period_range(start.to_period("M"), end.to_period("M"), freq="M")
+    M = len(months)
+    ms = np.array([(p.to_timestamp() - start).days for p in months] + [horizon], dtype=float)
+    ms[0] = 0.0
+    lo = first.astype(float) + 1.0  # interior of the span: (first, last), days first+1 .. last-1
+    hi = last.astype(float)
+    a_m, b_m = ms[:-1][None, :], ms[1:][None, :]
+
+    def overlap(l1, h1):
+        return np.clip(np.minimum(h1, b_m) - np.maximum(l1, a_m), 0.0, None)
+
+    lo_, hi_, J_, E_ = lo[:, None], hi[:, None], J[:, None], E[:, None]
+    ex_pre = overlap(lo_, np.minimum(hi_, J_))
+    ex_mem = overlap(np.maximum(lo_, J_), np.minimum(hi_, E_))
+    ex_post = overlap(np.maximum(lo_, E_), hi_)
+    expo = np.stack([ex_pre, ex_mem, ex_post], axis=2)  # (n, M, 3)
+
+    interior = (pd_ > first[pc]) & (pd_ < last[pc])
+    ic, iday, iamt = pc[interior], pd_[interior].astype(float), pamt[interior]
+    imonth = np.searchsorted(ms, iday, side="right") - 1
+    st = np.where(iday < J[ic], 0, np.where(iday < E[ic], 1, 2))
+    flat = (ic * M + imonth) * 3 + st
+    spend = np.bincount(flat, weights=iamt, minlength=n * M * 3).reshape(n, M, 3)
+    count = np.bincount(flat, minlength=n * M * 3).reshape(n, M, 3).astype(float)
+
+    ci, mi, si = np.nonzero(expo > 0)
+    join_month = np.where(is_mem, np.searchsorted(ms, np.where(is_mem, J, 0.0), side="right") - 1, 0)
+    return SpanCells(customer=ci, month=mi, state=si, event_month=(mi - join_month[ci]),
+                     is_member=is_mem[ci], exposure=expo[ci, mi, si], spend=spend[ci, mi, si],
+                     purchases=count[ci, mi, si], customer_ids=ids, months=months)
+
+
+def joining_effect(cells: SpanCells, outcome: str = "spend") -> dict:
+    """Headline causal ratio: spend (or purchase days) while a member / without, with 95% CI."""
+    y = cells.spend if outcome == "spend" else cells.purchases
+    if not (cells.state == 1).any():
+        raise ModelError("no member has purchases inside their active span after joining, so there is "
+                         "nothing to compare. Remedy: members need purchases after joining (a longer "
+                         "window after the join dates).")
+    X = np.column_stack([(cells.state == 1), (cells.state == 2)]).astype(float)
+    fit = FixedEffectsPoisson(["member", "after"]).fit(y, cells.exposure, cells.customer, cells.month, X)
+    r, ci, se = fit.ratio("member")
+    out = {"ratio": r, "ci": ci, "se_log": se, "n_customers": fit.n_customers_,
+           "n_members_informative": int(np.unique(cells.customer[(cells.state == 1) & (y > 0)]).size),
+           "n_cells": fit.n_obs_, "member_days": float(cells.exposure[cells.state == 1].sum())}
+    ra, cia, _ = fit.ratio("after")
+    if np.isfinite(ra):
+        out.update(after_ratio=ra, after_ci=cia)
+    else:
+        out.update(after_ratio=None, after_ci=None)
+    return out
+
+
+def event_study(cells: SpanCells, pre_months: int = 6, post_months: int = 12,
+                outcome: str = "spend") -> pd.DataFrame:
+    """Ratio by month relative to the join month (pre-join months test the comparison).
+
+    Reference: the month before the join month (``k = -1``, the usual normalisation), together with
+    never-members and members' months more than ``pre_months`` before joining; the pre-join bins
+    ``-pre_months .. -2`` are the placebo check (near 1 when the comparison is fair). Member months beyond ``post_months`` are pooled into the last bin; months after a membership
+    ended have their own term (not shown).
+    """
+    y = cells.spend if outcome == "spend" else cells.purchases
+    k = cells.event_month
+    mem = cells.is_member
+    bins = list(range(-pre_months, -1)) + list(range(0, post_months + 1))
+    cols = []
+    for b in bins:
+        if b < 0:
+            cols.append(mem & (cells.state == 0) & (k == b))
+        elif b < post_months:
+            cols.append((cells.state == 1) & (k == b))
+        else:
+            cols.append((cells.state == 1) & (k >= b))
+    cols.append(cells.state == 2)
+    X = np.column_stack(cols).astype(float)
+    fit = FixedEffectsPoisson([f"k{b}" for b in bins] + ["after"]).fit(
+        y, cells.exposure, cells.customer, cells.month, X)
+    rows = [{"k": -1, "ratio": 1.0, "ci_low": 1.0, "ci_high": 1.0,
+             "exposure_days": float(cells.exposure[mem & (cells.state == 0) & (k == -1)].sum())}]
+    for j, b in enumerate(bins):
+        r, ci, _ = fit.ratio(f"k{b}")
+        rows.append({"k": b, "ratio": r, "ci_low": ci[0], "ci_high": ci[1],
+                     "exposure_days": float(X[:, j] @ cells.exposure)})
+    return pd.DataFrame(rows).sort_values("k").reset_index(drop=True)
+
+
 def causal_ratio(transactions: pd.DataFrame, members: pd.DataFrame, panel: Panel,
                  pre_months: int = 6, post_months: int = 12) -> dict:
-    """Causal effect of joining on spend, with event study (see :mod:`superkit.causal`)."""
-    from superkit import causal
-
-    if pre_months < 1 or post_months < 1:
-        raise DataError("pre_months and post_months must be at least 1", fix="e.g. 6 and 12.")
-    cells = causal.span_cells(transactions, members, panel.start, panel.end)
-    head = causal.joining_effect(cells, "spend")
-    freq = causal.joining_effect(cells, "purchases")
-    ev = causal.event_study(cells, pre_months=pre_months, post_months=post_months)
+    """Causal effect of joining on spend, its split into frequency and basket, and the event study."""
+    check_number("pre_months", pre_months, low=1, integer=True, fix="e.g. 6.")
+    check_number("post_months", post_months, low=1, integer=True, fix="e.g. 12.")
+    cells = span_cells(transactions, members, panel.start, panel.end)
+    head = joining_effect(cells, "spend")
+    freq = joining_effect(cells, "purchases")
+    ev = event_study(cells, pre_months=pre_months, post_months=post_months)
     head.update(frequency_ratio=freq["ratio"], frequency_ratio_ci=freq["ci"],
                 basket_ratio=head["ratio"] / freq["ratio"], event_study=ev,
                 pre_months=int(pre_months), post_months=int(post_months))
@@ -350,13 +531,15 @@ def ratio_needed_for_lift(lift: float, member_share: float, naive: float, points
     return float(1.0 + lift * base / (points / 100.0))
 
 
-def analyse(transactions: pd.DataFrame, members: pd.DataFrame, observation_end=None, start=None,
-            claim_low: float = 5.0, claim_high: float = 10.0, pre_months: int = 6,
-            post_months: int = 12, n_boot: int = 500, seed: int = 0) -> dict:
-    """All four readings, the verdict and the implications, as one dict (the notebook's JSON)."""
-    if not claim_low > 0 or not claim_high >= claim_low:
-        raise DataError(f"claim range {claim_low}..{claim_high} is not a range of positive ratios",
-                        fix="e.g. claim_low=5, claim_high=10.")
+def readings(transactions: pd.DataFrame, members: pd.DataFrame, observation_end=None, start=None,
+             claim_low: float = 5.0, claim_high: float = 10.0, pre_months: int = 6,
+             post_months: int = 12, n_boot: int = 300, seed: int = 0) -> dict:
+    """All four readings, the verdict and the implications as one dict, plus ``event_study`` (a
+    DataFrame): the numbers behind :class:`UpliftResult`."""
+    check_number("claim_low", claim_low, low=0, low_open=True, fix="e.g. claim_low=5, claim_high=10.")
+    if not claim_high >= claim_low:
+        raise ParameterError("claim_high", f"{claim_high} is below claim_low {claim_low}",
+                             fix="e.g. claim_low=5, claim_high=10.")
     panel = build_panel(transactions, members, observation_end=observation_end, start=start)
     nv = naive_ratio(panel, n_boot=n_boot, seed=seed)
     sg = segment_ratio(panel, n_boot=n_boot, seed=seed + 1)
@@ -386,3 +569,56 @@ def analyse(transactions: pd.DataFrame, members: pd.DataFrame, observation_end=N
     }
     out["event_study"] = cz["event_study"]
     return out
+
+
+VERDICT_WORDS = {"supported": "supports", "not_supported": "does not support", "inconclusive": "cannot settle"}
+READING_LABELS = {"naive": "naive: members vs non-members", "segment": "segment: top 20% vs rest",
+                  "pre_join": "selection: members before joining", "causal": "causal: effect of joining"}
+
+
+@dataclass
+class UpliftResult(Result):
+    """The four readings of the 5-10x claim, the verdict, the implications and the event study."""
+
+    readings: dict                 # see :func:`readings` (without the event study)
+    event_study: pd.DataFrame      # k, ratio, ci_low, ci_high, exposure_days
+    observation_end: str | None = None
+
+    def __getitem__(self, key):
+        return self.readings[key]
+
+    def readings_table(self) -> pd.DataFrame:
+        """One row per reading: ratio and 95% interval."""
+        r = self.readings
+        keys = {"naive": "naive_ratio", "segment": "segment_ratio", "pre_join": "pre_join_ratio",
+                "causal": "causal_ratio"}
+        return pd.DataFrame({"reading": [READING_LABELS[k] for k in keys],
+                             "ratio": [r[v] for v in keys.values()],
+                             "95% low": [r[f"{v}_ci"][0] for v in keys.values()],
+                             "95% high": [r[f"{v}_ci"][1] for v in keys.values()]})
+
+    @property
+    def headline(self) -> str:
+        r = self.readings
+        lo, hi = r["causal_ratio_ci"]
+        claim_low, claim_high = r["claim_range"]
+        return (f"Members spend {r['naive_ratio']:.1f}× non-members (95% {r['naive_ratio_ci'][0]:.1f}–"
+                f"{r['naive_ratio_ci'][1]:.1f}), but joining itself multiplies spend by "
+                f"{r['causal_ratio']:.2f} (95% {lo:.2f}–{hi:.2f}); the data {VERDICT_WORDS[r['verdict']]} "
+                f"the {claim_low:g}–{claim_high:g}× claim.")
+
+    def _json(self) -> dict:
+        return {**self.readings, "event_study": self.event_study.to_dict(orient="records"),
+                "headline": self.headline, "observation_end": self.observation_end}
+
+
+def run(tables, observation_end=None, claim_low: float = 5.0, claim_high: float = 10.0,
+        pre_months: int = 6, post_months: int = 12, n_boot: int = 300, seed: int = 0) -> UpliftResult:
+    """Notebook 04's analysis on :class:`superkit.data.Tables` (transactions and members required)."""
+    tx = tables.require("transactions", "comparing members with non-members")
+    mem = tables.require("members", "comparing members with non-members")
+    end = observation_end or None
+    out = readings(tx, mem, observation_end=end, claim_low=claim_low, claim_high=claim_high,
+                   pre_months=pre_months, post_months=post_months, n_boot=n_boot, seed=seed)
+    ev = out.pop("event_study")
+    return UpliftResult(readings=out, event_study=ev, observation_end=observation_end)

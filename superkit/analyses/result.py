@@ -1,0 +1,28 @@
+"""What every analysis returns: a result object that a notebook displays and publishes.
+
+Each analysis module has ``run(tables, **params) -> <Name>Result``. The result holds the tables and
+fitted models a notebook shows and plots, a one-sentence ``headline`` that states the finding, and
+``to_json()``: the numbers the notebook publishes (JSON-safe: NaN and inf become null).
+"""
+from __future__ import annotations
+
+from superkit.core.io import to_jsonable
+
+__all__ = ["Result"]
+
+
+class Result:
+    """Base of the analyses' results: subclasses implement :meth:`_json` and :attr:`headline`."""
+
+    @property
+    def headline(self) -> str:  # pragma: no cover - every result overrides it
+        """One or two sentences with the finding, for the report's index and the notebook."""
+        raise NotImplementedError
+
+    def _json(self, **files) -> dict:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def to_json(self, **files) -> dict:
+        """The published results as a JSON-safe dict; ``files`` names files the notebook wrote
+        (e.g. ``list_file="potential_super_users.csv"``), published by name, never by path."""
+        return to_jsonable(self._json(**files))
