@@ -1,6 +1,6 @@
 """The ``superkit`` command line.
 
-Each sub-command lives in ``superkit/commands/<name>.py`` with two functions:
+Each sub-command lives in ``superkit/cli/<name>.py`` with two functions:
 ``add_parser(subparsers)`` and ``run(args) -> int``. Bad input and model failures are printed
 as one clear message on stderr (exit 2), never as a traceback.
 """
@@ -10,7 +10,9 @@ import argparse
 import importlib
 import sys
 
-from superkit.errors import DataError, EngineError, ModelError
+from superkit.core.errors import DataError, EngineError, ModelError
+
+__all__ = ["COMMANDS", "build_parser", "main"]
 
 COMMANDS = ["validate", "summarize", "simulate", "score", "report"]
 
@@ -24,9 +26,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
     for name in COMMANDS:
         try:
-            module = importlib.import_module(f"superkit.commands.{name}")
+            module = importlib.import_module(f"superkit.cli.{name}")
         except ModuleNotFoundError as exc:  # a command not built yet
-            if exc.name == f"superkit.commands.{name}":
+            if exc.name == f"superkit.cli.{name}":
                 continue
             raise
         p = module.add_parser(sub)

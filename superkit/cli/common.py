@@ -1,7 +1,9 @@
 """Helpers shared by the sub-commands."""
 from __future__ import annotations
 
-from superkit.errors import DataError
+from superkit.core.errors import DataError
+
+__all__ = ["parse_mapping"]
 
 
 def parse_mapping(pairs: list[str] | None) -> dict[str, str]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+__all__ = ["add_parser", "run"]
+
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
@@ -28,7 +30,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args) -> int:
-    from superkit.paths import NOTEBOOKS_DIR
+    from superkit.core.paths import NOTEBOOKS_DIR
     from superkit.report import build_report
 
     report = build_report(args.config, args.out, notebooks_dir=args.notebooks or NOTEBOOKS_DIR,

@@ -11,7 +11,10 @@ import json
 import time
 from pathlib import Path
 
-from superkit.errors import DataError
+from superkit.core.checks import require_columns
+from superkit.core.errors import DataError
+
+__all__ = ["add_parser", "read_summary", "run"]
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
@@ -55,23 +58,23 @@ def read_summary(path: str):
                         fix="give the CSV or Parquet file written by `superkit summarize`.") from None
     if "customer_id" in df.columns:
         df = df.set_index("customer_id")
-    missing = [c for c in ("frequency", "recency", "T", "monetary_value") if c not in df.columns]
-    if missing:
-        raise DataError(f"missing column(s) {', '.join(missing)}", source=str(src),
-                        fix="score the output of `superkit summarize` (it has frequency, recency, T, "
-                            "monetary_value).")
+    require_columns(df, ["frequency", "recency", "T", "monetary_value"], str(src),
+                    fix="score the output of `superkit summarize` (it has frequency, recency, T, "
+                        "monetary_value).")
     return df
 
 
 def run(args) -> int:
-    from superkit import clv
-    from superkit.publish import atomic_write_frame, atomic_write_text, _clean
+    from superkit.analyses.clv import score_customers
+    from superkit.core.io import atomic_write_frame, atomic_write_text, to_jsonable
+    from superkit.models.registry import COUNT_MODEL_LABELS
+    from superkit.models.units import UNIT_NAMES
 
     t0 = time.perf_counter()
     summary = read_summary(args.summary)
-    scores, fitted = clv.score_customers(summary, args.model, horizon=args.horizon, unit=args.unit,
-                                         discount_rate=args.discount_rate, margin=args.margin,
-                                         penalizer_coef=args.penalizer)
+    scores, fitted = score_customers(summary, args.model, horizon=args.horizon, unit=args.unit,
+                                     discount_rate=args.discount_rate, margin=args.margin,
+                                     penalizer_coef=args.penalizer)
     out = scores[["p_alive", "expected_purchases", "expected_spend_per_purchase",
                   "expected_spend", "clv"]]
     atomic_write_frame(out, args.out, index=True)
@@ -83,9 +86,9 @@ def run(args) -> int:
                          "discount_rate": args.discount_rate, "margin": args.margin,
                          "penalizer_coef": args.penalizer, "n_customers": len(summary)},
         }
-        atomic_write_text(args.params_out, json.dumps(_clean(params), indent=2))
-    unit = clv.UNIT_NAMES[args.unit]
-    print(f"wrote {args.out}: {len(out):,} customers scored with {clv.MODEL_LABELS[args.model]} + "
+        atomic_write_text(args.params_out, json.dumps(to_jsonable(params), indent=2))
+    unit = UNIT_NAMES[args.unit]
+    print(f"wrote {args.out}: {len(out):,} customers scored with {COUNT_MODEL_LABELS[args.model]} + "
           f"Gamma-Gamma over {args.horizon:g} {unit}; total CLV {out['clv'].sum():,.0f} "
           f"({time.perf_counter() - t0:.1f} s)")
     return 0

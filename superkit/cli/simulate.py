@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import argparse
 
+__all__ = ["add_parser", "run"]
+
 
 def add_parser(sub) -> argparse.ArgumentParser:
     p = sub.add_parser("simulate", help="write a simulated membership world with known truth",
                        description="Write transactions.csv, members.csv, events.csv, cohorts.csv and "
-                                   "truth.json for a seeded world (see superkit.simulate).")
+                                   "truth.json for a seeded world (see superkit.data.simulate).")
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--customers", type=int, default=2000, help="number of customers (default 2000)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
@@ -28,7 +30,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 
 def run(args) -> int:
-    from superkit.simulate import simulate
+    from superkit.data.simulate import simulate
 
     world = simulate(n_customers=args.customers, seed=args.seed, start=args.start, end=args.end,
                      membership=not args.no_membership, selection=args.selection,

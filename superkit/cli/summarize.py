@@ -4,7 +4,9 @@ from __future__ import annotations
 import argparse
 import time
 
-from superkit.commands._common import parse_mapping
+from superkit.cli.common import parse_mapping
+
+__all__ = ["add_parser", "run"]
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
@@ -27,7 +29,8 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 
 def run(args) -> int:
-    from superkit.summary import DuckDBEngine, summarize_to_file
+    from superkit.data.duckdb_engine import DuckDBEngine
+    from superkit.data.summary import summarize_to_file
 
     t = time.perf_counter()
     engine = DuckDBEngine(memory_limit=args.memory_limit)

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import argparse
 
-from superkit.commands._common import parse_mapping
+from superkit.cli.common import parse_mapping
+
+__all__ = ["add_parser", "run"]
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
@@ -20,7 +22,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 
 def run(args) -> int:
-    from superkit.contract import validate
+    from superkit.data.contract import validate
 
     df = validate(args.table, args.path, parse_mapping(args.map), observation_end=args.observation_end)
     extra = ""

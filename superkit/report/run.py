@@ -12,24 +12,12 @@ The report folder (``reports/<run>/`` by default) holds::
 It is built in a hidden folder beside its destination and moved into place at the end, so a crash
 never leaves half a report. A failing notebook does not stop the others.
 
-The optional YAML config (see README.md)::
-
-    run_name: acme-2025-q4            # folder name under reports/ (default: date and time)
-    timeout: 900                      # seconds allowed per notebook cell (default 600)
-    data:                             # paths (relative to this file) -> <table>_path parameters
-      transactions: data/orders.csv
-      members: data/members.csv
-    mapping:                          # column mapping per table, {our name: your name}
-      transactions: {customer_id: member_no, timestamp: paid_at, amount: total}
-    parameters:
-      all: {observation_end: "2025-12-31"}        # to every notebook that has the parameter
-      01_super_users: {recency_days: 60}          # to one notebook
+The optional YAML config is read by :mod:`superkit.report.config`; the pages are drawn by
+:mod:`superkit.report.html`.
 """
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import html
 import json
 import os
 import re
@@ -41,98 +29,18 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from superkit.errors import DataError
-from superkit.paths import NOTEBOOKS_DIR, REPORTS_DIR
-from superkit.publish import atomic_write_text
+from superkit.core.errors import DataError
+from superkit.core.io import atomic_write_text
+from superkit.core.paths import NOTEBOOKS_DIR, REPORTS_DIR
+from superkit.report.config import load_config
+from superkit.report.html import notebook_page, render_index
 
-TABLES = ("transactions", "members", "events", "cohorts")
-CONFIG_KEYS = {"run_name", "timeout", "data", "mapping", "parameters", "title"}
-DEFAULT_TIMEOUT = 600
+__all__ = ["MAPPING_PARAMETER", "NotebookRun", "Report", "build_report", "declared_parameters", "discover",
+           "notebook_title", "parameters_for", "run_notebook"]
+
 MAPPING_PARAMETER = "column_mapping"
-RESERVED_KEYS = {"headline", "key_figure"}
 
 
-# --------------------------------------------------------------------------------------------
-# Config
-# --------------------------------------------------------------------------------------------
-def _plain(value):
-    """YAML dates -> ISO strings (papermill passes strings; notebooks parse them)."""
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
-
-
-def load_config(path: str | os.PathLike | None) -> dict:
-    """Read and check the YAML config; relative data paths are made absolute (relative to the file)."""
-    if path is None:
-        return {"run_name": None, "timeout": DEFAULT_TIMEOUT, "data": {}, "mapping": {},
-                "parameters": {}, "title": None, "_source": None}
-    import yaml
-
-    path = Path(path).expanduser().resolve()
-    name = str(path)
-    if not path.is_file():
-        raise DataError("config file not found", source=name,
-                        fix="give the path of a YAML file (see the README for an example).")
-    try:
-        cfg = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise DataError(f"not valid YAML ({str(exc).splitlines()[0]})", source=name,
-                        fix="check the indentation and the colons; see the README example.") from None
-    if not isinstance(cfg, dict):
-        raise DataError("the config must be a mapping of keys to values", source=name,
-                        fix="start from the README example.")
-    unknown = sorted(set(cfg) - CONFIG_KEYS)
-    if unknown:
-        raise DataError(f"unknown config keys {unknown}", source=name,
-                        fix=f"use only {sorted(CONFIG_KEYS)}.")
-    cfg = _plain(cfg)
-    base = path.parent
-
-    data = cfg.get("data") or {}
-    if not isinstance(data, dict) or set(data) - set(TABLES):
-        raise DataError(f"'data' must map table names {list(TABLES)} to file paths", source=name,
-                        fix="e.g. data: {transactions: orders.csv}")
-    data = {t: str((base / Path(p).expanduser()).resolve()) for t, p in data.items() if p}
-    for t, p in data.items():
-        if not Path(p).exists():
-            raise DataError(f"the {t} file {p} does not exist", source=name, column=f"data.{t}",
-                            fix="paths in the config are relative to the config file; check it.")
-
-    mapping = cfg.get("mapping") or {}
-    if not isinstance(mapping, dict) or set(mapping) - set(TABLES) or \
-            not all(isinstance(m, dict) for m in mapping.values()):
-        raise DataError(f"'mapping' must map table names {list(TABLES)} to {{our column: your column}}",
-                        source=name, fix="e.g. mapping: {transactions: {customer_id: member_no}}")
-
-    params = cfg.get("parameters") or {}
-    if not isinstance(params, dict) or not all(isinstance(v, dict) for v in params.values()):
-        raise DataError("'parameters' must map 'all' or a notebook stem to {parameter: value}",
-                        source=name, fix="e.g. parameters: {all: {observation_end: '2025-12-31'}}")
-    for group in params.values():
-        for key, value in list(group.items()):
-            if key.endswith("_path") and isinstance(value, str) and value:
-                group[key] = str((base / Path(value).expanduser()).resolve())
-
-    timeout = cfg.get("timeout", DEFAULT_TIMEOUT)
-    if not isinstance(timeout, (int, float)) or timeout <= 0:
-        raise DataError(f"timeout must be a positive number of seconds, got {timeout!r}", source=name,
-                        fix="e.g. timeout: 900")
-    run_name = cfg.get("run_name")
-    if run_name is not None and not re.fullmatch(r"[A-Za-z0-9._-]+", str(run_name)):
-        raise DataError(f"run_name {run_name!r} is not a plain folder name", source=name,
-                        fix="use letters, digits, '.', '_' and '-' only.")
-    return {"run_name": run_name, "timeout": timeout, "data": data, "mapping": mapping,
-            "parameters": params, "title": cfg.get("title"), "_source": name}
-
-
-# --------------------------------------------------------------------------------------------
-# Notebooks
-# --------------------------------------------------------------------------------------------
 def discover(notebooks_dir: str | os.PathLike = NOTEBOOKS_DIR, only=None) -> list[Path]:
     """Every ``*.ipynb`` in the folder (not hidden, not starting with '_'), sorted by name."""
     folder = Path(notebooks_dir)
@@ -283,11 +191,11 @@ def run_notebook(path: Path, build: Path, cfg: dict, timeout: float) -> Notebook
                 run.error = f"{stem}.json is not valid JSON ({exc})"
         else:
             run.error = (f"the notebook ran but did not publish {stem}.json "
-                         "(call superkit.publish.write_results(results, output_dir, stem))")
+                         "(call superkit.report.publish.write_results(results, output_dir, stem))")
     run.key_figure = _key_figure(out_dir, run.results, build)
     if run.executed:
         try:
-            run.html = _write_html(executed, build / "html" / f"{stem}.html", run.title or stem)
+            run.html = notebook_page(executed, build / "html" / f"{stem}.html", run.title or stem)
         except Exception as exc:
             run.notes.append(f"could not write its HTML page ({type(exc).__name__}: {exc})")
     return run
@@ -306,143 +214,6 @@ def _key_figure(out_dir: Path, results: dict | None, build: Path) -> str | None:
         pngs = sorted(figures.glob("*.png")) if figures.is_dir() else []
         chosen = pngs[0] if pngs else None
     return str(chosen.relative_to(build)) if chosen else None
-
-
-def _write_html(executed: Path, target: Path, title: str) -> str:
-    import nbformat
-    from nbconvert import HTMLExporter
-
-    nb = nbformat.read(str(executed), as_version=4)
-    for cell in nb.cells:  # warnings on stderr are for the analyst, not the client
-        if cell.cell_type == "code":
-            cell.outputs = [o for o in cell.get("outputs", [])
-                            if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
-    nb.metadata["title"] = title
-    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
-    body, _ = exporter.from_notebook_node(nb)
-    atomic_write_text(target, body)
-    return str(target.relative_to(target.parents[1]))
-
-
-# --------------------------------------------------------------------------------------------
-# Index page
-# --------------------------------------------------------------------------------------------
-def _fmt(key: str, value) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
-        if re.search(r"(share|rate|pct|percent|prob)", key) and -1.5 <= value <= 1.5:
-            return f"{value:.1%}"
-        return f"{value:,.4g}" if abs(value) < 1e4 else f"{value:,.0f}"
-    if isinstance(value, list) and all(isinstance(v, (str, int, float)) for v in value) and len(value) <= 8:
-        sep = ", " if all(isinstance(v, str) for v in value) else "; "
-        return sep.join(str(v) if isinstance(v, str) else _fmt(key, v) for v in value) or "none"
-    if isinstance(value, str):
-        return value
-    return ""
-
-
-def headline_rows(results: dict | None, limit: int = 14) -> list[tuple[str, str]]:
-    rows = []
-    for key, value in (results or {}).items():
-        if key in RESERVED_KEYS:
-            continue
-        text = _fmt(key, value)
-        if text and len(text) <= 120:
-            rows.append((key, text))
-        if len(rows) >= limit:
-            break
-    return rows
-
-
-CSS = """
-body{font-family:-apple-system,'Segoe UI',Roboto,'Noto Sans','Noto Sans CJK SC',Arial,sans-serif;
-     margin:0;background:#f4f5f7;color:#1d2330}
-header{background:#1d2a44;color:#fff;padding:28px 40px}
-header h1{margin:0 0 6px;font-size:26px} header p{margin:2px 0;color:#c9d2e3;font-size:14px}
-main{max-width:1100px;margin:24px auto;padding:0 20px}
-.summary{background:#fff;border-radius:8px;padding:14px 20px;margin-bottom:18px;border-left:6px solid #2e7d32}
-.summary.bad{border-left-color:#c62828}
-.card{background:#fff;border-radius:8px;padding:20px 24px;margin-bottom:22px;box-shadow:0 1px 3px rgba(0,0,0,.08)}
-.card h2{margin:0 0 4px;font-size:20px} .stem{color:#6b7384;font-size:13px;font-family:monospace}
-.badge{display:inline-block;font-size:12px;padding:2px 8px;border-radius:10px;margin-left:8px;vertical-align:middle}
-.ok{background:#e3f2e5;color:#2e7d32} .failed{background:#fde3e3;color:#c62828}
-.headline{font-size:16px;line-height:1.5;margin:12px 0}
-.grid{display:flex;gap:24px;flex-wrap:wrap;align-items:flex-start}
-.grid figure{flex:1 1 560px;margin:0} .grid figure img{max-width:100%;border:1px solid #e3e6ec;border-radius:4px}
-table{border-collapse:collapse;font-size:14px;flex:0 1 320px}
-td{padding:4px 10px;border-bottom:1px solid #eceff3} td.k{color:#4a5468;font-family:monospace;font-size:12.5px}
-td.v{text-align:right;font-weight:600}
-.links a{margin-right:16px;font-size:14px;color:#1d4ed8}
-.error{background:#fff5f5;border:1px solid #f3c2c2;border-radius:6px;padding:10px 14px;margin:10px 0}
-.error pre{white-space:pre-wrap;font-size:12px;color:#5b1a1a;max-height:260px;overflow:auto}
-.note{color:#8a5a00;font-size:13px} footer{color:#6b7384;font-size:12.5px;margin:30px 0}
-"""
-
-CHECK_FIGURES_JS = """
-window.addEventListener('load', function () {
-  var imgs = Array.prototype.slice.call(document.querySelectorAll('img.figure'));
-  var good = imgs.filter(function (i) { return i.complete && i.naturalWidth > 0; }).length;
-  document.body.setAttribute('data-figures-loaded', good + '/' + imgs.length);
-  imgs.forEach(function (i) { if (!(i.complete && i.naturalWidth > 0)) { i.alt = 'figure failed to load'; } });
-});
-"""
-
-
-def _img_tag(build: Path, rel: str, alt: str) -> str:
-    data = base64.b64encode((build / rel).read_bytes()).decode("ascii")
-    return f'<img class="figure" alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
-
-
-def render_index(runs: list[NotebookRun], build: Path, meta: dict) -> str:
-    n_ok = sum(r.ok for r in runs)
-    failed = [r for r in runs if not r.ok]
-    e = html.escape
-    parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-             f"<meta name='viewport' content='width=device-width, initial-scale=1'>"
-             f"<title>{e(meta['title'])}</title><style>{CSS}</style></head><body>",
-             f"<header><h1>{e(meta['title'])}</h1><p>Run <b>{e(meta['run'])}</b> · {e(meta['started'])} · "
-             f"data: {e(meta['data'])}</p><p>{e(meta['how'])}</p></header><main>"]
-    cls = "summary bad" if failed else "summary"
-    text = f"{n_ok} of {len(runs)} notebooks ran."
-    if failed:
-        text += " Failed: " + ", ".join(f"<b>{e(r.stem)}</b>" for r in failed) + " (see below why)."
-    parts.append(f"<div class='{cls}'>{text}</div>")
-    for r in runs:
-        badge = "<span class='badge ok'>ok</span>" if r.ok else "<span class='badge failed'>failed</span>"
-        parts.append(f"<section class='card' id='{e(r.stem)}'><h2>{e(r.title or r.stem)}{badge}</h2>"
-                     f"<div class='stem'>{e(r.stem)} · {r.seconds:.1f} s</div>")
-        if not r.ok:
-            parts.append(f"<div class='error'><b>Why it failed:</b> {e(r.error)}"
-                         + (f"<pre>{e(r.error_detail)}</pre>" if r.error_detail else "") + "</div>")
-        headline = (r.results or {}).get("headline")
-        if isinstance(headline, str) and headline:
-            parts.append(f"<p class='headline'>{e(headline)}</p>")
-        rows = headline_rows(r.results)
-        fig = _img_tag(build, r.key_figure, f"key figure of {r.stem}") if r.key_figure else ""
-        if fig or rows:
-            table = "".join(f"<tr><td class='k'>{e(k)}</td><td class='v'>{e(v)}</td></tr>" for k, v in rows)
-            parts.append("<div class='grid'>" + (f"<figure>{fig}</figure>" if fig else "")
-                         + (f"<table>{table}</table>" if rows else "") + "</div>")
-        links = []
-        if r.html:
-            links.append(f"<a href='{e(r.html)}'>full page (code hidden)</a>")
-        if r.executed:
-            links.append(f"<a href='{e(r.executed)}'>executed notebook</a>")
-        if r.results is not None:
-            links.append(f"<a href='outputs/{e(r.stem)}/{e(r.stem)}.json'>{e(r.stem)}.json</a>")
-        if links:
-            parts.append(f"<p class='links'>{''.join(links)}</p>")
-        for note in r.notes:
-            parts.append(f"<p class='note'>Note: this notebook {e(note)}.</p>")
-        parts.append("</section>")
-    parts.append(f"<footer>Made by <code>superkit report</code> in {meta['seconds']:.0f} s. "
-                 f"All notebooks' results: <a href='results.json'>results.json</a>; run log: "
-                 f"<a href='run.json'>run.json</a>.</footer></main><script>{CHECK_FIGURES_JS}</script>"
-                 f"</body></html>")
-    return "".join(parts)
 
 
 # --------------------------------------------------------------------------------------------

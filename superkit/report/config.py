@@ -1,0 +1,104 @@
+"""The report's YAML config: where a client's data are, how their columns map to ours, parameters.
+
+::
+
+    run_name: acme-2025-q4            # folder name under reports/ (default: date and time)
+    timeout: 900                      # seconds allowed per notebook cell (default 600)
+    data:                             # paths (relative to this file) -> <table>_path parameters
+      transactions: data/orders.csv
+      members: data/members.csv
+    mapping:                          # column mapping per table, {our name: your name}
+      transactions: {customer_id: member_no, timestamp: paid_at, amount: total}
+    parameters:
+      all: {observation_end: "2025-12-31"}        # to every notebook that has the parameter
+      01_super_users: {recency_days: 60}          # to one notebook
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from pathlib import Path
+
+from superkit.core.errors import DataError
+from superkit.data.tables import TABLE_NAMES
+
+__all__ = ["CONFIG_KEYS", "DEFAULT_TIMEOUT", "load_config"]
+
+CONFIG_KEYS = {"run_name", "timeout", "data", "mapping", "parameters", "title"}
+DEFAULT_TIMEOUT = 600
+
+
+def _plain(value):
+    """YAML dates -> ISO strings (papermill passes strings; notebooks parse them)."""
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def load_config(path: str | os.PathLike | None) -> dict:
+    """Read and check the YAML config; relative data paths are made absolute (relative to the file)."""
+    if path is None:
+        return {"run_name": None, "timeout": DEFAULT_TIMEOUT, "data": {}, "mapping": {},
+                "parameters": {}, "title": None, "_source": None}
+    import yaml
+
+    path = Path(path).expanduser().resolve()
+    name = str(path)
+    if not path.is_file():
+        raise DataError("config file not found", source=name,
+                        fix="give the path of a YAML file (see the README for an example).")
+    try:
+        cfg = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise DataError(f"not valid YAML ({str(exc).splitlines()[0]})", source=name,
+                        fix="check the indentation and the colons; see the README example.") from None
+    if not isinstance(cfg, dict):
+        raise DataError("the config must be a mapping of keys to values", source=name,
+                        fix="start from the README example.")
+    unknown = sorted(set(cfg) - CONFIG_KEYS)
+    if unknown:
+        raise DataError(f"unknown config keys {unknown}", source=name,
+                        fix=f"use only {sorted(CONFIG_KEYS)}.")
+    cfg = _plain(cfg)
+    base = path.parent
+
+    data = cfg.get("data") or {}
+    if not isinstance(data, dict) or set(data) - set(TABLE_NAMES):
+        raise DataError(f"'data' must map table names {list(TABLE_NAMES)} to file paths", source=name,
+                        fix="e.g. data: {transactions: orders.csv}")
+    data = {t: str((base / Path(p).expanduser()).resolve()) for t, p in data.items() if p}
+    for t, p in data.items():
+        if not Path(p).exists():
+            raise DataError(f"the {t} file {p} does not exist", source=name, column=f"data.{t}",
+                            fix="paths in the config are relative to the config file; check it.")
+
+    mapping = cfg.get("mapping") or {}
+    if not isinstance(mapping, dict) or set(mapping) - set(TABLE_NAMES) or \
+            not all(isinstance(m, dict) for m in mapping.values()):
+        raise DataError(f"'mapping' must map table names {list(TABLE_NAMES)} to {{our column: your column}}",
+                        source=name, fix="e.g. mapping: {transactions: {customer_id: member_no}}")
+
+    params = cfg.get("parameters") or {}
+    if not isinstance(params, dict) or not all(isinstance(v, dict) for v in params.values()):
+        raise DataError("'parameters' must map 'all' or a notebook stem to {parameter: value}",
+                        source=name, fix="e.g. parameters: {all: {observation_end: '2025-12-31'}}")
+    for group in params.values():
+        for key, value in list(group.items()):
+            if key.endswith("_path") and isinstance(value, str) and value:
+                group[key] = str((base / Path(value).expanduser()).resolve())
+
+    timeout = cfg.get("timeout", DEFAULT_TIMEOUT)
+    if not isinstance(timeout, (int, float)) or timeout <= 0:
+        raise DataError(f"timeout must be a positive number of seconds, got {timeout!r}", source=name,
+                        fix="e.g. timeout: 900")
+    run_name = cfg.get("run_name")
+    if run_name is not None and not re.fullmatch(r"[A-Za-z0-9._-]+", str(run_name)):
+        raise DataError(f"run_name {run_name!r} is not a plain folder name", source=name,
+                        fix="use letters, digits, '.', '_' and '-' only.")
+    return {"run_name": run_name, "timeout": timeout, "data": data, "mapping": mapping,
+            "parameters": params, "title": cfg.get("title"), "_source": name}
