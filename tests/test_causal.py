@@ -1,4 +1,4 @@
-"""The causal estimator of joining (superkit.causal): reference implementation and known truth."""
+"""The causal estimator of joining (superkit.analyses.uplift with superkit.models.fe_poisson): reference implementation and known truth."""
 from __future__ import annotations
 
 import math
@@ -7,9 +7,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from superkit.causal import event_study, joining_effect, ppml_fe, span_cells
-from superkit.errors import ModelError
-from superkit.simulate import simulate
+from superkit.analyses.uplift import event_study, joining_effect, span_cells
+from superkit.models.fe_poisson import ppml_fe
+from superkit.core.errors import ModelError
+from superkit.data.simulate import simulate
 
 START, END = "2024-01-01", "2025-12-31"
 
@@ -114,7 +115,7 @@ def test_no_member_purchases_after_joining_is_model_error():
 
 def test_active_span_agrees_with_the_summary_engine():
     """span_cells applies the summary's purchase-day rule (refunds netted, refund-only days out)."""
-    from superkit.summary import summarize
+    from superkit.data.summary import summarize
 
     w = simulate(400, seed=13, refund_rate=0.05)
     c = _cells(w)

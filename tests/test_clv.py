@@ -1,4 +1,4 @@
-"""superkit.clv: fast BG/NBD-family and Gamma-Gamma fitters, checked against lifetimes (the
+"""superkit.models (BG/NBD family, Gamma-Gamma) and superkit.analyses.clv: fast BG/NBD-family and Gamma-Gamma fitters, checked against lifetimes (the
 reference implementation), the published CDNOW values and simulated known truth."""
 from __future__ import annotations
 
@@ -14,8 +14,11 @@ from lifetimes.datasets import (  # noqa: E402
     load_cdnow_summary_data_with_monetary_value,
 )
 
-from superkit import clv  # noqa: E402
-from superkit.errors import DataError, ModelError  # noqa: E402
+from superkit import models  # noqa: E402
+from superkit.analyses import clv  # noqa: E402
+from superkit.models import units  # noqa: E402
+from references import FHL2005_BGNBD, FHL2005_GAMMA_GAMMA, FHL2005_PARETO_NBD  # noqa: E402
+from superkit.core.errors import DataError, ModelError, ParameterError  # noqa: E402
 
 warnings.filterwarnings("ignore", category=RuntimeWarning, module="lifetimes")
 
@@ -30,7 +33,7 @@ def cdnow():
 
 @pytest.fixture(scope="module")
 def simulated():
-    return clv.simulate_bgnbd_summary(3000, r=0.25, alpha=4.0, a=0.8, b=2.5, T=(30, 200), seed=3,
+    return models.simulate_bgnbd_summary(3000, r=0.25, alpha=4.0, a=0.8, b=2.5, T=(30, 200), seed=3,
                                       holdout=100)
 
 
@@ -48,15 +51,15 @@ def _rel(a, b):
 
 # ---------------------------------------------------------------- published CDNOW values
 def test_bgnbd_matches_fader_hardie_lee_2005(cdnow):
-    m = clv.BetaGeoModel().fit(cdnow["frequency"], cdnow["recency"], cdnow["T"])
-    published = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
+    m = models.BetaGeoModel().fit(cdnow["frequency"], cdnow["recency"], cdnow["T"])
+    published = FHL2005_BGNBD
     for k, v in published.items():
         assert m.params_[k] == pytest.approx(v, abs=6e-4), k
 
 
 def test_pareto_nbd_matches_published_cdnow_values(cdnow):
-    m = clv.ParetoNBDModel().fit(cdnow["frequency"], cdnow["recency"], cdnow["T"])
-    published = {"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669}
+    m = models.ParetoNBDModel().fit(cdnow["frequency"], cdnow["recency"], cdnow["T"])
+    published = FHL2005_PARETO_NBD
     for k, v in published.items():
         assert m.params_[k] == pytest.approx(v, abs=2e-3), k
 
@@ -64,8 +67,8 @@ def test_pareto_nbd_matches_published_cdnow_values(cdnow):
 def test_gamma_gamma_matches_fader_hardie_note_025():
     d = load_cdnow_summary_data_with_monetary_value()
     d = d[d["frequency"] > 0]
-    gg = clv.GammaGammaModel().fit(d["frequency"], d["monetary_value"])
-    for k, v in {"p": 6.25, "q": 3.74, "v": 15.44}.items():
+    gg = models.GammaGammaModel().fit(d["frequency"], d["monetary_value"])
+    for k, v in FHL2005_GAMMA_GAMMA.items():
         assert gg.params_[k] == pytest.approx(v, abs=0.01), k
     ref = lifetimes.GammaGammaFitter().fit(d["frequency"], d["monetary_value"])
     assert _rel(gg.params_, ref.params_) < 1e-5
@@ -77,7 +80,7 @@ def test_gamma_gamma_matches_fader_hardie_note_025():
 # ---------------------------------------------------------------- same as lifetimes
 @pytest.mark.parametrize("name", ["bgnbd", "mbgnbd", "pareto_nbd"])
 def test_params_and_predictions_match_lifetimes_on_cdnow(cdnow, name):
-    ours = clv.MODELS[name]().fit(cdnow["frequency"], cdnow["recency"], cdnow["T"])
+    ours = models.COUNT_MODELS[name]().fit(cdnow["frequency"], cdnow["recency"], cdnow["T"])
     ref = _fit_lifetimes(name, cdnow)
     assert _rel(ours.params_, ref.params_[list(ours.param_names)]) < 1e-3
     # predictions with identical parameters agree to rounding
@@ -93,32 +96,32 @@ def test_params_and_predictions_match_lifetimes_on_cdnow(cdnow, name):
 @pytest.mark.parametrize("penalizer", [0.0, 0.05])
 def test_params_match_lifetimes_on_simulated_data(simulated, name, penalizer):
     d = simulated.iloc[:1500] if name == "pareto_nbd" else simulated
-    ours = clv.MODELS[name](penalizer_coef=penalizer).fit(d["frequency"], d["recency"], d["T"])
+    ours = models.COUNT_MODELS[name](penalizer_coef=penalizer).fit(d["frequency"], d["recency"], d["T"])
     ref = _fit_lifetimes(name, d, penalizer)
     assert _rel(ours.params_, ref.params_[list(ours.param_names)]) < 1e-3
 
 
 def test_weights_give_the_same_fit_as_repeated_rows(cdnow):
-    (f, r, t), w, inv = clv.compress(cdnow["frequency"], cdnow["recency"], cdnow["T"])
+    (f, r, t), w, inv = models.compress(cdnow["frequency"], cdnow["recency"], cdnow["T"])
     assert len(f) < len(cdnow) and w.sum() == len(cdnow)
     np.testing.assert_array_equal(f[inv], cdnow["frequency"])
-    a = clv.BetaGeoModel().fit(f, r, t, weights=w)
-    b = clv.BetaGeoModel().fit(cdnow["frequency"], cdnow["recency"], cdnow["T"])
+    a = models.BetaGeoModel().fit(f, r, t, weights=w)
+    b = models.BetaGeoModel().fit(cdnow["frequency"], cdnow["recency"], cdnow["T"])
     assert _rel(a.params_, b.params_) < 1e-6
 
 
 # ---------------------------------------------------------------- known truth
 def test_bgnbd_recovers_simulated_truth_within_sampling_error():
     truth = {"r": 0.25, "alpha": 4.0, "a": 0.8, "b": 2.5}
-    d = clv.simulate_bgnbd_summary(20000, **truth, T=(30, 200), seed=11)
-    m = clv.BetaGeoModel().fit(d["frequency"], d["recency"], d["T"])
+    d = models.simulate_bgnbd_summary(20000, **truth, T=(30, 200), seed=11)
+    m = models.BetaGeoModel().fit(d["frequency"], d["recency"], d["T"])
     se = m.standard_errors()
     for k, v in truth.items():
         assert abs(m.params_[k] - v) < 4 * se[k], (k, m.params_[k], se[k])
 
 
 def test_bgnbd_holdout_prediction_is_unbiased_on_simulated_data(simulated):
-    m = clv.BetaGeoModel().fit(simulated["frequency"], simulated["recency"], simulated["T"])
+    m = models.BetaGeoModel().fit(simulated["frequency"], simulated["recency"], simulated["T"])
     ev = clv.holdout_evaluation(m, simulated)
     assert abs(ev["predicted_total"] - ev["actual_total"]) < 0.1 * ev["actual_total"]
 
@@ -128,15 +131,15 @@ def test_heavy_buyers_stay_finite_where_lifetimes_gives_nan(simulated):
     f = np.array([5000.0, 20000.0, 3000.0])
     r = np.array([700.0, 730.0, 100.0])
     t = np.full(3, 730.0)
-    for name in clv.MODELS:
-        m = clv.MODELS[name]().fit(simulated["frequency"], simulated["recency"], simulated["T"])
+    for name in models.COUNT_MODELS:
+        m = models.COUNT_MODELS[name]().fit(simulated["frequency"], simulated["recency"], simulated["T"])
         pa = m.conditional_probability_alive(f, r, t)
         ep = m.predict(365, f, r, t)
         assert np.all(np.isfinite(pa)) and np.all(np.isfinite(ep)), name
         assert pa[1] > 0.99 and ep[1] > 5000  # buyer with 20k purchases, last one today
         assert pa[2] < 1e-6  # 3,000 purchases then silence for 630 days: gone
     with np.errstate(all="ignore"):
-        ref = clv.MODELS["mbgnbd"]().fit(simulated["frequency"], simulated["recency"],
+        ref = models.COUNT_MODELS["mbgnbd"]().fit(simulated["frequency"], simulated["recency"],
                                          simulated["T"]).to_lifetimes()
         assert np.isnan(ref.predict(365, f, r, t)).any()  # the failure we fix
 
@@ -145,14 +148,14 @@ def test_heavy_buyers_in_the_fit_do_not_overflow(simulated):
     d = simulated.copy()
     d.loc[d.index[:5], ["frequency", "recency"]] = [[8000.0, 190.0]] * 5
     d.loc[d.index[:5], "T"] = 200.0
-    m = clv.ParetoNBDModel().fit(d["frequency"], d["recency"], d["T"])
+    m = models.ParetoNBDModel().fit(d["frequency"], d["recency"], d["T"])
     assert np.all(np.isfinite(m.params_))
 
 
 def test_discounting_uses_the_annual_rate_in_the_summary_unit():
-    assert clv.discount_factors([365.25], "D", 0.1)[0] == pytest.approx(1 / 1.1)
-    assert clv.discount_factors([365.25 / 7], "W", 0.1)[0] == pytest.approx(1 / 1.1)
-    assert clv.discount_factors([0.0], "W", 0.1)[0] == 1.0
+    assert units.discount_factors([365.25], "D", 0.1)[0] == pytest.approx(1 / 1.1)
+    assert units.discount_factors([365.25 / 7], "W", 0.1)[0] == pytest.approx(1 / 1.1)
+    assert units.discount_factors([0.0], "W", 0.1)[0] == 1.0
 
 
 def test_clv_is_the_same_in_days_and_weeks(simulated):
@@ -178,40 +181,40 @@ def test_clv_matches_lifetimes_with_its_own_period_convention(cdnow):
     ref = ref_gg.customer_lifetime_value(ref_bg, d["frequency"], d["recency"], d["T"],
                                          d["monetary_value"], time=12, discount_rate=0.01,
                                          freq="W")
-    bg = clv.BetaGeoModel().fit(d["frequency"], d["recency"], d["T"])
-    gg = clv.GammaGammaModel().fit(d["frequency"], d["monetary_value"])
+    bg = models.BetaGeoModel().fit(d["frequency"], d["recency"], d["T"])
+    gg = models.GammaGammaModel().fit(d["frequency"], d["monetary_value"])
     times = np.arange(1, 13) * 4.345  # lifetimes' "month" in weeks, monthly rate 1%
-    ours = clv.customer_lifetime_value(bg, gg, d["frequency"], d["recency"], d["T"],
+    ours = models.customer_lifetime_value(bg, gg, d["frequency"], d["recency"], d["T"],
                                        d["monetary_value"], horizon=12 * 4.345, unit="W",
-                                       _times=times, _factors=1.01 ** -np.arange(1, 13))
+                                       times=times, factors=1.01 ** -np.arange(1, 13))
     np.testing.assert_allclose(ours, ref.to_numpy(), rtol=2e-3)
 
 
 # ---------------------------------------------------------------- failures explained
 def test_no_repeat_buyers_is_explained():
     with pytest.raises(ModelError, match="no repeat buyers"):
-        clv.BetaGeoModel().fit([0, 0, 0], [0, 0, 0], [10, 20, 30])
+        models.BetaGeoModel().fit([0, 0, 0], [0, 0, 0], [10, 20, 30])
 
 
 def test_non_convergence_names_the_remedy():
     # every customer buys at the same steady rate and none drops out: a, b run off to the edge
     f = np.full(200, 10.0)
     with pytest.raises(ModelError, match="penal"):
-        clv.BetaGeoModel().fit(f, np.full(200, 100.0), np.full(200, 100.0))
+        models.BetaGeoModel().fit(f, np.full(200, 100.0), np.full(200, 100.0))
 
 
 def test_horizon_in_the_wrong_unit_is_explained():
-    with pytest.raises(ModelError, match="wrong unit"):
-        clv.check_horizon(365 * 12, "W")
-    with pytest.raises(ModelError, match="same unit"):
-        clv.check_horizon(3000, "D", max_T=100)
-    with pytest.raises(ModelError, match="unknown time unit"):
-        clv.check_horizon(12, "M")
-    assert clv.check_horizon(52, "W", max_T=100) == 52
+    with pytest.raises(ParameterError, match="wrong unit"):
+        units.check_horizon(365 * 12, "W")
+    with pytest.raises(ParameterError, match="same unit"):
+        units.check_horizon(3000, "D", max_T=100)
+    with pytest.raises(ParameterError, match="unknown time unit"):
+        units.check_horizon(12, "M")
+    assert units.check_horizon(52, "W", max_T=100) == 52
 
 
 def test_overflow_is_explained_not_nan(simulated):
-    m = clv.BetaGeoModel().fit(simulated["frequency"], simulated["recency"], simulated["T"])
+    m = models.BetaGeoModel().fit(simulated["frequency"], simulated["recency"], simulated["T"])
     m.params_["a"] = 1.0  # (a - 1) in a denominator: the expectation is undefined
     with pytest.raises(ModelError, match="overflow"):
         m.predict(10, [3.0], [5.0], [10.0])
@@ -219,9 +222,9 @@ def test_overflow_is_explained_not_nan(simulated):
 
 def test_bad_summary_rows_are_refused():
     with pytest.raises(DataError, match="larger than T"):
-        clv.BetaGeoModel().fit([1, 2], [50, 10], [40, 20])
+        models.BetaGeoModel().fit([1, 2], [50, 10], [40, 20])
     with pytest.raises(DataError, match="whole number"):
-        clv.BetaGeoModel().fit([1.5, 2], [5, 10], [40, 20])
+        models.BetaGeoModel().fit([1.5, 2], [5, 10], [40, 20])
 
 
 def test_inputs_are_not_modified(simulated):
@@ -236,10 +239,10 @@ def test_inputs_are_not_modified(simulated):
 def test_gamma_gamma_check_warns_when_spend_tracks_frequency():
     rng = np.random.default_rng(0)
     f = rng.integers(1, 30, 500).astype(float)
-    with pytest.warns(clv.GammaGammaAssumptionWarning):
-        res = clv.gamma_gamma_check(f, 10 + 3 * f + rng.random(500))
+    with pytest.warns(models.GammaGammaAssumptionWarning):
+        res = models.gamma_gamma_check(f, 10 + 3 * f + rng.random(500))
     assert not res["ok"] and res["correlation"] > 0.9
-    ok = clv.gamma_gamma_check(f, 10 + rng.random(500), warn=False)
+    ok = models.gamma_gamma_check(f, 10 + rng.random(500), warn=False)
     assert ok["ok"]
 
 
@@ -265,10 +268,10 @@ def test_bootstrap_interval_covers_the_point_estimate(simulated):
 def test_compare_models_selects_the_smallest_holdout_error(simulated):
     d = simulated.iloc[:1500]
     comp = clv.compare_models(d)
-    assert list(comp["fits"]) == list(clv.MODELS) and comp["errors"] == {}
+    assert list(comp["fits"]) == list(models.COUNT_MODELS) and comp["errors"] == {}
     maes = {k: v["mae_per_customer"] for k, v in comp["evaluations"].items()}
     assert comp["selected"] == min(maes, key=maes.get)
-    assert clv.MODEL_LABELS[comp["selected"]] in comp["selection_reason"]
+    assert models.COUNT_MODEL_LABELS[comp["selected"]] in comp["selection_reason"]
     # the evaluation is the library's holdout_evaluation of each fit
     ev = clv.holdout_evaluation(comp["fits"]["bgnbd"], d)
     assert comp["evaluations"]["bgnbd"]["mae_per_customer"] == ev["mae_per_customer"]
@@ -284,7 +287,7 @@ def test_compare_models_selects_the_smallest_holdout_error(simulated):
 
 def test_compare_models_keeps_a_failed_fit_out_of_the_choice(simulated, monkeypatch):
     d = simulated.iloc[:800]
-    real = clv.fit_count_model
+    real = models.fit_count_model
 
     def failing(name, *args, **kw):
         if name == "mbgnbd":

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from superkit.contract import read_cohorts, read_events, read_members, read_transactions, validate
-from superkit.errors import DataError
+from superkit.data.contract import read_cohorts, read_events, read_members, read_transactions, validate
+from superkit.core.errors import DataError
 
 
 def tx_frame():
@@ -174,7 +174,7 @@ def test_validate_unknown_table():
 
 
 def test_atomic_writes_leave_nothing_behind_on_failure(tmp_path):
-    from superkit.publish import atomic_write_frame, atomic_write_text
+    from superkit.report.publish import atomic_write_frame, atomic_write_text
 
     class Boom:
         def to_csv(self, *a, **k):

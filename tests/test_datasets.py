@@ -4,9 +4,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from superkit import datasets
-from superkit.errors import DataError
-from superkit.paths import DATASETS_DIR
+from superkit.data import datasets, load_tables
+from superkit.data.tables import resolve_path
+from superkit.core.errors import DataError
+from superkit.core.paths import DATASETS_DIR
 
 
 def test_every_data_set_has_a_datasheet_with_source_period_and_columns():
@@ -58,9 +59,31 @@ def test_unknown_names_are_explained():
 
 
 def test_resolve_path_never_mixes_client_data_with_the_bundled_sample():
-    assert datasets.resolve_path("", "members", client_data=False) == datasets.path("coffee_club", "members")
-    assert datasets.resolve_path("", "members", client_data=True) is None
-    assert datasets.resolve_path("none", "members", client_data=False) is None
-    assert datasets.resolve_path(" my.csv ", "members", client_data=True) == "my.csv"
+    assert resolve_path("", "members", client_data=False) == ("dataset", "coffee_club")
+    assert resolve_path("", "members", client_data=True) is None
+    assert resolve_path("none", "members", client_data=False) is None
+    assert resolve_path(" my.csv ", "members", client_data=True) == "my.csv"
+    assert resolve_path("cdnow_sample", "transactions", client_data=True) == ("dataset", "cdnow_sample")
     with pytest.raises(DataError, match="no members table was given, and the uplift test needs one"):
-        datasets.resolve_path("none", "members", client_data=True, required=True, needed_for="the uplift test")
+        resolve_path("none", "members", client_data=True, required=True, needed_for="the uplift test")
+
+
+def test_load_tables_follows_the_path_rules(tmp_path):
+    bundled = load_tables("", "", "none")
+    assert bundled.sources == {"transactions": "bundled coffee_club (transactions)",
+                               "members": "bundled coffee_club (members)", "events": "not given"}
+    assert bundled.files["members"] == "members.csv" and bundled.events is None
+    # a client's transactions: an empty members path means no members, never the bundled ones
+    tx = tmp_path / "orders.csv"
+    bundled.transactions.head(50).rename(columns={"amount": "paid"}).to_csv(tx, index=False)
+    client = load_tables(str(tx), "", column_mapping={"transactions": {"amount": "paid"}})
+    assert len(client.transactions) == 50 and client.members is None
+    assert client.files == {"transactions": "orders.csv", "members": None}
+    with pytest.raises(DataError, match="no members table was given, and the uplift test needs one"):
+        load_tables(str(tx), "", column_mapping={"transactions": {"amount": "paid"}},
+                    required=["members"], needed_for="the uplift test")
+    with pytest.raises(DataError, match="unknown tables"):
+        load_tables("", column_mapping={"orders": {}})
+    cdnow = load_tables("cdnow_sample", "")
+    assert cdnow.files == {"transactions": "cdnow_sample", "members": None}
+    assert cdnow.transactions["customer_id"].nunique() == 2357

@@ -4,8 +4,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from superkit import datasets, segments
-from test_segments import END, hand_made
+from test_architecture import readme_keys
+from superkit.analyses import super_users
+from superkit.data import load_tables
+from test_super_users import END, hand_made
 
 STEM = "01_super_users"
 KEYS = {"n_customers", "top20_revenue_share", "top10_revenue_share", "gini", "n_super_users",
@@ -35,7 +37,7 @@ def test_nb01_reproduces_hand_made_answers(run_notebook, hand_made_files, tmp_pa
     assert res["top20_revenue_share"] == pytest.approx(0.80)
     assert res["top10_revenue_share"] == pytest.approx(0.40)
     assert res["gini"] == pytest.approx(0.60)
-    assert res["criteria_available"] == list(segments.CRITERIA)
+    assert res["criteria_available"] == list(super_users.CRITERIA)
     assert res["criteria_counts"] == {"frequency_recency": 2, "feedback": 4, "sharing": 3, "cross_purchase": 2}
     assert res["gates"] == {"paid": 10, "paid_again": 6, "member": 1}
     # Only c09 bought often and lately and meets a second criterion: 160 of 400 yuan.
@@ -62,15 +64,12 @@ def test_nb01_switches_off_criteria_without_events_or_members(run_notebook, hand
 
 def test_nb01_defaults_on_coffee_club_agree_with_the_package(run_notebook):
     res = run_notebook(STEM)
-    d = datasets.load("coffee_club")
-    scores = segments.score_customers(d["transactions"], d["members"], d["events"], "2025-12-31",
-                                      min_repeat_purchases=3, recency_days=60)
-    conc = segments.concentration(scores["revenue"])
-    listed = segments.select_super_users(scores, min_criteria=3)
-    assert res["n_customers"] == len(scores)
-    assert res["top20_revenue_share"] == pytest.approx(conc.top20_share)
-    assert res["gini"] == pytest.approx(conc.gini)
-    assert res["n_super_users"] == len(listed) > 0
+    assert set(res) == readme_keys(STEM)  # exactly the keys notebooks/README.md lists
+    ours = super_users.run(load_tables("", "", ""), "2025-12-31")   # the package's defaults
+    assert res["n_customers"] == len(ours.scores.table)
+    assert res["top20_revenue_share"] == pytest.approx(ours.concentration.top20_share)
+    assert res["gini"] == pytest.approx(ours.concentration.gini)
+    assert res["n_super_users"] == len(ours.listed.table) > 0
     assert 0 < res["top10_revenue_share"] < res["top20_revenue_share"] < 1
-    assert res["criteria_available"] == list(segments.CRITERIA)
+    assert res["criteria_available"] == list(super_users.CRITERIA)
     assert res["n_super_users_members"] + res["n_prospects"] == res["n_super_users"]

@@ -6,11 +6,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from superkit import clv, datasets, summary
+from references import CDNOW_HOLDOUT_REPEAT_DAYS, FHL2005_BGNBD, FHL2005_PARETO_NBD
+from test_architecture import readme_keys
+from superkit import models
+from superkit.data import datasets, summary
 
 STEM = "02_clv_churn"
-PUBLISHED_BGNBD = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}  # Fader, Hardie & Lee 2005
-PUBLISHED_PNBD = {"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669}
 
 
 def _check_common(res, out_dir):
@@ -37,14 +38,14 @@ def test_nb02_reproduces_published_cdnow_values(run_notebook, tmp_path):
     res = run_notebook(STEM, transactions_path="cdnow_sample", calibration_end="1997-09-30",
                        observation_end="1998-06-30", time_unit="W", n_boot=20,
                        output_dir=str(out))
-    for k, v in PUBLISHED_BGNBD.items():
+    for k, v in FHL2005_BGNBD.items():
         assert res["models"]["bgnbd"]["params"][k] == pytest.approx(v, abs=2e-3), k
-    for k, v in PUBLISHED_PNBD.items():
+    for k, v in FHL2005_PARETO_NBD.items():
         assert res["models"]["pareto_nbd"]["params"][k] == pytest.approx(v, rel=3e-3), k
     # the 39-week holdout: BG/NBD under-forecasts CDNOW's repeat purchase days (1,882 actual)
     # by about 12%, as the cumulative tracking plot in FHL 2005 shows it falling behind late on
     h = res["models"]["bgnbd"]["holdout"]
-    assert h["actual_total"] == 1882
+    assert h["actual_total"] == CDNOW_HOLDOUT_REPEAT_DAYS
     assert -15 < h["total_error_pct"] < 0
     assert res["time_unit"] == "W" and res["horizon"] == pytest.approx(365.25 / 7)
     _check_common(res, out)
@@ -53,10 +54,11 @@ def test_nb02_reproduces_published_cdnow_values(run_notebook, tmp_path):
 def test_nb02_on_coffee_club_matches_the_library(run_notebook, tmp_path):
     out = tmp_path / "coffee"
     res = run_notebook(STEM, n_boot=10, output_dir=str(out))
+    assert set(res) == readme_keys(STEM)  # exactly the keys notebooks/README.md lists
     _check_common(res, out)
     tx = datasets.load("coffee_club")["transactions"]
     cal = summary.summarize(tx, "2025-12-31", calibration_end="2025-06-30", unit="D")
-    m = clv.BetaGeoModel().fit(cal["frequency"], cal["recency"], cal["T"])
+    m = models.BetaGeoModel().fit(cal["frequency"], cal["recency"], cal["T"])
     for k, v in m.params.items():
         assert res["models"]["bgnbd"]["params"][k] == pytest.approx(v, rel=1e-6)
     assert res["gamma_gamma"]["check"]["ok"] in (True, False)

@@ -6,8 +6,10 @@ import math
 import pandas as pd
 import pytest
 
-from superkit import datasets
-from superkit.paths import DATASETS_DIR
+from references import FH2007_SBG
+from test_architecture import readme_keys
+from superkit.data import datasets
+from superkit.core.paths import DATASETS_DIR
 
 FH = DATASETS_DIR / "fader_hardie_2007" / "cohorts.csv"
 
@@ -17,7 +19,8 @@ def test_nb03_reproduces_fader_hardie_2007(run_notebook):
                        period_days=365.0, discount_rate=0.10, n_draws=500)
     c = res["cohorts"]
     assert set(c) == {"regular", "high_end"}
-    for name, alpha, beta in (("regular", 0.704, 1.182), ("high_end", 0.668, 3.806)):
+    for name, published in FH2007_SBG.items():
+        alpha, beta = published["alpha"], published["beta"]
         r = c[name]
         assert r["alpha"] == pytest.approx(alpha, abs=6e-4)
         assert r["beta"] == pytest.approx(beta, abs=6e-4)
@@ -37,6 +40,7 @@ def test_nb03_reproduces_fader_hardie_2007(run_notebook):
 
 def test_nb03_defaults_recover_coffee_club_tiers(run_notebook):
     res = run_notebook("03_renewal")
+    assert set(res) == readme_keys("03_renewal")  # exactly the keys notebooks/README.md lists
     truth = datasets.truth("coffee_club")
     tiers = truth["tiers"]
     assert set(res["cohorts"]) == set(tiers)

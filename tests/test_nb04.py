@@ -1,13 +1,13 @@
 """Notebook 04_spend_uplift on the bundled coffee_club data."""
 from __future__ import annotations
 
-import json
-
-from superkit import datasets
+from test_architecture import readme_keys
+from superkit.data import datasets
 
 
 def test_nb04_defaults_publish_four_readings_and_verdict(run_notebook, tmp_path):
     res = run_notebook("04_spend_uplift", n_boot=100)
+    assert set(res) == readme_keys("04_spend_uplift")  # exactly the keys notebooks/README.md lists
     for k in ("naive_ratio", "naive_ratio_ci", "segment_ratio", "pre_join_ratio", "causal_ratio",
               "causal_ratio_ci", "selection_share", "verdict", "claim_range", "event_study", "headline"):
         assert k in res

@@ -1,5 +1,5 @@
 """Figure labels never show boxes: Chinese only when a CJK font can draw it."""
-from superkit.plotting import label, use_style
+from superkit.analyses.plotting import label, use_style
 
 
 def test_label_keeps_chinese_only_with_a_cjk_font():

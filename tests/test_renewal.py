@@ -5,9 +5,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from superkit import renewal as R
-from superkit.errors import DataError, ModelError
-from superkit.paths import DATASETS_DIR
+from references import FH2007_SBG
+from superkit.analyses import renewal as R
+from superkit.models import sbg, units
+from superkit.core.errors import DataError, ModelError
+from superkit.core.paths import DATASETS_DIR
 
 FH_COHORTS = DATASETS_DIR / "fader_hardie_2007" / "cohorts.csv"
 
@@ -18,10 +20,10 @@ def fh_active(name: str) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- published results
-@pytest.mark.parametrize("cohort, alpha, beta", [("regular", 0.704, 1.182), ("high_end", 0.668, 3.806)])
+@pytest.mark.parametrize("cohort, alpha, beta", [(k, v["alpha"], v["beta"]) for k, v in FH2007_SBG.items()])
 def test_sbg_matches_fader_hardie_2007(cohort, alpha, beta):
     """Fader & Hardie (2007): fitting years 1-7 gives these alpha, beta (printed to 3 decimals)."""
-    m = R.ShiftedBetaGeometric(cohort).fit(fh_active(cohort), fit_periods=7)
+    m = sbg.ShiftedBetaGeometric(cohort).fit(fh_active(cohort), fit_periods=7)
     assert m.alpha == pytest.approx(alpha, abs=6e-4)
     assert m.beta == pytest.approx(beta, abs=6e-4)
     lo, hi = m.conf_int()["alpha"]
@@ -45,8 +47,8 @@ def test_fader_hardie_2007_cohorts_table_fits_both_cohorts_and_holds_out_later_y
 
 
 def test_high_end_members_are_worth_more_than_regular_ones():
-    reg = R.ShiftedBetaGeometric().fit(fh_active("regular"), fit_periods=7)
-    high = R.ShiftedBetaGeometric().fit(fh_active("high_end"), fit_periods=7)
+    reg = sbg.ShiftedBetaGeometric().fit(fh_active("regular"), fit_periods=7)
+    high = sbg.ShiftedBetaGeometric().fit(fh_active("high_end"), fit_periods=7)
     assert high.discounted_expected_lifetime(0.1) > reg.discounted_expected_lifetime(0.1)
 
 
@@ -54,20 +56,20 @@ def test_high_end_members_are_worth_more_than_regular_ones():
 @pytest.mark.parametrize("alpha, beta", [(0.704, 1.182), (2.5, 7.0), (0.3, 0.4)])
 def test_survival_pmf_and_retention_are_consistent(alpha, beta):
     t = np.arange(1, 40)
-    S = R.sbg_survival(alpha, beta, np.arange(0, 40))
+    S = sbg.sbg_survival(alpha, beta, np.arange(0, 40))
     assert S[0] == pytest.approx(1.0)
-    np.testing.assert_allclose(S[:-1] - S[1:], R.sbg_pmf(alpha, beta, t), rtol=1e-10)
-    np.testing.assert_allclose(S[1:] / S[:-1], R.sbg_retention_rate(alpha, beta, t), rtol=1e-10)
+    np.testing.assert_allclose(S[:-1] - S[1:], sbg.sbg_pmf(alpha, beta, t), rtol=1e-10)
+    np.testing.assert_allclose(S[1:] / S[:-1], sbg.sbg_retention_rate(alpha, beta, t), rtol=1e-10)
     # the renewal rate rises with tenure (sorting of a heterogeneous cohort)
-    assert np.all(np.diff(R.sbg_retention_rate(alpha, beta, t)) > 0)
+    assert np.all(np.diff(sbg.sbg_retention_rate(alpha, beta, t)) > 0)
 
 
 @pytest.mark.parametrize("alpha, beta, d, n", [(0.704, 1.182, 0.10, 1), (0.668, 3.806, 0.10, 5),
                                                (3.0, 2.0, 0.01, 3), (0.3, 0.4, 0.008, 12)])
 def test_derl_closed_form_matches_truncated_sum(alpha, beta, d, n):
     """FH 2010 eq. 6 (Gaussian hypergeometric) equals the sum truncated at remainder < 1e-12."""
-    closed = R.derl(alpha, beta, d, n, method="closed")
-    summed = R.derl(alpha, beta, d, n, method="sum", tol=1e-12)
+    closed = sbg.derl(alpha, beta, d, n, method="closed")
+    summed = sbg.derl(alpha, beta, d, n, method="sum", tol=1e-12)
     assert closed == pytest.approx(summed, rel=1e-8)
 
 
@@ -79,42 +81,42 @@ def test_discounted_lifetime_matches_monte_carlo():
     x = 1 / (1 + d)
     pv = (1 - x ** T) / (1 - x)
     se = pv.std() / np.sqrt(len(pv))
-    assert R.discounted_expected_lifetime(alpha, beta, d) == pytest.approx(pv.mean(), abs=4 * se)
+    assert sbg.discounted_expected_lifetime(alpha, beta, d) == pytest.approx(pv.mean(), abs=4 * se)
 
 
 def test_expected_lifetime_closed_form_and_restricted_mean():
     alpha, beta = 3.0, 4.0
-    assert R._expected_lifetime(alpha, beta) == pytest.approx((alpha + beta - 1) / (alpha - 1))
-    assert R._expected_lifetime(alpha, beta, 20_000) == pytest.approx(3.0, rel=1e-4)
-    assert R._expected_lifetime(0.7, 1.2) == float("inf")  # alpha <= 1: heavy tail
+    assert sbg.expected_lifetime(alpha, beta) == pytest.approx((alpha + beta - 1) / (alpha - 1))
+    assert sbg.expected_lifetime(alpha, beta, 20_000) == pytest.approx(3.0, rel=1e-4)
+    assert sbg.expected_lifetime(0.7, 1.2) == float("inf")  # alpha <= 1: heavy tail
     # remaining lifetime after n payments: (beta + n - 1) / (alpha - 1)
-    assert R._expected_remaining(alpha, beta, 4) == pytest.approx((beta + 3) / (alpha - 1))
-    assert R._expected_remaining(alpha, beta, 4, 20_000) == pytest.approx((beta + 3) / (alpha - 1), rel=1e-4)
+    assert sbg.expected_remaining_lifetime(alpha, beta, 4) == pytest.approx((beta + 3) / (alpha - 1))
+    assert sbg.expected_remaining_lifetime(alpha, beta, 4, 20_000) == pytest.approx((beta + 3) / (alpha - 1), rel=1e-4)
 
 
 def test_per_period_rate_compounds_to_the_annual_rate():
-    d = R.per_period_rate(0.10, 365.25 / 12)
+    d = units.per_period_rate(0.10, 365.25 / 12)
     assert (1 + d) ** 12 == pytest.approx(1.10)
-    assert R.per_period_rate(0.10, 365.25) == pytest.approx(0.10)
+    assert units.per_period_rate(0.10, 365.25) == pytest.approx(0.10)
     with pytest.raises(DataError, match="percentage"):
-        R.per_period_rate(10, 30)
+        units.per_period_rate(10, 30)
 
 
 # --------------------------------------------------------------------------- simulated truth
 def test_recovers_known_alpha_beta_from_simulated_cohort():
     alpha, beta = 1.2, 3.5
-    active = R.simulate_cohort(alpha, beta, size=20_000, periods=10, seed=3)
-    m = R.ShiftedBetaGeometric().fit(active)
+    active = sbg.simulate_cohort(alpha, beta, size=20_000, periods=10, seed=3)
+    m = sbg.ShiftedBetaGeometric().fit(active)
     se = m.standard_errors_log()
-    assert abs(np.log(m.alpha / alpha)) < 3.5 * se["log_alpha"]
-    assert abs(np.log(m.beta / beta)) < 3.5 * se["log_beta"]
+    assert abs(np.log(m.alpha / alpha)) < 3.5 * se["alpha"]
+    assert abs(np.log(m.beta / beta)) < 3.5 * se["beta"]
     assert m.alpha == pytest.approx(alpha, rel=0.15)
 
 
 def _coverage(seeds, alpha=0.8, beta=2.5, size=1000, periods=8):
     hits = {"alpha": 0, "beta": 0}
     for seed in seeds:
-        m = R.ShiftedBetaGeometric().fit(R.simulate_cohort(alpha, beta, size, periods, seed=seed))
+        m = sbg.ShiftedBetaGeometric().fit(sbg.simulate_cohort(alpha, beta, size, periods, seed=seed))
         ci = m.conf_int(0.95)
         hits["alpha"] += ci["alpha"][0] <= alpha <= ci["alpha"][1]
         hits["beta"] += ci["beta"][0] <= beta <= ci["beta"][1]
@@ -135,7 +137,7 @@ def test_interval_coverage_long():
 
 
 def test_bootstrap_interval_covers_the_truth_and_resembles_delta_method():
-    m = R.ShiftedBetaGeometric().fit(R.simulate_cohort(0.8, 2.5, 2000, 8, seed=11))
+    m = sbg.ShiftedBetaGeometric().fit(sbg.simulate_cohort(0.8, 2.5, 2000, 8, seed=11))
     draws = m.bootstrap(100, seed=1)
     assert len(draws) >= 95
     lo, hi = np.quantile(draws[:, 0], [0.025, 0.975])
@@ -165,12 +167,12 @@ def test_members_table_with_censoring_recovers_truth_and_ignoring_censoring_does
     pd.testing.assert_frame_equal(members, before)
     m = fits["all"]
     se = m.standard_errors_log()
-    assert abs(np.log(m.alpha / alpha)) < 3.5 * se["log_alpha"]
-    assert abs(np.log(m.beta / beta)) < 3.5 * se["log_beta"]
+    assert abs(np.log(m.alpha / alpha)) < 3.5 * se["alpha"]
+    assert abs(np.log(m.beta / beta)) < 3.5 * se["beta"]
     # treating members still paying as if they had left at observation end overstates churn
     md = R.member_durations(members, 30.0, end)
-    naive = R.Durations(np.maximum(md["t"], 1), np.zeros(len(md), bool), md["depth"], np.ones(len(md)))
-    wrong = R.ShiftedBetaGeometric().fit(naive)
+    naive = sbg.Durations(np.maximum(md["t"], 1), np.zeros(len(md), bool), md["depth"], np.ones(len(md)))
+    wrong = sbg.ShiftedBetaGeometric().fit(naive)
     assert wrong.survival(12) < 0.8 * m.survival(12)
 
 
@@ -204,12 +206,12 @@ def test_derive_cohorts_counts_only_fully_observed_periods():
 
 def test_kaplan_meier_equals_cohort_shares_without_censoring():
     a = fh_active("regular")
-    km = R.kaplan_meier(R.cohort_durations(a))
+    km = sbg.kaplan_meier(sbg.cohort_durations(a))
     np.testing.assert_allclose(km["survival"].to_numpy(), a / a[0])
 
 
 def test_theta_distribution_shifts_towards_loyal_members_with_tenure():
-    m = R.ShiftedBetaGeometric().fit(fh_active("regular"), fit_periods=7)
+    m = sbg.ShiftedBetaGeometric().fit(fh_active("regular"), fit_periods=7)
     means = [m.theta_distribution(k).mean() for k in range(8)]
     assert np.all(np.diff(means) < 0)
     # the mean churn probability among survivors at tenure k equals 1 - r(k+1)
@@ -219,7 +221,7 @@ def test_theta_distribution_shifts_towards_loyal_members_with_tenure():
 def test_calendar_forecast_with_staggered_starts():
     alpha, beta = 0.7, 1.2
     f = R.calendar_forecast([0, 1, 2], [100, 200, 300], alpha, beta, 6)
-    S = R.sbg_survival(alpha, beta, np.arange(6))
+    S = sbg.sbg_survival(alpha, beta, np.arange(6))
     expected = 100 * S + 200 * np.r_[0, S[:5]] + 300 * np.r_[0, 0, S[:4]]
     np.testing.assert_allclose(f["total"].to_numpy(), expected)
     # conditioning on who is still paying at period 2 changes the forecast beyond it only
@@ -231,16 +233,16 @@ def test_calendar_forecast_with_staggered_starts():
 # --------------------------------------------------------------------------- bad input
 def test_growing_cohort_is_a_data_error():
     with pytest.raises(DataError, match="grow"):
-        R.ShiftedBetaGeometric("c1").fit([100, 80, 90, 70])
+        sbg.ShiftedBetaGeometric("c1").fit([100, 80, 90, 70])
 
 
 def test_cohort_with_one_period_is_a_data_error():
     with pytest.raises(DataError, match="period"):
-        R.ShiftedBetaGeometric("c1").fit([100])
+        sbg.ShiftedBetaGeometric("c1").fit([100])
     with pytest.raises(DataError, match="only one renewal"):
-        R.ShiftedBetaGeometric("c1").fit([100, 50])
+        sbg.ShiftedBetaGeometric("c1").fit([100, 50])
     with pytest.raises(DataError, match="only one renewal"):
-        R.ShiftedBetaGeometric("c1").fit(fh_active("regular"), fit_periods=1)
+        sbg.ShiftedBetaGeometric("c1").fit(fh_active("regular"), fit_periods=1)
 
 
 def test_cohorts_table_with_gaps_is_a_data_error():
@@ -252,11 +254,11 @@ def test_cohorts_table_with_gaps_is_a_data_error():
 def test_non_convergent_fit_is_a_model_error():
     # constant retention (no heterogeneity): the likelihood keeps rising as alpha, beta -> infinity
     with pytest.raises(ModelError, match="did not converge.*Remedy"):
-        R.ShiftedBetaGeometric().fit([10000, 5000, 2500, 1250, 625])
+        sbg.ShiftedBetaGeometric().fit([10000, 5000, 2500, 1250, 625])
     with pytest.raises(ModelError, match="nobody left"):
-        R.ShiftedBetaGeometric().fit([100, 100, 100])
-    with pytest.raises(ModelError, match="call .fit first"):
-        R.ShiftedBetaGeometric().survival(3)
+        sbg.ShiftedBetaGeometric().fit([100, 100, 100])
+    with pytest.raises(ModelError, match=r"not fitted yet: call \.fit"):
+        sbg.ShiftedBetaGeometric().survival(3)
 
 
 def test_paying_members_forecast_matches_actuals_on_simulated_members():
@@ -277,15 +279,11 @@ def test_paying_members_forecast_matches_actuals_on_simulated_members():
 
 
 # --------------------------------------------------------------------------- notebook 03 helpers
-def _known_model(alpha: float = 1.0, beta: float = 1.0, var: float = 1e-14) -> R.ShiftedBetaGeometric:
+def _known_model(alpha: float = 1.0, beta: float = 1.0, var: float = 1e-14) -> sbg.ShiftedBetaGeometric:
     """A model with given parameters and (nearly) no parameter uncertainty. With alpha = beta = 1,
     S(t) = B(1, 1 + t) / B(1, 1) = 1 / (1 + t), so every figure can be worked out by hand."""
-    m = R.ShiftedBetaGeometric("known")
-    m.params_ = {"alpha": alpha, "beta": beta}
-    m.cov_log_ = np.eye(2) * var
-    m.log_likelihood_ = -1.0
-    m.durations_ = R.cohort_durations([100, 50, 30], "known")
-    return m
+    return sbg.ShiftedBetaGeometric.from_params(alpha, beta, name="known", cov=np.eye(2) * var,
+                                                durations=sbg.cohort_durations([100, 50, 30], "known"))
 
 
 def test_holdout_mean_abs_error_on_a_hand_computed_array():
@@ -300,15 +298,15 @@ def test_holdout_mean_abs_error_on_a_hand_computed_array():
 
 
 def test_actual_survival_is_kaplan_meier_aligned_to_periods_0_to_horizon():
-    d = R.cohort_durations([200, 120, 90], "c")
+    d = sbg.cohort_durations([200, 120, 90], "c")
     np.testing.assert_allclose(R.actual_survival(d, 4), [1.0, 0.6, 0.45, np.nan, np.nan])
     np.testing.assert_allclose(R.actual_survival(d, 1), [1.0, 0.6])
 
 
 def test_projection_vs_actual_on_fader_hardie_holds_out_later_years():
     active = fh_active("regular")
-    d = R.cohort_durations(active, "regular")
-    m = R.ShiftedBetaGeometric("regular").fit(d, fit_periods=7)
+    d = sbg.cohort_durations(active, "regular")
+    m = sbg.ShiftedBetaGeometric("regular").fit(d, fit_periods=7)
     p = R.projection_vs_actual(m, d, horizon=12, fit_periods=7, n_draws=300, seed=1)
     np.testing.assert_array_equal(p["periods"], np.arange(13))
     np.testing.assert_allclose(p["actual"], active / active[0])  # all 12 years, held-out ones too
@@ -324,15 +322,15 @@ def test_fee_per_period_arithmetic():
                             "joined_at": pd.to_datetime(["2024-01-01"] * 3), "fee": [100.0, 200.0, 365.25]})
     before = members.copy()
     # mean annual fee of the tier x period_days / 365.25
-    assert R.fee_per_period("A", members, "tier", period_days=30.0) == pytest.approx(150 * 30 / 365.25)
-    assert R.fee_per_period("B", members, "tier", period_days=30.0) == pytest.approx(30.0)
-    assert R.fee_per_period("all", members, "all", period_days=365.25) == pytest.approx(665.25 / 3)
+    assert R.period_fee("A", members, "tier", period_days=30.0) == pytest.approx(150 * 30 / 365.25)
+    assert R.period_fee("B", members, "tier", period_days=30.0) == pytest.approx(30.0)
+    assert R.period_fee("all", members, "all", period_days=365.25) == pytest.approx(665.25 / 3)
     # a fee per period given by the user wins
-    assert R.fee_per_period("A", members, "tier", 30.0, fixed_fee=12.5) == 12.5
-    assert R.fee_per_period("regular", None, fixed_fee=7.0) == 7.0
+    assert R.period_fee("A", members, "tier", 30.0, fixed_fee=12.5) == 12.5
+    assert R.period_fee("regular", None, fixed_fee=7.0) == 7.0
     # no fees anywhere: values in units of one period's fee
-    assert R.fee_per_period("regular") == 1.0
-    assert R.fee_per_period("A", members.drop(columns="fee"), "tier", 30.0) == 1.0
+    assert R.period_fee("regular") == 1.0
+    assert R.period_fee("A", members.drop(columns="fee"), "tier", 30.0) == 1.0
     assert R.fees_known(members) and R.fees_known(None, 3.0)
     assert not R.fees_known(None) and not R.fees_known(members.drop(columns="fee"))
     pd.testing.assert_frame_equal(members, before)
@@ -349,14 +347,14 @@ def test_value_summary_hand_computed_for_alpha_beta_one():
     dl = -np.log(1 - x) / x
     assert v["discounted_expected_lifetime"] == pytest.approx(dl, rel=1e-9)
     assert v["discounted_expected_value"] == pytest.approx(2.0 * dl, rel=1e-9)
-    assert v["derl_after_tenure"] == pytest.approx(R.derl(1.0, 1.0, d, 1))
+    assert v["derl_after_tenure"] == pytest.approx(sbg.derl(1.0, 1.0, d, 1))
     # next to no parameter uncertainty: the intervals collapse on the point values
     assert v["discounted_expected_value_ci"] == pytest.approx([2.0 * dl] * 2, rel=1e-5)
     assert v["expected_lifetime_ci"] == pytest.approx([11 / 6] * 2, rel=1e-5)
 
 
 def test_value_summary_intervals_are_ordered_contain_the_point_and_scale_with_fee():
-    m = R.ShiftedBetaGeometric("high_end").fit(fh_active("high_end"), fit_periods=7)
+    m = sbg.ShiftedBetaGeometric("high_end").fit(fh_active("high_end"), fit_periods=7)
     v1 = R.value_summary(m, horizon=12, discount_rate=0.1, tenure=7, fee=1.0, n_draws=400, seed=3)
     v3 = R.value_summary(m, horizon=12, discount_rate=0.1, tenure=7, fee=3.0, n_draws=400, seed=3)
     for k in ("expected_lifetime", "discounted_expected_lifetime", "discounted_expected_value"):
@@ -377,8 +375,8 @@ def test_cohort_results_is_the_published_json_of_one_cohort():
     import json
 
     active = fh_active("regular")
-    d = R.cohort_durations(active, "regular")
-    m = R.ShiftedBetaGeometric("regular").fit(d, fit_periods=7)
+    d = sbg.cohort_durations(active, "regular")
+    m = sbg.ShiftedBetaGeometric("regular").fit(d, fit_periods=7)
     p = R.projection_vs_actual(m, d, horizon=12, fit_periods=7, n_draws=200)
     v = R.value_summary(m, 12, 0.1, 7, fee=4.0, n_draws=200)
     r = R.cohort_results(m, p, v)
@@ -403,7 +401,7 @@ def test_steady_joining_forecast_hand_computed():
     two = R.steady_joining_forecast({"a": m, "b": _known_model(1.0, 3.0)}, 2, 1,
                                     sizes={"a": 100, "b": 10})
     assert list(two.columns) == [0, 1, 2, 3, "total"]  # a joins at 0, 1; then b joins at 0, 1
-    sb = R.sbg_survival(1.0, 3.0, [0, 1, 2])
+    sb = sbg.sbg_survival(1.0, 3.0, [0, 1, 2])
     np.testing.assert_allclose(two[2], 10 * sb)
     np.testing.assert_allclose(two[3], 10 * np.r_[0, sb[:2]])
     # default sizes: the members each model was fitted on

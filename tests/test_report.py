@@ -11,7 +11,8 @@ import nbformat
 import pytest
 
 from superkit import report as rep
-from superkit.errors import DataError
+from superkit.report import run as report_run
+from superkit.core.errors import DataError
 
 SECRET_CODE = "this_code_line_must_not_show_in_html = 1"
 
@@ -23,7 +24,7 @@ output_dir: str = ""  # where results go'''
 GOOD_BODY = f'''
 {SECRET_CODE}
 import matplotlib.pyplot as plt
-from superkit.publish import resolve_output_dir, write_results, save_figure
+from superkit.report.publish import resolve_output_dir, write_results, save_figure
 out = resolve_output_dir(output_dir, "01_good")
 fig, ax = plt.subplots(figsize=(4, 3))
 ax.bar(["a", "b"], [1 * scale, 3 * scale])
@@ -132,7 +133,7 @@ def test_index_shows_headlines_figure_and_failures(built):
 def test_crash_leaves_no_half_report(stub_notebooks, tmp_path, monkeypatch):
     def boom(*a, **k):
         raise RuntimeError("disk full")
-    monkeypatch.setattr(rep, "render_index", boom)
+    monkeypatch.setattr(report_run, "render_index", boom)
     out = tmp_path / "r"
     with pytest.raises(RuntimeError, match="disk full"):
         rep.build_report(None, out, notebooks_dir=stub_notebooks, only=["03_silent"], progress=False)
@@ -213,7 +214,7 @@ def test_client_config_with_renamed_columns_runs_every_notebook(tmp_path):
     """A consultant's run: own file names and column names, mapping in the config, all notebooks ok."""
     import yaml
 
-    from superkit.simulate import simulate
+    from superkit.data.simulate import simulate
 
     w = simulate(800, seed=17)
     data = tmp_path / "client"
@@ -244,7 +245,7 @@ def test_client_config_with_renamed_columns_runs_every_notebook(tmp_path):
 def test_client_config_without_members_never_falls_back_to_the_bundled_sample(tmp_path):
     import yaml
 
-    from superkit.simulate import simulate
+    from superkit.data.simulate import simulate
 
     simulate(300, seed=5).transactions.to_csv(tmp_path / "orders.csv", index=False)
     (tmp_path / "c.yml").write_text(yaml.safe_dump({"data": {"transactions": "orders.csv"}}))

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 from lifetimes import BetaGeoFitter, GammaGammaFitter
 
-from superkit.contract import read_cohorts, read_events, read_members, read_transactions
-from superkit.summary import summarize
-from superkit.simulate import simulate
+from superkit.data.contract import read_cohorts, read_events, read_members, read_transactions
+from superkit.data.summary import summarize
+from superkit.data.simulate import simulate
 
 
 def _within(fitter, truth: dict, z: float = 3.0):
@@ -132,7 +132,7 @@ def test_engagement_events_rise_with_heaviness():
 @pytest.mark.parametrize("bad", [dict(n_customers=0), dict(r=-1.0), dict(q=0.5), dict(period_days=0),
                                  dict(start="2025-01-01", end="2024-01-01")])
 def test_bad_knobs_are_refused(bad):
-    from superkit.errors import DataError
+    from superkit.core.errors import DataError
 
     with pytest.raises(DataError):
         simulate(**{"n_customers": 10, **bad})

@@ -1,12 +1,12 @@
-"""superkit.segments on a hand-made data set whose answers are worked out by hand below."""
+"""superkit.analyses.super_users on a hand-made data set whose answers are worked out by hand below."""
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from superkit import segments
-from superkit.errors import DataError
+from superkit.analyses import super_users
+from superkit.core.errors import DataError, ParameterError
 
 END = "2025-12-31"
 
@@ -23,7 +23,7 @@ def hand_made():
     Gini = sum_i (2i - 11) x_i / (10 * 400) with x ascending:
       i=1..8: sum(2i - 11) = -16 -> -160;  i=9: 7 * 160 = 1120;  i=10: 9 * 160 = 1440
       -> 2400 / 4000 = 0.60.
-    Criteria (min 3 repeat purchases within 90 days; 2+ categories or brands; min 2 criteria):
+    Criteria (min 3 repeat purchases within 60 days; 2+ categories or brands; min 2 criteria):
       c09: 4 purchase days, last 2025-12-01 (30 days)      -> frequency_recency; coffee + tea -> cross.
            active V2 member -> on the list (member).
       c10: 4 purchase days, last 2024-12-31 (365 days)     -> NOT frequency (the "A" of the method);
@@ -73,8 +73,8 @@ def hand_made():
 
 def test_concentration_matches_hand_computation():
     tx, members, events = hand_made()
-    scores = segments.score_customers(tx, members, events, END)
-    conc = segments.concentration(scores["revenue"])
+    scores = super_users.score_criteria(tx, members, events, END)
+    conc = super_users.concentration(scores.table["revenue"])
     assert conc.n_customers == 10
     assert conc.total_revenue == pytest.approx(400)
     assert conc.top20_share == pytest.approx(0.80)
@@ -88,32 +88,33 @@ def test_concentration_matches_hand_computation():
 def test_gini_equals_mean_absolute_difference_definition():
     x = np.random.default_rng(3).gamma(0.7, 50, size=257)
     mad = np.abs(x[:, None] - x[None, :]).sum() / (2 * x.size ** 2 * x.mean())
-    assert segments.gini(x) == pytest.approx(mad, rel=1e-12)
-    assert segments.gini(np.full(20, 7.0)) == pytest.approx(0.0, abs=1e-12)
+    assert super_users.gini(x) == pytest.approx(mad, rel=1e-12)
+    assert super_users.gini(np.full(20, 7.0)) == pytest.approx(0.0, abs=1e-12)
     one = np.zeros(100)
     one[0] = 5
-    assert segments.gini(one) == pytest.approx(0.99)  # (n-1)/n without small-sample correction
+    assert super_users.gini(one) == pytest.approx(0.99)  # (n-1)/n without small-sample correction
 
 
 def test_top_share_interpolates_fractional_customers():
     # n = 3: top 20% = 0.6 of a customer, all from the biggest one (60 of 100) -> 0.6 * 60 / 100.
-    assert segments.top_share([10, 30, 60], 0.2) == pytest.approx(0.36)
-    assert segments.top_share([10, 30, 60], 1.0) == pytest.approx(1.0)
-    lc = segments.lorenz_curve([10, 30, 60])
+    assert super_users.top_share([10, 30, 60], 0.2) == pytest.approx(0.36)
+    assert super_users.top_share([10, 30, 60], 1.0) == pytest.approx(1.0)
+    lc = super_users.lorenz_curve([10, 30, 60])
     assert lc["revenue_share"].tolist() == pytest.approx([0, 0.1, 0.4, 1.0])
 
 
 def test_share_multiple_matches_evidence_arithmetic():
-    # EVIDENCE.md: top 10% with 30% / 50% / 70% of sales spend ~3.9x / 9x / 21x the rest.
-    assert segments.share_multiple(0.3, 0.1) == pytest.approx(3.857, abs=1e-3)
-    assert segments.share_multiple(0.5, 0.1) == pytest.approx(9.0)
-    assert segments.share_multiple(0.7, 0.1) == pytest.approx(21.0)
+    # Yoon's superconsumers (HBR 2013-14): top 10% with 30% / 50% / 70% of sales spend ~3.9x / 9x / 21x the rest.
+    assert super_users.share_multiple(0.3, 0.1) == pytest.approx(3.857, abs=1e-3)
+    assert super_users.share_multiple(0.5, 0.1) == pytest.approx(9.0)
+    assert super_users.share_multiple(0.7, 0.1) == pytest.approx(21.0)
 
 
 def test_who_qualifies_by_which_criterion():
     tx, members, events = hand_made()
-    s = segments.score_customers(tx, members, events, END)
-    met = {c: sorted(s.index[s[f"meets_{c}"]]) for c in segments.CRITERIA}
+    scores = super_users.score_criteria(tx, members, events, END)
+    s = scores.table
+    met = {c: sorted(s.index[s[f"meets_{c}"]]) for c in super_users.CRITERIA}
     assert met == {
         "frequency_recency": ["c05", "c09"],
         "feedback": ["c01", "c02", "c04", "c10"],
@@ -126,13 +127,14 @@ def test_who_qualifies_by_which_criterion():
     assert s.loc["c10", "days_since_last"] == 365
     assert sorted(s.index[s["gate_member"]]) == ["c09"]           # c02 ended, c07 joins later
     assert sorted(s.index[~s["gate_paid_again"]]) == ["c01", "c06", "c07", "c08"]
-    assert s.attrs["criteria_available"] == {c: True for c in segments.CRITERIA}
+    assert scores.available == {c: True for c in super_users.CRITERIA}
 
 
 def test_potential_super_user_list_and_reasons():
     tx, members, events = hand_made()
-    s = segments.score_customers(tx, members, events, END)
-    sel = segments.select_super_users(s, min_criteria=2, require_frequency_recency=False)
+    scores = super_users.score_criteria(tx, members, events, END)
+    s = scores.table
+    sel = super_users.select_super_users(scores, min_criteria=2, require_frequency_recency=False).table
     assert sel.index.tolist() == ["c09", "c02", "c03"]
     assert sel["status"].tolist() == ["member", "prospect", "prospect"]
     assert sel["revenue"].sum() / s["revenue"].sum() == pytest.approx(0.45)
@@ -141,19 +143,19 @@ def test_potential_super_user_list_and_reasons():
     assert "gave feedback 1x" in sel.loc["c02", "reason"] and "invite" in sel.loc["c02", "reason"]
     assert "2 brands" in sel.loc["c03", "reason"]
     # c02 and c03 have not bought often and lately: out when frequency with recency is required.
-    assert segments.select_super_users(s, min_criteria=2).index.tolist() == ["c09"]
-    assert segments.select_super_users(s, min_criteria=1).index.tolist() == ["c09", "c05"]
-    funnel = segments.gate_funnel(s)
+    assert super_users.select_super_users(scores, min_criteria=2).table.index.tolist() == ["c09"]
+    assert super_users.select_super_users(scores, min_criteria=1).table.index.tolist() == ["c09", "c05"]
+    funnel = super_users.gate_funnel(scores)
     assert funnel.tolist() == [10, 6, 1]
 
 
 def test_recency_turns_the_method_example_around():
-    # METHOD_DIGEST §3: A and B both bought 5 times; A last a year ago, B a month ago -> only B.
+    # The method's example: A and B both bought 5 times; A last a year ago, B a month ago -> only B.
     days_a = pd.date_range("2024-09-01", periods=5, freq="14D")
     days_b = pd.date_range("2025-10-01", periods=5, freq="14D")
     tx = pd.DataFrame({"customer_id": ["A"] * 5 + ["B"] * 5,
                        "timestamp": list(days_a) + list(days_b), "amount": 20.0})
-    s = segments.score_customers(tx, observation_end=END)
+    s = super_users.score_criteria(tx, observation_end=END).table
     assert s.loc["A", "repeat_purchases"] == s.loc["B", "repeat_purchases"] == 4
     assert not s.loc["A", "meets_frequency_recency"] and s.loc["B", "meets_frequency_recency"]
 
@@ -161,36 +163,40 @@ def test_recency_turns_the_method_example_around():
 def test_missing_data_switches_criteria_off_and_caps_min_criteria():
     tx, _, _ = hand_made()
     tx = tx.drop(columns=["category", "brand"])
-    s = segments.score_customers(tx, observation_end=END)
-    assert s.attrs["criteria_available"] == {"frequency_recency": True, "feedback": False,
-                                             "sharing": False, "cross_purchase": False}
-    assert not s[["meets_feedback", "meets_sharing", "meets_cross_purchase"]].any().any()
-    sel = segments.select_super_users(s, min_criteria=2)
-    assert sel.attrs["min_criteria_used"] == 1
-    assert sel.index.tolist() == ["c09", "c05"]
+    scores = super_users.score_criteria(tx, observation_end=END)
+    assert scores.available == {"frequency_recency": True, "feedback": False,
+                                "sharing": False, "cross_purchase": False}
+    assert not scores.table[["meets_feedback", "meets_sharing", "meets_cross_purchase"]].any().any()
+    sel = super_users.select_super_users(scores, min_criteria=2)
+    assert sel.min_criteria_used == 1
+    assert sel.table.index.tolist() == ["c09", "c05"]
     # events present but with no share/referral rows: sharing unavailable, feedback available
     ev = pd.DataFrame({"customer_id": ["c01"], "timestamp": [pd.Timestamp("2025-01-01")], "kind": ["review"]})
-    avail = segments.criteria_available(tx, ev)
+    avail = super_users.criteria_available(tx, ev)
     assert avail["feedback"][0] and not avail["sharing"][0]
 
 
 def test_inputs_not_modified_and_bad_input_named():
     tx, members, events = hand_made()
     before = (tx.copy(), members.copy(), events.copy())
-    segments.score_customers(tx, members, events, END)
+    super_users.score_criteria(tx, members, events, END)
     pd.testing.assert_frame_equal(tx, before[0])
     pd.testing.assert_frame_equal(members, before[1])
     pd.testing.assert_frame_equal(events, before[2])
     with pytest.raises(DataError, match="amount"):
-        segments.score_customers(tx.drop(columns=["amount"]), observation_end=END)
+        super_users.score_criteria(tx.drop(columns=["amount"]), observation_end=END)
     with pytest.raises(DataError, match="no transactions on or before"):
-        segments.score_customers(tx, observation_end="2020-01-01")
+        super_users.score_criteria(tx, observation_end="2020-01-01")
+    with pytest.raises(ParameterError, match="recency_days"):
+        super_users.Rules(recency_days=-1)
+    with pytest.raises(ParameterError, match="fraction"):
+        super_users.top_share([1.0, 2.0], 1.5)
     with pytest.raises(DataError, match="total revenue is zero"):
-        segments.concentration(pd.Series([0.0, -3.0]))
+        super_users.concentration(pd.Series([0.0, -3.0]))
 
 
 def test_refunds_beyond_purchases_count_as_zero_revenue():
-    conc = segments.concentration(pd.Series([-5.0, 10.0, 30.0]))
+    conc = super_users.concentration(pd.Series([-5.0, 10.0, 30.0]))
     assert conc.n_clipped == 1
     assert conc.n_customers == 3
     assert conc.top20_share == pytest.approx(0.6 * 30 / 40)

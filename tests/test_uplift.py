@@ -1,4 +1,4 @@
-"""Validation of superkit.uplift against known truth (simulated worlds) and bad input."""
+"""Validation of superkit.analyses.uplift against known truth (simulated worlds) and bad input."""
 from __future__ import annotations
 
 import math
@@ -7,9 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from superkit.errors import DataError
-from superkit.simulate import simulate
-from superkit.uplift import (analyse, build_panel, causal_ratio, naive_ratio, implied_sales_lift,
+from superkit.core.errors import DataError
+from superkit.data.simulate import simulate
+from superkit.analyses.uplift import (readings, build_panel, causal_ratio, naive_ratio, implied_sales_lift,
                              verdict)
 
 END = "2025-12-31"
@@ -84,10 +84,10 @@ def test_implied_sales_lift_hand_computed():
     assert implied_sales_lift(1.5, 0.1, 4.0) == pytest.approx(0.005 / 1.3)
 
 
-def test_analyse_keys_and_inputs_unchanged():
+def test_readings_keys_and_inputs_unchanged():
     w = simulate(n_customers=600, seed=3)
     tx, mem = w.transactions.copy(), w.members.copy()
-    res = analyse(w.transactions, w.members, END, n_boot=50)
+    res = readings(w.transactions, w.members, END, n_boot=50)
     for k in ("naive_ratio", "naive_ratio_ci", "segment_ratio", "pre_join_ratio", "causal_ratio",
               "causal_ratio_ci", "selection_share", "verdict", "claim_range"):
         assert k in res
