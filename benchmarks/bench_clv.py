@@ -1,4 +1,4 @@
-"""Benchmark: superkit.clv against lifetimes on the same work, in the same run.
+"""Benchmark: superkit.models (BG/NBD, Gamma-Gamma, Pareto/NBD) against lifetimes on the same work, in the same run.
 
 1. BG/NBD + Gamma-Gamma on N customers (default 1,000,000): fit both models, then score everyone
    (P(alive), expected purchases over 365 days, 12-period CLV). lifetimes does the same with
@@ -23,14 +23,14 @@ import numpy as np
 
 warnings.filterwarnings("ignore")
 
-from superkit import clv  # noqa: E402
+from superkit import models  # noqa: E402
 
 TRUTH = {"r": 0.25, "alpha": 4.0, "a": 0.8, "b": 2.5}
 SPEND = {"p": 6.0, "q": 4.0, "v": 15.0}
 
 
 def make_summary(n: int, seed: int = 0):
-    d = clv.simulate_bgnbd_summary(n, **TRUTH, T=(1, 730), seed=seed, whole_days=True)
+    d = models.simulate_bgnbd_summary(n, **TRUTH, T=(1, 730), seed=seed, whole_days=True)
     rng = np.random.default_rng(seed + 1)
     nu = rng.gamma(SPEND["q"], 1.0 / SPEND["v"], size=n)  # per-customer spend rate
     x = d["frequency"].to_numpy()
@@ -44,13 +44,13 @@ def make_summary(n: int, seed: int = 0):
 
 def run_superkit(d):
     f, r, t, m = (d[c].to_numpy() for c in ("frequency", "recency", "T", "monetary_value"))
-    bg = clv.BetaGeoModel().fit(f, r, t)
-    gg = clv.GammaGammaModel().fit(f, m)
+    bg = models.BetaGeoModel().fit(f, r, t)
+    gg = models.GammaGammaModel().fit(f, m)
     pa = bg.conditional_probability_alive(f, r, t)
     ep = bg.conditional_expected_number_of_purchases_up_to_time(365, f, r, t)
-    value = clv.customer_lifetime_value(bg, gg, f, r, t, m, horizon=360, unit="D",
-                                        _times=np.arange(1, 13) * 30.0,
-                                        _factors=1.01 ** -np.arange(1, 13))
+    value = models.customer_lifetime_value(bg, gg, f, r, t, m, horizon=360, unit="D",
+                                        times=np.arange(1, 13) * 30.0,
+                                        factors=1.01 ** -np.arange(1, 13))
     return bg.params_, gg.params_, pa, ep, value
 
 
@@ -92,7 +92,7 @@ def main(argv=None):
     print(f"== BG/NBD + Gamma-Gamma, fit and score {args.n:,} customers ==")
     t0 = time.perf_counter()
     d = make_summary(args.n)
-    (uf, ur, ut), w, _ = clv.compress(d["frequency"], d["recency"], d["T"])
+    (uf, ur, ut), w, _ = models.compress(d["frequency"], d["recency"], d["T"])
     print(f"simulated in {time.perf_counter() - t0:.1f} s; {int((d['frequency'] > 0).sum()):,} repeat "
           f"buyers; {len(uf):,} distinct (frequency, recency, T) rows")
     sk_med, sk_all, sk = timed(run_superkit, d, reps=args.reps)
@@ -115,7 +115,7 @@ def main(argv=None):
 
         print(f"\n== Pareto/NBD fit on {args.pareto_n:,} customers (lifetimes run once) ==")
         p = make_summary(args.pareto_n, seed=7)
-        sk_med, sk_all, pk = timed(lambda: clv.ParetoNBDModel().fit(p["frequency"], p["recency"],
+        sk_med, sk_all, pk = timed(lambda: models.ParetoNBDModel().fit(p["frequency"], p["recency"],
                                                                     p["T"]), reps=args.reps)
         lt_med, _, pl = timed(lambda: lifetimes.ParetoNBDFitter().fit(p["frequency"], p["recency"],
                                                                       p["T"]), reps=1)

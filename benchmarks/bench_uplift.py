@@ -2,7 +2,7 @@
 
 Usage: ``python benchmarks/bench_uplift.py [n_customers]``. The world is simulated and written to
 CSV first (not timed); the timed part is what the notebook does: read and validate the two CSV
-files, then ``superkit.uplift.analyse`` (four readings, bootstrap intervals, PPML + event study).
+files, then ``superkit.analyses.uplift.readings`` (four readings, bootstrap intervals, PPML + event study).
 """
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ import time
 import resource
 from pathlib import Path
 
-from superkit.contract import read_members, read_transactions
-from superkit.simulate import simulate
-from superkit.uplift import analyse
+from superkit.data.contract import read_members, read_transactions
+from superkit.data.simulate import simulate
+from superkit.analyses.uplift import readings
 
 
 def main() -> int:
@@ -27,7 +27,7 @@ def main() -> int:
     tx = read_transactions(tmp / "transactions.csv", observation_end="2025-12-31")
     mem = read_members(tmp / "members.csv", observation_end="2025-12-31")
     t_read = time.perf_counter() - t
-    res = analyse(tx, mem, observation_end="2025-12-31")
+    res = readings(tx, mem, observation_end="2025-12-31")
     dt = time.perf_counter() - t
     print(f"read + validate: {t_read:.1f} s")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
