@@ -29,6 +29,21 @@ def test_validate_each_table(world):
         assert "valid" in r.stdout
 
 
+def test_validate_a_benefit_catalog_and_a_survey(tmp_path):
+    from superkit.core.paths import DATASETS_DIR
+
+    r = superkit("validate", "benefits", DATASETS_DIR / "apparel_club" / "benefits.yaml")
+    assert r.returncode == 0 and "14 rows, 6 of the six dimensions" in r.stdout, r.stderr
+    r = superkit("validate", "choices", DATASETS_DIR / "coffee_club" / "choices.csv")
+    assert r.returncode == 0 and "200 respondents, 1,600 choice tasks, 8 benefits shown" in r.stdout, r.stderr
+    bad = tmp_path / "b.csv"
+    bad.write_text("benefit_id,name,dimension,cost_per_member,cost_share_of_spend,perceived_value\n"
+                   "a,Member day,会员日,0,0.01,100\n", encoding="utf-8")
+    r = superkit("validate", "benefits", bad)
+    assert r.returncode == 2 and "unknown benefit dimensions" in r.stderr and "Traceback" not in r.stderr
+    assert "独家价格" in r.stderr                    # the fix lists the six, in Chinese too
+
+
 def test_validate_bad_file_gives_message_not_traceback(world, tmp_path):
     df = pd.read_csv(world / "transactions.csv", dtype=str).rename(columns={"customer_id": "member_no"})
     df.loc[3, "amount"] = "abc"

@@ -186,3 +186,21 @@ def test_atomic_writes_leave_nothing_behind_on_failure(tmp_path):
         atomic_write_frame(Boom(), target)
     assert target.read_text() == "old"             # the previous file is untouched
     assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]
+
+
+def test_written_files_are_readable_by_others_as_the_umask_allows(tmp_path):
+    import importlib
+    import os
+    import stat
+
+    import superkit.core.io as io_mod
+
+    old = os.umask(0o022)
+    try:
+        importlib.reload(io_mod)               # the umask is read at import
+        io_mod.atomic_write_text(tmp_path / "page.html", "<p>report</p>")
+    finally:
+        os.umask(old)
+        importlib.reload(io_mod)
+    mode = stat.S_IMODE((tmp_path / "page.html").stat().st_mode)
+    assert mode == 0o644                       # not mkstemp's private 0600: a report is handed over

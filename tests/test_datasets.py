@@ -11,7 +11,7 @@ from superkit.core.paths import DATASETS_DIR
 
 
 def test_every_data_set_has_a_datasheet_with_source_period_and_columns():
-    for name in ["coffee_club", "cdnow_sample", "cdnow"]:
+    for name in ["coffee_club", "cdnow_sample", "cdnow", "apparel_club"]:
         text = (DATASETS_DIR / name / "README.md").read_text(encoding="utf-8")
         for needle in ["Source", "Period", "Rows"]:
             assert needle in text, (name, needle)
@@ -19,7 +19,7 @@ def test_every_data_set_has_a_datasheet_with_source_period_and_columns():
 
 def test_coffee_club_tables_are_valid_and_match_the_datasheet():
     d = datasets.load("coffee_club")
-    assert set(d) == {"transactions", "members", "events", "cohorts"}
+    assert set(d) == {"transactions", "members", "events", "cohorts", "benefits", "choices"}
     assert d["transactions"]["customer_id"].nunique() == 2000
     sheet = (DATASETS_DIR / "coffee_club" / "README.md").read_text(encoding="utf-8")
     tx, mem = d["transactions"], d["members"]
@@ -29,15 +29,31 @@ def test_coffee_club_tables_are_valid_and_match_the_datasheet():
     assert f"{len(d['cohorts']):,} cohort rows" in sheet
     truth = datasets.truth("coffee_club")
     assert f"spend × **{truth['true_causal_ratio']:.2f}**" in sheet
+    assert f"{len(d['benefits'])} benefits in the catalog" in sheet
+    assert f"{len(d['choices']):,} survey rows ({d['choices']['respondent'].nunique()} respondents)" in sheet
+
+
+def test_coffee_club_datasheet_states_the_catalog_values_and_the_survey_truth():
+    from superkit.analyses.benefits import catalog_per_member_year
+
+    sheet = (DATASETS_DIR / "coffee_club" / "README.md").read_text(encoding="utf-8")
+    cat = catalog_per_member_year(datasets.table("coffee_club", "benefits"), ["V1", "V2", "V3"]).set_index("benefit_id")
+    truth = datasets.truth("coffee_club")["survey"]
+    assert truth["true_wtp"] == datasets.COFFEE_SURVEY["true_wtp"]
+    for b, w in truth["true_wtp"].items():
+        assert f"| `{b}` | {cat.loc[b, 'value']:g} | {w:g} |" in sheet, b
 
 
 def test_coffee_club_files_are_what_the_generator_makes(tmp_path):
     out = datasets.build_coffee_club(tmp_path)
-    for table in ["transactions", "members", "events", "cohorts"]:
+    for table in ["transactions", "members", "events", "cohorts", "choices"]:
         a = pd.read_csv(out / f"{table}.csv", dtype=str)
         b = pd.read_csv(datasets.path("coffee_club", table), dtype=str)
         pd.testing.assert_frame_equal(a, b, obj=table)
     assert datasets.truth("coffee_club")["seed"] == datasets.COFFEE_CLUB["seed"]
+    assert (out / "truth.json").read_text(encoding="utf-8") == \
+        (DATASETS_DIR / "coffee_club" / "truth.json").read_text(encoding="utf-8")
+    assert not (out / "benefits.csv").exists()       # the catalog is written by hand, not generated
 
 
 def test_cdnow_loaders_read_the_files_lifetimes_ships():

@@ -9,11 +9,14 @@ __all__ = ["add_parser", "run"]
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
+    from superkit.data.spec import TABLES
+
     p = sub.add_parser("validate", help="check a data file against the data contract",
-                       description="Check a transactions, members, events or cohorts file. Exit 0 when "
-                                   "valid; otherwise print what is wrong and how to fix it (exit 2).")
-    p.add_argument("table", choices=["transactions", "members", "events", "cohorts"])
-    p.add_argument("path", help="CSV or Parquet file")
+                       description="Check a transactions, members, events, cohorts, benefits or choices "
+                                   "file. Exit 0 when valid; otherwise print what is wrong and how to fix "
+                                   "it (exit 2).")
+    p.add_argument("table", choices=list(TABLES))
+    p.add_argument("path", help="CSV or Parquet file (a benefit catalog may also be YAML)")
     p.add_argument("--map", action="append", metavar="OURS=THEIRS", default=[],
                    help="map our column name to yours, e.g. --map customer_id=member_no (repeatable)")
     p.add_argument("--observation-end", metavar="DATE", default=None,
@@ -31,5 +34,13 @@ def run(args) -> int:
     date_col = next((c for c in ("timestamp", "joined_at") if c in df.columns), None)
     if date_col is not None:
         extra += f", {df[date_col].min().date()} to {df[date_col].max().date()}"
+    if args.table == "benefits":
+        extra += f", {df['dimension'].nunique()} of the six dimensions ({', '.join(sorted(df['dimension'].unique()))})"
+    if args.table == "choices":
+        from superkit.analyses.conjoint import attribute_columns
+
+        extra += (f", {df['respondent'].nunique():,} respondents, "
+                  f"{df.groupby(['respondent', 'task']).ngroups:,} choice tasks, "
+                  f"{len(attribute_columns(df))} benefits shown")
     print(f"{args.path}: valid {args.table} table, {len(df):,} rows{extra}.")
     return 0

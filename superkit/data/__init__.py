@@ -4,13 +4,14 @@
   every path that reads data;
 * ``contract`` -- the pandas readers; ``tables`` -- :func:`load_tables`, the one entry point every
   notebook uses; ``datasets`` -- bundled data sets; ``simulate`` -- a world with known truth;
+  ``survey`` -- conjoint survey designs and simulated answers with known willingness to pay;
 * ``summary`` -- transactions -> one row per customer, written once in ``summary.sql`` and run by an
   engine (``duckdb_engine``; others go beside it).
 
 Imports only :mod:`superkit.core`.
 """
-from superkit.data.contract import (READERS, read_cohorts, read_events, read_members,
-                                    read_transactions, validate)
+from superkit.data.contract import (READERS, read_benefits, read_choices, read_cohorts, read_events,
+                                    read_members, read_transactions, validate)
 from superkit.data.simulate import World, simulate
 from superkit.data.summary import get_engine, summarize, summarize_to_file
 from superkit.data.tables import Tables, load_tables, resolve_path
@@ -21,6 +22,8 @@ __all__ = [
     "World",
     "get_engine",
     "load_tables",
+    "read_benefits",
+    "read_choices",
     "read_cohorts",
     "read_events",
     "read_members",

@@ -13,6 +13,13 @@ which the SQL engines use too, so both paths report a bad file the same way.
 | members      | customer_id, joined_at                     | tier, fee, ended_at (empty while active)   |
 | events       | customer_id, timestamp, kind               | channel                                    |
 | cohorts      | cohort, period, active                     |                                            |
+| benefits     | benefit_id, name, dimension (six keys),    | min_tier, name_zh, uptake, uses_per_year   |
+|              | cost_per_member, cost_share_of_spend,      |                                            |
+|              | perceived_value                            |                                            |
+| choices      | respondent, task, alternative, chosen,     | none; every other column is an attribute   |
+|              | price                                      | (a benefit id: 1 if the offer holds it)    |
+
+The benefit catalog may also be YAML: a list of benefits, or ``{benefits: [...]}``.
 """
 from __future__ import annotations
 
@@ -25,10 +32,11 @@ import pandas as pd
 from superkit.core.checks import parse_date
 from superkit.core.errors import DataError
 from superkit.data import rules
-from superkit.data.spec import ABSURD_AMOUNT, EVENT_KINDS, TABLES
+from superkit.data.spec import (ABSURD_AMOUNT, ATTRIBUTE_TABLES, BENEFIT_DIMENSIONS, DIMENSION_ALIASES,
+                                EVENT_KINDS, TABLES)
 
-__all__ = ["READERS", "read_cohorts", "read_events", "read_members", "read_transactions",
-           "source_name", "validate"]
+__all__ = ["READERS", "read_benefits", "read_choices", "read_cohorts", "read_events", "read_members",
+           "read_transactions", "source_name", "validate"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -47,6 +55,8 @@ def _load_frame(source, table: str = "table") -> pd.DataFrame:
     path = Path(source)
     name = str(path)
     is_parquet, _ = rules.check_file(path, table)
+    if path.suffix.lower() in (".yaml", ".yml"):
+        return _load_yaml(path, table)
     try:
         if is_parquet:
             return pd.read_parquet(path)
@@ -57,6 +67,32 @@ def _load_frame(source, table: str = "table") -> pd.DataFrame:
                         fix=f"export the {table} again with a header row.") from None
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError, OSError) as exc:
         raise rules.unreadable(name, f"{type(exc).__name__}: {str(exc).splitlines()[0]}") from None
+
+
+def _load_yaml(path: Path, table: str) -> pd.DataFrame:
+    """A YAML table: a list of rows (mappings), or a mapping holding that list under the table's name."""
+    import yaml
+
+    name = str(path)
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise rules.unreadable(name, "not UTF-8 text") from None
+    except yaml.YAMLError as exc:
+        raise DataError(f"not valid YAML ({str(exc).splitlines()[0]})", source=name,
+                        fix="check the indentation and the colons (each row a '- key: value' block).") from None
+    if isinstance(doc, dict) and table in doc:
+        doc = doc[table]
+    if not isinstance(doc, list) or not all(isinstance(row, dict) for row in doc):
+        raise DataError(f"the YAML file does not hold a list of {table}", source=name,
+                        fix=f"write a list of rows, each '- {TABLES[table]['required'][0]}: ...', "
+                            f"or put the list under '{table}:'.")
+    if not doc:
+        raise rules.no_rows(table, name)
+    # the same text the CSV reader gives: every value a string, missing ones None
+    keys = list(dict.fromkeys(k for row in doc for k in row))
+    return pd.DataFrame({str(k): [None if row.get(k) is None else str(row[k]) for row in doc] for k in keys},
+                        dtype=object)
 
 
 def _apply_mapping(df: pd.DataFrame, table: str, mapping: Mapping[str, str] | None,
@@ -85,6 +121,8 @@ def _apply_mapping(df: pd.DataFrame, table: str, mapping: Mapping[str, str] | No
         raise DataError(f"column {dupes} appears more than once", source=name,
                         fix="keep one column per name (check the mapping).")
     keep = [c for c in spec["required"] + spec["optional"] if c in df.columns]
+    if table in ATTRIBUTE_TABLES:
+        keep += [c for c in df.columns if c not in keep]
     return df[keep]
 
 
@@ -166,6 +204,24 @@ def _not_empty(df: pd.DataFrame, name: str, table: str) -> None:
         raise rules.no_rows(table, name)
 
 
+def _begin(source, table: str, mapping) -> tuple[str, pd.DataFrame, pd.DataFrame]:
+    """Every reader's start: the source's name, the mapped frame (not empty), an empty output frame."""
+    name = source_name(source)
+    df = _apply_mapping(_load_frame(source, table), table, mapping, name)
+    _not_empty(df, name, table)
+    return name, df, pd.DataFrame(index=df.index)
+
+
+def _unique_ids(df: pd.DataFrame, col: str, name: str, problem: str, fix: str) -> pd.Series:
+    """Ids that must not repeat (one row per member, per benefit)."""
+    ids = _ids(df, col, name)
+    dup = ids.duplicated(keep=False)
+    if dup.any():
+        raise DataError(problem, source=name, column=col, rows=int(dup.sum()),
+                        examples=ids[dup].unique()[:3].tolist(), fix=fix)
+    return ids
+
+
 def _strings(df: pd.DataFrame, col: str) -> pd.Series:
     s = df[col].astype("string").str.strip()
     return s.astype(object).where(s.notna(), None)
@@ -181,10 +237,7 @@ def read_transactions(source, mapping: Mapping[str, str] | None = None,
     Negative amounts are refunds and are accepted (the summary nets them per day). Amounts of
     ``1e9`` or more per row are refused as absurd.
     """
-    name = source_name(source)
-    df = _apply_mapping(_load_frame(source, "transactions"), "transactions", mapping, name)
-    _not_empty(df, name, "transactions")
-    out = pd.DataFrame(index=df.index)
+    name, df, out = _begin(source, "transactions", mapping)
     out["customer_id"] = _ids(df, "customer_id", name)
     out["timestamp"] = _dates(df, "timestamp", name)
     out["amount"] = _numbers(df, "amount", name)
@@ -202,17 +255,10 @@ def read_transactions(source, mapping: Mapping[str, str] | None = None,
 def read_members(source, mapping: Mapping[str, str] | None = None,
                  observation_end=None) -> pd.DataFrame:
     """Members: one row per customer with ``joined_at`` and optional tier, fee, ended_at."""
-    name = source_name(source)
-    df = _apply_mapping(_load_frame(source, "members"), "members", mapping, name)
-    _not_empty(df, name, "members")
-    out = pd.DataFrame(index=df.index)
-    out["customer_id"] = _ids(df, "customer_id", name)
-    dup = out["customer_id"].duplicated(keep=False)
-    if dup.any():
-        raise DataError("customers listed more than once", source=name, column="customer_id",
-                        rows=int(dup.sum()), examples=out.loc[dup, "customer_id"].unique()[:3].tolist(),
-                        fix="keep one row per member (the current membership); past memberships "
-                            "belong in the cohorts table.")
+    name, df, out = _begin(source, "members", mapping)
+    out["customer_id"] = _unique_ids(df, "customer_id", name, "customers listed more than once",
+                                     "keep one row per member (the current membership); past memberships "
+                                     "belong in the cohorts table.")
     out["joined_at"] = _dates(df, "joined_at", name)
     if "tier" in df.columns:
         out["tier"] = _strings(df, "tier")
@@ -238,10 +284,7 @@ def read_members(source, mapping: Mapping[str, str] | None = None,
 def read_events(source, mapping: Mapping[str, str] | None = None,
                 observation_end=None) -> pd.DataFrame:
     """Engagement events: ``kind`` is one of feedback, share, referral, review, complaint."""
-    name = source_name(source)
-    df = _apply_mapping(_load_frame(source, "events"), "events", mapping, name)
-    _not_empty(df, name, "events")
-    out = pd.DataFrame(index=df.index)
+    name, df, out = _begin(source, "events", mapping)
     out["customer_id"] = _ids(df, "customer_id", name)
     out["timestamp"] = _dates(df, "timestamp", name)
     kind = df["kind"].astype("string").str.strip().str.lower()
@@ -264,10 +307,7 @@ def read_cohorts(source, mapping: Mapping[str, str] | None = None,
     ``observation_end`` is accepted so that every reader has the same signature; cohorts carry no
     dates.
     """
-    name = source_name(source)
-    df = _apply_mapping(_load_frame(source, "cohorts"), "cohorts", mapping, name)
-    _not_empty(df, name, "cohorts")
-    out = pd.DataFrame(index=df.index)
+    name, df, out = _begin(source, "cohorts", mapping)
     out["cohort"] = _ids(df, "cohort", name)
     for col in ("period", "active"):
         vals = _numbers(df, col, name)
@@ -302,17 +342,160 @@ def read_cohorts(source, mapping: Mapping[str, str] | None = None,
     return out
 
 
+def _shares(df: pd.DataFrame, col: str, name: str, allow_missing: bool = False) -> pd.Series:
+    """Shares between 0 and 1, written as 0.05 or 5%; 5 (meaning 5%) is refused with the fix."""
+    raw = df[col]
+    if not pd.api.types.is_numeric_dtype(raw):
+        text = raw.astype("string").str.strip()
+        pct = text.str.endswith("%").fillna(False)
+        frame = pd.DataFrame({col: text.str.rstrip("%").str.strip()})
+        vals = _numbers(frame, col, name, allow_missing)
+        vals = vals.where(~pct, vals / 100.0)
+    else:
+        vals = _numbers(df, col, name, allow_missing)
+    bad = vals.notna() & ((vals < 0) | (vals > 1))
+    if bad.any():
+        raise DataError("shares outside 0..1", source=name, column=col, rows=int(bad.sum()),
+                        examples=raw[bad].head(3).tolist(),
+                        fix="write a share as 0.05 or 5% (not 5).")
+    return vals
+
+
+def read_benefits(source, mapping: Mapping[str, str] | None = None,
+                  observation_end=None) -> pd.DataFrame:
+    """The benefit catalog: one row per benefit a membership tier could hold (CSV, Parquet or YAML).
+
+    * ``dimension``: one of the six keys (``exclusive_price``, ``discount``, ``exclusive_product``,
+      ``service``, ``spend_discount``, ``customised``); their English or Chinese names are accepted.
+    * ``cost_per_member`` (yuan, >= 0): the fixed cost of the benefit for one member who uses it,
+      per year -- or per use when ``uses_per_year`` is given.
+    * ``cost_share_of_spend`` (0..1): the part of the member's spend the benefit gives back
+      (a member price, a discount, rebates, points); 0 for benefits that do not scale with spend.
+    * ``perceived_value`` (yuan, >= 0): what a member who uses it feels it is worth, per year -- or
+      per use when ``uses_per_year`` is given.
+    * optional ``min_tier`` (the lowest tier that may hold it; empty = any), ``name_zh``,
+      ``uptake`` (0..1, the share of members who use it; default 1), ``uses_per_year`` (> 0).
+
+    ``observation_end`` is accepted so that every reader has the same signature; a catalog has no
+    dates. Per member-year, the analysis takes ``cost_per_member * uses_per_year * uptake``,
+    ``cost_share_of_spend * uptake`` and ``perceived_value * uses_per_year * uptake``.
+    """
+    name, df, out = _begin(source, "benefits", mapping)
+    garbled = df.apply(lambda col: col.astype("string").str.contains("\ufffd", regex=False).fillna(False)).any(axis=1)
+    if garbled.any():
+        # Chinese names in a GBK file read as UTF-8 come out as replacement characters: refuse, not merge
+        raise DataError("text that is not UTF-8 (Chinese names came out garbled; Excel's plain 'CSV' on "
+                        "Chinese Windows is GBK)", source=name, rows=int(garbled.sum()),
+                        fix="save the catalog as 'CSV UTF-8' in Excel, or as YAML in UTF-8.")
+    out["benefit_id"] = _unique_ids(df, "benefit_id", name, "benefit ids listed more than once",
+                                    "give every benefit its own id.")
+    names = _strings(df, "name")
+    if names.isna().any() or (names == "").any():
+        raise rules.missing_values(name, "name", int((names.isna() | (names == "")).sum()), "names")
+    out["name"] = names
+    raw_dim = df["dimension"].astype("string").str.strip()
+    key = raw_dim.str.lower().str.replace(r"[\s_-]+", " ", regex=True)
+    aliases = {k.replace("_", " "): v for k, v in DIMENSION_ALIASES.items()}
+    dim = key.map(lambda k: aliases.get(k) if isinstance(k, str) else None)
+    bad = dim.isna()
+    if bad.any():
+        raise DataError("unknown benefit dimensions", source=name, column="dimension", rows=int(bad.sum()),
+                        examples=sorted(set(raw_dim[bad].fillna("<empty>").tolist()))[:5],
+                        fix=f"use one of the six: {', '.join(f'{k} ({zh})' for k, (_, zh) in BENEFIT_DIMENSIONS.items())}.")
+    out["dimension"] = dim.astype(object)
+    for col in ("cost_per_member", "perceived_value"):
+        vals = _numbers(df, col, name)
+        neg = vals < 0
+        if neg.any():
+            raise DataError("negative values", source=name, column=col, rows=int(neg.sum()),
+                            examples=df.loc[neg, "benefit_id"].head(3).tolist(),
+                            fix=f"{col} is yuan per member and year (or per use); use 0 for none.")
+        out[col] = vals
+    out["cost_share_of_spend"] = _shares(df, "cost_share_of_spend", name)
+    if "min_tier" in df.columns:
+        tier = _strings(df, "min_tier")
+        out["min_tier"] = tier.where(tier.notna() & (tier != ""), None)
+    if "name_zh" in df.columns:
+        out["name_zh"] = _strings(df, "name_zh")
+    if "uptake" in df.columns:
+        up = _shares(df, "uptake", name, allow_missing=True)
+        zero = up == 0
+        if zero.any():
+            raise DataError("an uptake of 0 (nobody uses the benefit)", source=name, column="uptake",
+                            rows=int(zero.sum()), fix="drop the benefit, or give the share who use it.")
+        out["uptake"] = up.fillna(1.0)
+    if "uses_per_year" in df.columns:
+        uses = _numbers(df, "uses_per_year", name, allow_missing=True)
+        bad = uses.notna() & (uses <= 0)
+        if bad.any():
+            raise DataError("uses per year of 0 or less", source=name, column="uses_per_year",
+                            rows=int(bad.sum()), fix="give the number of uses a year (e.g. 6), or leave it empty.")
+        out["uses_per_year"] = uses
+    return out.reset_index(drop=True)
+
+
+def _binary(df: pd.DataFrame, col: str, name: str) -> pd.Series:
+    vals = _numbers(df, col, name)
+    bad = ~vals.isin([0.0, 1.0])
+    if bad.any():
+        raise DataError("values other than 0 and 1", source=name, column=col, rows=int(bad.sum()),
+                        examples=df.loc[bad, col].head(3).tolist(),
+                        fix="write 1 when the alternative has it (or was chosen), 0 otherwise.")
+    return vals.astype("int64")
+
+
+def read_choices(source, mapping: Mapping[str, str] | None = None,
+                 observation_end=None) -> pd.DataFrame:
+    """A choice-based conjoint survey: one row per alternative shown in a choice task.
+
+    ``respondent``, ``task`` (the choice set, per respondent), ``alternative``, ``chosen`` (1 for the
+    one chosen, else 0; exactly one per task), ``price`` (the annual fee offered, yuan), optional
+    ``none`` (1 for the "no membership" alternative). Every other column is an attribute of the
+    alternative -- a benefit id, 1 when the offer holds that benefit, else 0.
+    """
+    name, df, out = _begin(source, "choices", mapping)
+    out["respondent"] = _ids(df, "respondent", name)
+    out["task"] = _ids(df, "task", name)
+    out["alternative"] = _ids(df, "alternative", name)
+    out["chosen"] = _binary(df, "chosen", name)
+    out["price"] = _numbers(df, "price", name)
+    neg = out["price"] < 0
+    if neg.any():
+        raise DataError("negative prices", source=name, column="price", rows=int(neg.sum()),
+                        fix="price is the annual fee offered; 0 for the no-membership alternative.")
+    out["none"] = _binary(df, "none", name) if "none" in df.columns else 0
+    attrs = [c for c in df.columns if c not in TABLES["choices"]["required"] + TABLES["choices"]["optional"]]
+    if not attrs:
+        raise DataError("no attribute columns", source=name,
+                        fix="add one 0/1 column per benefit shown (named by its benefit_id).")
+    for col in attrs:
+        out[str(col)] = _binary(df, col, name)
+    dup = out.duplicated(["respondent", "task", "alternative"], keep=False)
+    if dup.any():
+        raise DataError("the same alternative appears twice in a task", source=name, column="alternative",
+                        rows=int(dup.sum()), fix="keep one row per respondent, task and alternative.")
+    picks = out.groupby(["respondent", "task"])["chosen"].sum()
+    wrong = picks[picks != 1]
+    if len(wrong):
+        raise DataError("choice tasks without exactly one chosen alternative", source=name, column="chosen",
+                        rows=len(wrong), examples=[f"{r}/{t}" for r, t in wrong.index[:3]],
+                        fix="mark exactly one alternative of every task with chosen = 1 (drop unanswered tasks).")
+    return out.reset_index(drop=True)
+
+
 READERS = {
     "transactions": read_transactions,
     "members": read_members,
     "events": read_events,
     "cohorts": read_cohorts,
+    "benefits": read_benefits,
+    "choices": read_choices,
 }
 
 
 def validate(table: str, source, mapping: Mapping[str, str] | None = None,
              observation_end=None) -> pd.DataFrame:
-    """Read and validate ``table`` (one of transactions, members, events, cohorts)."""
+    """Read and validate ``table`` (one of transactions, members, events, cohorts, benefits, choices)."""
     if table not in READERS:
         raise DataError(f"unknown table '{table}'", fix=f"use one of {list(READERS)}.")
     return READERS[table](source, mapping, observation_end=observation_end)

@@ -5,6 +5,8 @@
 * ``cdnow_sample`` (2,357 customers) and ``cdnow`` (23,570): the CDNOW transaction logs that
   lifetimes ships (Fader & Hardie), read in our contract.
 * ``fader_hardie_2007``: published renewal cohorts.
+* ``apparel_club``: a benefit catalog only, modelled on the JNBY (江南布衣) member benefits the method
+  describes, with illustrative costs and values.
 """
 from __future__ import annotations
 
@@ -22,10 +24,12 @@ from superkit.data.contract import READERS, read_transactions
 __all__ = [
     "CDNOW_FILES",
     "COFFEE_CLUB",
+    "COFFEE_SURVEY",
     "build_coffee_club",
     "cdnow",
     "cdnow_master",
     "cdnow_sample",
+    "coffee_survey",
     "has_table",
     "load",
     "names",
@@ -38,6 +42,20 @@ CDNOW_FILES = {"cdnow_sample": "CDNOW_sample.txt", "cdnow": "CDNOW_master.txt"}
 # Generator call for coffee_club (the datasheet repeats it; tests check the files match it).
 COFFEE_CLUB = dict(n_customers=2000, seed=2024, start="2024-01-01", end="2025-12-31",
                    refund_rate=0.005)
+# The bundled conjoint survey of coffee_club members: design, and the respondents' true willingness to
+# pay (yuan a year) behind their simulated answers (the datasheet repeats it; a test checks the file).
+COFFEE_SURVEY = {
+    "design": dict(benefits=["member_price", "free_monthly_drink", "bogo_tuesday", "seasonal_blend",
+                             "skip_queue", "size_upgrade", "double_points", "birthday_treat"],
+                   n_respondents=200, n_tasks=8, n_alternatives=3, prices=(49, 99, 149, 199, 299),
+                   none_option=True, seed=7),
+    "true_wtp": {"member_price": 60.0, "free_monthly_drink": 150.0, "bogo_tuesday": 40.0,
+                 "seasonal_blend": 35.0, "skip_queue": 45.0, "size_upgrade": 40.0, "double_points": 20.0,
+                 "birthday_treat": 50.0},
+    "price_coefficient": -0.012,
+    "none_utility": 1.0,
+    "seed": 8,
+}
 
 
 def names() -> list[str]:
@@ -59,11 +77,11 @@ def path(name: str, table: str) -> Path:
     folder = DATASETS_DIR / name
     if not folder.is_dir():
         raise DataError(f"no bundled data set called '{name}'", fix=f"use one of {names()}.")
-    for suffix in (".csv", ".parquet", ".csv.gz"):
+    for suffix in (".csv", ".parquet", ".csv.gz", ".yaml", ".yml"):
         candidate = folder / f"{table}{suffix}"
         if candidate.exists():
             return candidate
-    have = sorted(p.name for p in folder.iterdir() if p.suffix in (".csv", ".parquet", ".gz"))
+    have = sorted(p.name for p in folder.iterdir() if p.suffix in (".csv", ".parquet", ".gz", ".yaml", ".yml"))
     raise DataError(f"data set '{name}' has no {table} table", fix=f"it has {have}.")
 
 
@@ -138,9 +156,27 @@ def cdnow_master() -> pd.DataFrame:
     return cdnow("master")
 
 
+def coffee_survey() -> pd.DataFrame:
+    """The coffee_club conjoint survey, generated from :data:`COFFEE_SURVEY` (known willingness to pay)."""
+    from superkit.data.survey import choice_design, simulate_choices
+
+    s = COFFEE_SURVEY
+    beta = -s["price_coefficient"]
+    design = choice_design(**s["design"])
+    return simulate_choices(design, {b: w * beta for b, w in s["true_wtp"].items()}, s["price_coefficient"],
+                            none_utility=s["none_utility"], seed=s["seed"])
+
+
 def build_coffee_club(out_dir: Path | None = None) -> Path:
-    """(Re)generate the bundled coffee_club files from the simulator (see its datasheet)."""
+    """(Re)generate the bundled coffee_club files from the simulator (see its datasheet): the four
+    tables of the world, the conjoint survey ``choices.csv``, and ``truth.json`` with both truths.
+    ``benefits.csv`` is written by hand (assumptions, not simulated) and is left as it is."""
+    from superkit.core.io import atomic_write_frame, atomic_write_text, to_jsonable
     from superkit.data.simulate import simulate
 
     world = simulate(**COFFEE_CLUB)
-    return world.write(out_dir or DATASETS_DIR / "coffee_club")
+    out = world.write(out_dir or DATASETS_DIR / "coffee_club")
+    atomic_write_frame(coffee_survey(), out / "choices.csv", index=False)
+    truth = {**world.truth, "survey": {k: v for k, v in COFFEE_SURVEY.items() if k != "design"}}
+    atomic_write_text(out / "truth.json", json.dumps(to_jsonable(truth), indent=2))
+    return out

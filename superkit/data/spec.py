@@ -1,7 +1,8 @@
 """The data contract's tables and constants, importable without pandas (the command line's fast path)."""
 from __future__ import annotations
 
-__all__ = ["ABSURD_AMOUNT", "EVENT_KINDS", "TABLES", "looks_binary"]
+__all__ = ["ABSURD_AMOUNT", "ATTRIBUTE_TABLES", "BENEFIT_DIMENSIONS", "DIMENSION_ALIASES", "EVENT_KINDS",
+           "TABLES", "looks_binary"]
 
 TABLES: dict[str, dict[str, list[str]]] = {
     "transactions": {
@@ -20,6 +21,40 @@ TABLES: dict[str, dict[str, list[str]]] = {
         "required": ["cohort", "period", "active"],
         "optional": [],
     },
+    "benefits": {
+        "required": ["benefit_id", "name", "dimension", "cost_per_member", "cost_share_of_spend",
+                     "perceived_value"],
+        "optional": ["min_tier", "name_zh", "uptake", "uses_per_year"],
+    },
+    # a choice-based conjoint survey: one row per alternative shown; every other column is an
+    # attribute of the alternative (a benefit id, 1 when the offer holds it)
+    "choices": {
+        "required": ["respondent", "task", "alternative", "chosen", "price"],
+        "optional": ["none"],
+    },
+}
+# tables whose columns beyond the listed ones are kept (as attributes) instead of dropped
+ATTRIBUTE_TABLES = ("choices",)
+# The six benefit dimensions of the method (key -> English, Chinese).
+BENEFIT_DIMENSIONS = {
+    "exclusive_price": ("exclusive price", "独家价格"),
+    "discount": ("discounts", "优惠折扣"),
+    "exclusive_product": ("exclusive products", "独家产品"),
+    "service": ("preferential services", "优惠服务"),
+    "spend_discount": ("spend-based discounts", "消费折扣"),
+    "customised": ("customised offers", "定制优惠"),
+}
+# What a catalog may write for a dimension: the key, its English or Chinese name, a few variants.
+DIMENSION_ALIASES = {
+    **{k: k for k in BENEFIT_DIMENSIONS},
+    **{en: k for k, (en, _) in BENEFIT_DIMENSIONS.items()},
+    **{zh: k for k, (_, zh) in BENEFIT_DIMENSIONS.items()},
+    "price": "exclusive_price", "member price": "exclusive_price", "会员价": "exclusive_price",
+    "discounts": "discount", "优惠": "discount", "折扣": "discount",
+    "product": "exclusive_product", "products": "exclusive_product",
+    "services": "service", "服务": "service",
+    "rebate": "spend_discount", "rebates": "spend_discount", "points": "spend_discount", "积分": "spend_discount",
+    "customized": "customised", "custom": "customised", "定制": "customised",
 }
 EVENT_KINDS = ("feedback", "share", "referral", "review", "complaint")
 # An amount this large on one transaction is almost surely a unit or parsing error (cents, ids).

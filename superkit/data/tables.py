@@ -11,11 +11,17 @@ A notebook's ``<table>_path`` parameters mean the same everywhere:
 
 Every table is read by the contract readers with the same ``observation_end`` (dates after it are
 refused), so all notebooks apply one set of reading rules.
+
+In a report, later notebooks also read what earlier ones published (05 takes 04's causal ratio):
+``results_dir`` is the report's folder of outputs, and :meth:`Tables.result` gives one notebook's
+JSON, or None when it did not run (a notebook run alone has no earlier results).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import json
 
 import pandas as pd
 
@@ -23,7 +29,8 @@ from superkit.core.errors import DataError
 from superkit.data import datasets
 from superkit.data.contract import READERS
 
-__all__ = ["DEFAULT_DATASET", "NO_TABLE", "TABLE_NAMES", "Tables", "load_tables", "resolve_path"]
+__all__ = ["DEFAULT_DATASET", "NO_TABLE", "TABLE_NAMES", "Tables", "earlier_results", "load_tables",
+           "resolve_path"]
 
 NO_TABLE = ("none", "-")
 DEFAULT_DATASET = "coffee_club"
@@ -61,9 +68,16 @@ class Tables:
     members: pd.DataFrame | None = None
     events: pd.DataFrame | None = None
     cohorts: pd.DataFrame | None = None
+    benefits: pd.DataFrame | None = None
+    choices: pd.DataFrame | None = None
     sources: dict = field(default_factory=dict)
     files: dict = field(default_factory=dict)
     observation_end: str | None = None
+    results: dict = field(default_factory=dict)   # notebook stem -> its published JSON (in a report)
+
+    def result(self, stem: str) -> dict | None:
+        """What notebook ``stem`` published earlier in the same report, or None."""
+        return self.results.get(stem)
 
     def require(self, table: str, needed_for: str = "this analysis") -> pd.DataFrame:
         """The table, or a DataError saying it is missing and what needs it."""
@@ -74,15 +88,38 @@ class Tables:
         return df
 
 
+def earlier_results(results_dir) -> dict:
+    """The JSON each earlier notebook of a report published: ``{stem: dict}`` from
+    ``<results_dir>/<stem>/<stem>.json``; ``{}`` for an empty ``results_dir`` (run alone)."""
+    if results_dir is None or not str(results_dir).strip():
+        return {}
+    folder = Path(str(results_dir).strip())
+    if not folder.is_dir():
+        raise DataError("the folder of earlier results does not exist", source=str(folder),
+                        fix="leave results_dir empty when running the notebook alone; the report sets it.")
+    out = {}
+    for sub in sorted(p for p in folder.iterdir() if p.is_dir()):
+        f = sub / f"{sub.name}.json"
+        if f.is_file():
+            try:
+                out[sub.name] = json.loads(f.read_text(encoding="utf-8"))
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                continue  # a notebook that failed half-way is treated as not run
+    return out
+
+
 def load_tables(transactions_path: str | None = None, members_path: str | None = None,
-                events_path: str | None = None, cohorts_path: str | None = None, *,
+                events_path: str | None = None, cohorts_path: str | None = None,
+                benefits_path: str | None = None, choices_path: str | None = None, *,
                 column_mapping: dict | None = None, observation_end=None, required=(),
-                needed_for: str = "this analysis", dataset: str = DEFAULT_DATASET) -> Tables:
+                needed_for: str = "this analysis", dataset: str = DEFAULT_DATASET,
+                results_dir: str | None = None) -> Tables:
     """Read the tables a notebook asks for, validated, with the path rules of the module docstring.
 
     Pass only the ``<table>_path`` parameters the notebook has (None: the notebook does not read
     that table). ``column_mapping`` is ``{table: {our name: your name}}`` and applies to the
-    client's files; ``required`` names tables without which ``needed_for`` cannot run.
+    client's files; ``required`` names tables without which ``needed_for`` cannot run;
+    ``results_dir`` is where a report keeps earlier notebooks' results (:func:`earlier_results`).
     """
     column_mapping = dict(column_mapping or {})
     unknown = sorted(set(column_mapping) - set(TABLE_NAMES))
@@ -91,10 +128,10 @@ def load_tables(transactions_path: str | None = None, members_path: str | None =
                         fix="key it by table: {'transactions': {'customer_id': 'member_no'}}.")
     end = None if observation_end is None or str(observation_end).strip() == "" else observation_end
     asked = {"transactions": transactions_path, "members": members_path, "events": events_path,
-             "cohorts": cohorts_path}
+             "cohorts": cohorts_path, "benefits": benefits_path, "choices": choices_path}
     asked = {t: v for t, v in asked.items() if v is not None}
     client = any(str(v).strip() and str(v).strip().lower() not in NO_TABLE for v in asked.values())
-    out = Tables(observation_end=None if end is None else str(end))
+    out = Tables(observation_end=None if end is None else str(end), results=earlier_results(results_dir))
     for table, value in asked.items():
         where = resolve_path(value, table, client_data=client, required=table in required,
                              needed_for=needed_for, dataset=dataset)
