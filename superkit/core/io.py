@@ -16,6 +16,11 @@ import numpy as np
 
 __all__ = ["atomic_path", "atomic_write_frame", "atomic_write_text", "to_jsonable"]
 
+# mkstemp makes private (0600) files; what the kit writes is meant to be read by others (a report is
+# handed over), so files get the usual permissions of the user's umask (read once, at import).
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
 
 def to_jsonable(obj):
     """Make numpy / pandas values JSON-safe (NaN and inf become null; dates become ISO text)."""
@@ -46,6 +51,8 @@ def atomic_path(path: str | os.PathLike):
     os.close(fd)
     try:
         yield tmp
+        if os.path.exists(tmp):
+            os.chmod(tmp, 0o666 & ~_UMASK)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
