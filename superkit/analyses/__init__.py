@@ -4,11 +4,13 @@
 * ``clv`` (02) -- lifetime value and silent churn: model choice on a holdout, scores, intervals;
 * ``renewal`` (03) -- paid-membership renewal per tier or cohort, value, calendar forecast;
 * ``uplift`` (04) -- do members spend 5-10x more: naive, segment, selection, causal;
+* ``benefits`` (05) -- which benefits go into each tier, their economics, tier rules and points;
+  ``conjoint`` -- willingness to pay per benefit from a choice-based survey;
 * ``result`` -- the base of the results (``to_json()``, ``headline``); ``plotting`` -- the figures
   (``ax=``) and the fonts that draw Chinese labels.
 
 Analyses use the data and models layers; they do no I/O of their own beyond what :mod:`superkit.data`
-offers. A new question (benefit bundles, a phase plan) is a new module here with its own ``run``.
+offers. A new question (a phase plan) is a new module here with its own ``run``.
 """
 from superkit.analyses.result import Result
 

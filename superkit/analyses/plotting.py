@@ -20,6 +20,8 @@ import pandas as pd
 
 __all__ = [
     "CJK_FONTS",
+    "DIMENSION_COLOURS",
+    "bundle_matrix",
     "calendar_forecast",
     "calibration_vs_holdout",
     "cjk_font",
@@ -31,12 +33,17 @@ __all__ = [
     "four_readings",
     "frequency_recency_heatmap",
     "gate_funnel",
+    "keep_tier_curve",
     "label",
     "lorenz",
     "period_transactions",
     "survival_and_renewal",
     "theta_shift",
+    "tier_economics",
+    "tier_sensitivity",
     "use_style",
+    "value_frontier",
+    "wtp_comparison",
 ]
 
 CJK_FONTS = (
@@ -313,4 +320,178 @@ def four_readings(table: pd.DataFrame, claim: tuple[float, float], public: dict 
     ax.set_xticks([1, 2, 3, 5, 10, 20], ["1", "2", "3", "5", "10", "20"])
     ax.set_xlabel("spend multiple (×, log scale)")
     ax.legend(loc="lower right", fontsize=8)
+    return ax
+
+
+# --------------------------------------------------------------------------------------------
+# 05 benefit bundles
+# --------------------------------------------------------------------------------------------
+DIMENSION_COLOURS = {"exclusive_price": "#1d4ed8", "discount": "#0891b2", "exclusive_product": "#7c3aed",
+                     "service": "#059669", "spend_discount": "#d97706", "customised": "#db2777"}
+_DIMENSION_LABELS = {"exclusive_price": "exclusive price (独家价格)", "discount": "discounts (优惠折扣)",
+                     "exclusive_product": "exclusive products (独家产品)", "service": "services (优惠服务)",
+                     "spend_discount": "spend-based discounts (消费折扣)", "customised": "customised (定制优惠)"}
+
+
+def tier_economics(econ: pd.DataFrame, value_ratio: float, ax=None):
+    """Per tier, per member-year: what it brings (fee + margin on the spend it adds) beside what its
+    benefits cost (fixed + share of spend), profit on top, and the value members feel against the
+    ``value_ratio x fee`` they must feel."""
+    ax = _ax(ax, (8.5, 4.6))
+    x = np.arange(len(econ))
+    w = 0.36
+    ax.bar(x - w / 2, econ["fee"], w, color="#1d4ed8", label="fee")
+    ax.bar(x - w / 2, econ["incremental_margin"], w, bottom=econ["fee"], color="#93c5fd",
+           label="margin on the spend joining adds")
+    ax.bar(x + w / 2, econ["fixed_cost"], w, color="#c2410c", label="benefit cost: fixed")
+    ax.bar(x + w / 2, econ["spend_cost"], w, bottom=econ["fixed_cost"], color="#fdba74",
+           label="benefit cost: share of spend")
+    ax.scatter(x, econ["perceived_value"], marker="D", color="#111827", zorder=3, label="value members feel")
+    ax.scatter(x, value_ratio * econ["fee"], marker="_", s=900, color="#111827", zorder=3,
+               label=f"{value_ratio:g} × fee (the value rule)")
+    top = np.maximum(econ["fee"] + econ["incremental_margin"], econ["perceived_value"])
+    for i, (p, h) in enumerate(zip(econ["profit"], top)):
+        ax.text(i, h * 1.04, f"profit {p:+,.0f}", ha="center", fontsize=9)
+    ax.set_xticks(x, [f"{t}\n({f:,.0f} yuan a year)" for t, f in zip(econ.index, econ["fee"])])
+    ax.set_ylabel("yuan per member per year")
+    ax.set_ylim(0, float(top.max()) * 1.18)
+    ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), markerscale=0.5)
+    return ax
+
+
+def bundle_matrix(catalog: pd.DataFrame, tiers: list, ax=None, lang: str = "en"):
+    """Which tier holds which benefit: one row per benefit (grouped by dimension), a filled cell
+    per tier that holds it, coloured by dimension; benefits left out are listed in grey."""
+    from matplotlib.patches import Patch, Rectangle
+
+    cat = catalog.copy()
+    order = list(DIMENSION_COLOURS)
+    cat["_d"] = cat["dimension"].map(order.index)
+    cat["_used"] = cat["lowest_tier"].notna()
+    cat = cat.sort_values(["_used", "_d", "value"], ascending=[False, True, False]).reset_index(drop=True)
+    ax = _ax(ax, (8.5, 0.34 * len(cat) + 1.2))
+    n = len(cat)
+    for i, r in cat.iterrows():
+        y = n - 1 - i
+        colour = DIMENSION_COLOURS[r["dimension"]]
+        k = tiers.index(r["lowest_tier"]) if r["_used"] else len(tiers)
+        for j in range(len(tiers)):
+            held = j >= k
+            ax.add_patch(Rectangle(
+                (j + 0.08, y + 0.12), 0.84, 0.76, color=colour if held else "#f3f4f6", alpha=0.9 if held else 1))
+        name = (r.get("name_zh") or r["name"]) if lang == "zh" and cjk_font() is not None else r["name"]
+        ax.text(-0.1, y + 0.5, name, ha="right", va="center", fontsize=8.5,
+                color="#111827" if r["_used"] else "#9ca3af")
+        ax.text(len(tiers) + 0.1, y + 0.5, f"cost {r['fixed_cost']:,.0f}"
+                + (f" + {r['spend_share']:.1%} of spend" if r["spend_share"] > 0 else "")
+                + f" · value {r['value']:,.0f}", va="center", fontsize=8, color="#374151")
+    ax.set_xlim(-0.05, len(tiers) + 0.05)
+    ax.set_ylim(0, n)
+    ax.set_xticks(np.arange(len(tiers)) + 0.5, tiers)
+    ax.xaxis.tick_top()
+    ax.set_yticks([])
+    for s in ax.spines.values():
+        s.set_visible(False)
+    handles = [Patch(color=c, label=label(_DIMENSION_LABELS[d]))
+               for d, c in DIMENSION_COLOURS.items() if d in set(cat["dimension"])]
+    ax.legend(handles=handles, frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(0, -0.01), ncol=3)
+    return ax
+
+
+def value_frontier(frontier: pd.DataFrame, chosen: float, ax=None):
+    """Best mix-weighted profit per member-year as the value rule tightens (members must feel
+    ``value_ratio`` x the fee), up to the largest feasible ratio; the chosen rule marked."""
+    ax = _ax(ax, (7.5, 4.2))
+    f = frontier[frontier["feasible"]]
+    ax.plot(f["value_ratio"], f["objective"], "o-", color="#1d4ed8", ms=3.5, label="best design")
+    near = (frontier["value_ratio"] - chosen).abs().idxmin()
+    if frontier.loc[near, "feasible"]:
+        ax.scatter([chosen], [frontier.loc[near, "objective"]], s=80, color="#c2410c", zorder=3,
+                   label=f"chosen rule: value ≥ {chosen:g} × fee")
+    top = frontier.attrs.get("max_value_ratio")
+    if top is not None and np.isfinite(top):
+        ax.axvline(top, color="grey", ls=":", lw=1)
+        ax.text(top, ax.get_ylim()[0], f" max feasible {top:.2f}", rotation=90, va="bottom", fontsize=8)
+    ax.set_xlabel("value rule: perceived value / fee (×)")
+    ax.set_ylabel("mix-weighted profit (yuan per member-year)")
+    ax.legend(frameon=False, fontsize=8)
+    return ax
+
+
+def tier_sensitivity(sens: dict, tiers: list, margin: float, causal: dict, axes=None):
+    """Three panels: profit per tier as the margin moves; as the causal ratio moves (04's measured
+    value and interval shaded); and the best profit when each chosen benefit's cost is lower or
+    higher (a tornado, re-optimised)."""
+    if axes is None:
+        import matplotlib.pyplot as plt
+
+        _, axes = plt.subplots(1, 3, figsize=(16, 4.4), gridspec_kw={"wspace": 0.65})
+    a1, a2, a3 = axes
+    m = sens["margin"]
+    for t in tiers:
+        a1.plot(m["margin"], m[t], label=t)
+    a1.axvline(margin, color="grey", ls=":", lw=1)
+    a1.axhline(0, color="black", lw=0.8)
+    a1.set_xlabel("contribution margin on extra spend (share)")
+    a1.set_ylabel("profit (yuan per member-year)")
+    a1.legend(frameon=False, fontsize=8, loc="upper left")
+    c = sens["causal_ratio"]
+    for t in tiers:
+        a2.plot(c["causal_ratio"], c[t], label=t)
+    if causal.get("ci"):
+        a2.axvspan(*causal["ci"], color="tab:green", alpha=0.15, label="04's 95% interval")
+    a2.axvline(causal["value"], color="tab:green", lw=1)
+    a2.axhline(0, color="black", lw=0.8)
+    a2.set_xlabel("causal spend ratio of joining (×)")
+    a2.legend(frameon=False, fontsize=8, loc="upper left")
+    tor = sens["benefit_cost"].head(10).iloc[::-1]
+    base = sens["objective"]
+    y = np.arange(len(tor))
+    a3.barh(y, tor["objective_low"] - base, left=base, color="#059669",
+            label=f"cost {sens['cost_change']:.0%} lower")
+    a3.barh(y, tor["objective_high"] - base, left=base, color="#c2410c",
+            label=f"cost {sens['cost_change']:.0%} higher")
+    a3.axvline(base, color="black", lw=0.8)
+    a3.set_yticks(y, tor["name"], fontsize=8)
+    a3.set_xlabel("best mix-weighted profit (yuan per member-year)")
+    a3.legend(frameon=False, fontsize=8)
+    return axes
+
+
+def keep_tier_curve(per_member: pd.DataFrame, tiers: list, upgrade_spend: float, keep: dict | None = None,
+                    min_member_days: int = 90, ax=None):
+    """Share of each tier's members whose annual spend reaches a threshold (log scale), with the
+    upgrade threshold and any keep-tier thresholds marked."""
+    ax = _ax(ax, (7.5, 4.2))
+    df = per_member[per_member["member_days"] >= min_member_days]
+    grid = np.logspace(1, np.log10(max(upgrade_spend * 1.5, 100)), 200)
+    for t in tiers:
+        s = np.sort(df.loc[df["tier"] == t, "annual_spend"].to_numpy(float))
+        if len(s):
+            ax.plot(grid, 1 - np.searchsorted(s, grid, side="left") / len(s), label=f"{t} ({len(s)} members)")
+    ax.axvline(upgrade_spend, color="#c2410c", ls="--", lw=1)
+    ax.text(upgrade_spend, 0.95, f" upgrade at {upgrade_spend:,.0f}", color="#c2410c", fontsize=8, va="top")
+    for t, v in (keep or {}).items():
+        ax.axvline(float(v), color="grey", ls=":", lw=1)
+        ax.text(float(v), 0.05, f" keep {t}: {float(v):,.0f}", rotation=90, fontsize=8, va="bottom")
+    ax.set_xscale("log")
+    ax.set_xlabel("annual spend while a member (yuan, log scale)")
+    ax.set_ylabel("share of the tier's members at or above it")
+    ax.set_ylim(0, 1.02)
+    ax.legend(frameon=False, fontsize=8)
+    return ax
+
+
+def wtp_comparison(table: pd.DataFrame, ax=None):
+    """Willingness to pay from the survey (95% intervals) beside the catalog's assumed value."""
+    ax = _ax(ax, (7.5, 0.45 * len(table) + 1.3))
+    t = table.iloc[::-1].reset_index(drop=True)
+    y = np.arange(len(t))
+    ax.errorbar(t["survey WTP"], y, xerr=[t["survey WTP"] - t["95% low"], t["95% high"] - t["survey WTP"]],
+                fmt="o", capsize=3, color="#1d4ed8", label="survey: willingness to pay (95%)")
+    ax.scatter(t["catalog value"], y, marker="x", color="#c2410c", zorder=3, label="catalog's assumption")
+    ax.set_yticks(y, t["name"], fontsize=8.5)
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set_xlabel("value to a member (yuan a year)")
+    ax.legend(frameon=False, fontsize=8, loc="lower right")
     return ax

@@ -1,0 +1,76 @@
+"""Perceived value from a survey: willingness to pay per benefit from a choice-based conjoint.
+
+Respondents chose between membership offers (benefits at an annual fee, or no membership); a
+multinomial logit (:class:`superkit.models.ChoiceLogit`) turns the choices into part-worths, and a
+benefit's willingness to pay (WTP) is its part-worth divided by the fee's, in yuan a year. That is
+what a member feels the benefit is worth, usage included, so it can replace the catalog's assumed
+``perceived_value`` (:func:`survey_values`).
+
+Designing the questionnaire: :func:`superkit.data.survey.choice_design`; checking the method on
+respondents with known part-worths: :func:`superkit.data.survey.simulate_choices`
+(``tests/test_conjoint.py`` checks that the intervals cover the truth).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from superkit.core.checks import require_columns
+from superkit.core.errors import DataError
+from superkit.models.choice_logit import ChoiceLogit
+
+__all__ = ["SurveyEstimate", "attribute_columns", "estimate_wtp", "survey_values"]
+
+_BASE = ("respondent", "task", "alternative", "chosen", "price", "none")
+
+
+def attribute_columns(choices: pd.DataFrame) -> list[str]:
+    """The benefit columns of a validated choices table."""
+    return [c for c in choices.columns if c not in _BASE]
+
+
+@dataclass
+class SurveyEstimate:
+    """The fitted choice model and each benefit's willingness to pay."""
+
+    model: ChoiceLogit
+    wtp: pd.DataFrame            # index attribute; wtp, se, lower, upper (yuan a year)
+    n_respondents: int
+    n_tasks: int
+    none_option: bool
+
+    def to_json(self) -> dict:
+        return {"n_respondents": self.n_respondents, "n_tasks": self.n_tasks,
+                "price_coefficient": float(self.model.params_[self.model.price]),
+                "wtp": {k: {"estimate": float(r.wtp), "ci": [float(r.lower), float(r.upper)]}
+                        for k, r in self.wtp.iterrows()}}
+
+
+def estimate_wtp(choices: pd.DataFrame, level: float = 0.95) -> SurveyEstimate:
+    """Fit the multinomial logit to a validated choices table; WTP per benefit with intervals."""
+    require_columns(choices, ["respondent", "task", "chosen", "price"], "choices")
+    attrs = attribute_columns(choices)
+    if not attrs:
+        raise DataError("no benefit columns in the choices", source="choices",
+                        fix="add one 0/1 column per benefit shown, named by its benefit_id.")
+    has_none = "none" in choices.columns and bool(choices["none"].astype(int).any())
+    cols = attrs + ["price"] + (["none"] if has_none else [])
+    groups = choices["respondent"].astype(str) + "\x1f" + choices["task"].astype(str)
+    model = ChoiceLogit(price="price").fit(choices[cols], choices["chosen"], groups)
+    wtp = model.willingness_to_pay(level).drop(index=["none"], errors="ignore")
+    return SurveyEstimate(model, wtp, int(choices["respondent"].nunique()), int(groups.nunique()), has_none)
+
+
+def survey_values(benefit_ids, estimate: SurveyEstimate) -> tuple[dict, list[str], list[str]]:
+    """Willingness to pay for the catalog's benefits that the survey measured.
+
+    Returns ``(values, measured, unknown)``: ``values`` maps benefit id -> WTP in yuan a year,
+    floored at 0 (a benefit members would pay to avoid adds no value to an offer);
+    ``unknown`` lists survey attributes that are not in the catalog.
+    """
+    ids = [str(b) for b in benefit_ids]
+    w = estimate.wtp["wtp"]
+    measured = [b for b in ids if b in w.index]
+    unknown = [a for a in w.index if a not in ids]
+    return {b: float(max(0.0, w[b])) for b in measured}, measured, unknown
