@@ -20,8 +20,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="YAML file with data paths, a column mapping and parameters (see README.md)")
     p.add_argument("--out", metavar="DIR",
                    help="write the report folder here instead of reports/<run>/ (replaced if it exists)")
-    p.add_argument("--only", metavar="STEM", action="append",
-                   help="run only this notebook (repeatable), e.g. --only 01_super_users")
+    p.add_argument("--only", metavar="STEM", action="extend", nargs="+",
+                   help="run only these notebooks, e.g. --only 04_spend_uplift 05_benefit_bundles "
+                        "(later notebooks read the earlier ones' results of the same run)")
     p.add_argument("--notebooks", metavar="DIR", help="folder of notebooks to run (default: notebooks/)")
     p.add_argument("--timeout", metavar="SECONDS", type=float,
                    help="seconds allowed per notebook cell (default: the config's, else 600)")

@@ -35,10 +35,11 @@ from superkit.core.paths import NOTEBOOKS_DIR, REPORTS_DIR
 from superkit.report.config import load_config
 from superkit.report.html import notebook_page, render_index
 
-__all__ = ["MAPPING_PARAMETER", "NotebookRun", "Report", "build_report", "declared_parameters", "discover",
+__all__ = ["MAPPING_PARAMETER", "NotebookRun", "RESULTS_PARAMETER", "Report", "build_report", "declared_parameters", "discover",
            "notebook_title", "parameters_for", "run_notebook"]
 
 MAPPING_PARAMETER = "column_mapping"
+RESULTS_PARAMETER = "results_dir"
 
 
 def discover(notebooks_dir: str | os.PathLike = NOTEBOOKS_DIR, only=None) -> list[Path]:
@@ -119,6 +120,9 @@ def parameters_for(path: Path, declared: dict, cfg: dict, output_dir: Path) -> t
     if "output_dir" in params and cfg["parameters"].get(stem, {}).get("output_dir"):
         notes.append("output_dir is set by the report; the config value was ignored")
     params["output_dir"] = str(output_dir)
+    if RESULTS_PARAMETER in declared:
+        # later notebooks read what earlier ones published in this run (05 takes 04's causal ratio)
+        params[RESULTS_PARAMETER] = str(Path(output_dir).parent)
     return params, notes
 
 
