@@ -29,7 +29,7 @@ ALLOWED = {
     "": {"core"},  # superkit/__init__.py
 }
 ANALYSIS_OF = {"01_super_users": "super_users", "02_clv_churn": "clv", "03_renewal": "renewal",
-               "04_spend_uplift": "uplift"}
+               "04_spend_uplift": "uplift", "05_benefit_bundles": "benefits"}
 # notebook defaults that describe the bundled data set rather than the method
 DATA_SPECIFIC = {"observation_end", "calibration_end"}
 

@@ -224,9 +224,12 @@ def test_client_config_with_renamed_columns_runs_every_notebook(tmp_path):
     w.members.rename(columns={"customer_id": "member_no", "joined_at": "start_date"}) \
         .to_csv(data / "members.csv", index=False)
     w.events.rename(columns={"customer_id": "member_no"}).to_csv(data / "engagement.csv", index=False)
+    from superkit.data import datasets
+
+    (data / "benefits.csv").write_bytes(datasets.path("coffee_club", "benefits").read_bytes())
     cfg = {"run_name": "client", "timeout": 600,
            "data": {"transactions": "client/orders.csv", "members": "client/members.csv",
-                    "events": "client/engagement.csv"},
+                    "events": "client/engagement.csv", "benefits": "client/benefits.csv"},
            "mapping": {"transactions": {"customer_id": "member_no", "timestamp": "paid_at", "amount": "total"},
                        "members": {"customer_id": "member_no", "joined_at": "start_date"},
                        "events": {"customer_id": "member_no"}},
@@ -240,6 +243,12 @@ def test_client_config_with_renamed_columns_runs_every_notebook(tmp_path):
     assert res["01_super_users"]["n_customers"] == 800
     assert res["04_spend_uplift"]["causal_ratio_ci"][0] <= w.truth["true_causal_ratio"] \
         <= res["04_spend_uplift"]["causal_ratio_ci"][1]
+    # 05 takes 04's causal ratio from the same run, and no bundled survey slips into a client's report
+    b = res["05_benefit_bundles"]
+    assert b["causal_ratio"] == res["04_spend_uplift"]["causal_ratio"]
+    assert b["causal_ratio_ci"] == res["04_spend_uplift"]["causal_ratio_ci"]
+    assert b["causal_ratio_source"] == "04_spend_uplift in this report"
+    assert b["survey"] is None and b["status"] == "optimal"
 
 
 def test_client_config_without_members_never_falls_back_to_the_bundled_sample(tmp_path):
@@ -254,3 +263,20 @@ def test_client_config_without_members_never_falls_back_to_the_bundled_sample(tm
     for r in result.runs:
         assert not r.ok and "no members table was given" in r.error, (r.stem, r.error)
         assert r.parameters["members_path"] == "none"
+
+
+def test_a_client_report_without_a_benefit_catalog_says_so(tmp_path):
+    import yaml
+
+    from superkit.data.simulate import simulate
+
+    w = simulate(300, seed=5)
+    w.transactions.to_csv(tmp_path / "orders.csv", index=False)
+    w.members.to_csv(tmp_path / "members.csv", index=False)
+    (tmp_path / "c.yml").write_text(yaml.safe_dump({"data": {"transactions": "orders.csv",
+                                                            "members": "members.csv"}}))
+    result = rep.build_report(tmp_path / "c.yml", tmp_path / "out", progress=False, only=["05_benefit_bundles"])
+    (r,) = result.runs
+    assert not r.ok and "no benefits table was given, and designing the tiers needs one" in r.error
+    assert r.parameters["benefits_path"] == "none" and r.parameters["choices_path"] == "none"
+    assert r.parameters["results_dir"].endswith("outputs")        # the report's folder of results

@@ -1,0 +1,406 @@
+"""Benefit bundles: the catalog contract, the tier economics by hand, the optimiser against
+exhaustive search, infeasible and degenerate catalogs explained, tier rules and points by hand."""
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from superkit.analyses import benefits as bn
+from superkit.core.errors import DataError, ParameterError
+from superkit.data import load_tables
+from superkit.data.contract import read_benefits
+from superkit.data.tables import Tables
+from superkit.models.tier_design import design_tiers, feasibility, tier_objective
+
+
+def catalog_frame(**over):
+    df = pd.DataFrame({
+        "benefit_id": ["a", "b", "c", "d"],
+        "name": ["member price", "free drink", "skip queue", "birthday"],
+        "dimension": ["exclusive_price", "discount", "service", "customised"],
+        "cost_per_member": ["0", "9", "4", "18"],
+        "cost_share_of_spend": ["0.05", "0", "0", "0"],
+        "perceived_value": ["90", "28", "30", "45"],
+        "min_tier": ["", "", "V2", ""],
+        "uptake": ["", "0.5", "", ""],
+        "uses_per_year": ["", "12", "", ""],
+    })
+    for k, v in over.items():
+        df[k] = v
+    return df
+
+
+# ------------------------------------------------------------------------------ the catalog contract
+def test_catalog_reads_csv_and_yaml_alike(tmp_path):
+    df = catalog_frame()
+    df.to_csv(tmp_path / "b.csv", index=False)
+    rows = [{k: v for k, v in r.items() if v != ""} for r in df.to_dict(orient="records")]
+    import yaml
+
+    (tmp_path / "b.yaml").write_text(yaml.safe_dump({"benefits": rows}, allow_unicode=True), encoding="utf-8")
+    a, b = read_benefits(tmp_path / "b.csv"), read_benefits(tmp_path / "b.yaml")
+    pd.testing.assert_frame_equal(a, b[a.columns])
+    assert a["min_tier"].tolist() == [None, None, "V2", None]
+    assert a["uptake"].tolist() == [1.0, 0.5, 1.0, 1.0]
+    assert a["cost_share_of_spend"].tolist() == [0.05, 0, 0, 0]
+
+
+def test_catalog_accepts_chinese_and_english_dimension_names_and_percent_shares():
+    df = catalog_frame(dimension=["独家价格", "Discounts", "preferential services", "定制优惠"],
+                       cost_share_of_spend=["5%", "0", "0", "0"], uptake=["", "50%", "", ""])
+    out = read_benefits(df)
+    assert out["dimension"].tolist() == ["exclusive_price", "discount", "service", "customised"]
+    assert out["cost_share_of_spend"].iloc[0] == pytest.approx(0.05)
+    assert out["uptake"].iloc[1] == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("column, values, needle", [
+    ("dimension", ["exclusive_price", "loyalty", "service", "customised"], "unknown benefit dimensions"),
+    ("cost_share_of_spend", ["5", "0", "0", "0"], "shares outside 0..1"),
+    ("cost_per_member", ["0", "-9", "4", "18"], "negative values"),
+    ("benefit_id", ["a", "a", "c", "d"], "listed more than once"),
+    ("name", ["x", "", "y", "z"], "missing names"),
+    ("uptake", ["", "0", "", ""], "uptake of 0"),
+    ("uses_per_year", ["", "-1", "", ""], "uses per year of 0 or less"),
+    ("perceived_value", ["90", "lots", "30", "45"], "not numbers"),
+])
+def test_bad_catalogs_are_refused_with_the_column_and_the_fix(column, values, needle):
+    with pytest.raises(DataError) as err:
+        read_benefits(catalog_frame(**{column: values}))
+    msg = str(err.value)
+    assert needle in msg and f"column '{column}'" in msg and "Fix:" in msg
+
+
+def test_catalog_missing_column_and_bad_yaml_are_explained(tmp_path):
+    with pytest.raises(DataError, match="perceived_value"):
+        read_benefits(catalog_frame().drop(columns="perceived_value"))
+    (tmp_path / "x.yaml").write_text("benefits: {a: 1}\n", encoding="utf-8")
+    with pytest.raises(DataError, match="does not hold a list of benefits"):
+        read_benefits(tmp_path / "x.yaml")
+    (tmp_path / "y.yaml").write_text("- benefit_id: a\n  name: [unclosed\n", encoding="utf-8")
+    with pytest.raises(DataError, match="not valid YAML"):
+        read_benefits(tmp_path / "y.yaml")
+
+
+def test_a_gbk_catalog_is_refused_with_the_encoding_named(tmp_path):
+    f = tmp_path / "gbk.csv"
+    f.write_bytes("benefit_id,name,dimension,cost_per_member,cost_share_of_spend,perceived_value\n"
+                  "a,会员日,优惠折扣,0,0.01,100\n".encode("gbk"))
+    with pytest.raises(DataError, match="not UTF-8.*GBK") as err:
+        read_benefits(f)
+    assert "CSV UTF-8" in str(err.value)
+    f.write_bytes(f.read_bytes().decode("gbk").encode("utf-8-sig"))     # Excel's "CSV UTF-8" has a BOM
+    assert read_benefits(f)["dimension"].tolist() == ["discount"]
+
+
+def test_bundled_catalogs_are_valid_and_documented():
+    from superkit.core.paths import DATASETS_DIR
+
+    for name in ("coffee_club", "apparel_club"):
+        t = load_tables(benefits_path=name)
+        assert t.benefits is not None and len(t.benefits) >= 12
+        assert set(t.benefits["dimension"]) == set(bn.DIMENSIONS)   # every dimension is on offer
+        sheet = (DATASETS_DIR / name / "README.md").read_text(encoding="utf-8")
+        assert "illustrative" in sheet.lower() and "benefit" in sheet.lower()
+        for bid in t.benefits["benefit_id"]:
+            assert f"`{bid}`" in sheet, (name, bid)                     # every benefit documented
+
+
+# ------------------------------------------------------------------------------ per member-year
+def test_uses_and_uptake_scale_cost_and_value():
+    cat = bn.catalog_per_member_year(read_benefits(catalog_frame()), ["V1", "V2"])
+    b = cat.set_index("benefit_id")
+    assert b.loc["b", "fixed_cost"] == pytest.approx(9 * 12 * 0.5)       # per use x uses x uptake
+    assert b.loc["b", "value"] == pytest.approx(28 * 12 * 0.5)
+    assert b.loc["a", "spend_share"] == pytest.approx(0.05)
+    assert b.loc["c", "min_tier_index"] == 1
+    with pytest.raises(DataError, match="min_tier names tiers that are not in fees"):
+        bn.catalog_per_member_year(read_benefits(catalog_frame()), ["Gold"])
+
+
+def test_tier_economics_by_hand():
+    cat = bn.catalog_per_member_year(read_benefits(catalog_frame()), ["V1", "V2"])
+    holds = np.array([[1, 1], [0, 1], [0, 1], [1, 1]], dtype=bool)   # a, d in V1; all in V2
+    S = np.array([600.0, 1200.0])
+    e = bn.tier_economics(holds, cat, ["V1", "V2"], [99, 199], [0.7, 0.3], S, margin=0.6, causal_ratio=1.5)
+    # V1: cost = 0.05*600 + 18 = 48; dS = 600*(1-1/1.5) = 200; profit = 99 + 0.6*200 - 48 = 171
+    assert e.loc["V1", "cost"] == pytest.approx(48)
+    assert e.loc["V1", "incremental_spend"] == pytest.approx(200)
+    assert e.loc["V1", "profit"] == pytest.approx(171)
+    assert e.loc["V1", "perceived_value"] == pytest.approx(135)
+    # V2: cost = 0.05*1200 + 54 + 4 + 18 = 136; dS = 400; profit = 199 + 240 - 136 = 303
+    assert e.loc["V2", "cost"] == pytest.approx(136)
+    assert e.loc["V2", "profit"] == pytest.approx(303)
+    # break-even: dS* = (cost - fee)/margin; V1 (48-99)/0.6 = -85 (the fee alone pays)
+    assert e.loc["V1", "break_even_incremental_spend"] == pytest.approx(-85)
+    ds, ratio = bn.break_even([300.0], [99.0], 0.5, [1000.0])
+    assert ds[0] == pytest.approx(402) and ratio[0] == pytest.approx(1000 / 598)
+    # at that ratio the profit is exactly zero
+    e0 = bn.tier_economics(np.ones((4, 1), bool), cat, ["V1"], [99], [1], [1000.0], 0.5, float(ratio[0]))
+    cost = e0.loc["V1", "cost"]
+    ds2, r2 = bn.break_even([cost], [99], 0.5, [1000.0])
+    e1 = bn.tier_economics(np.ones((4, 1), bool), cat, ["V1"], [99], [1], [1000.0], 0.5, float(r2[0]))
+    assert e1.loc["V1", "profit"] == pytest.approx(0, abs=1e-9)
+    _, never = bn.break_even([5000.0], [99.0], 0.5, [1000.0])
+    assert np.isnan(never[0])                                         # no ratio can pay for it
+
+
+# ------------------------------------------------------------------------------ the optimiser
+def brute_force(cost, value, dim, fees, mix, base, min_tier, ratio, min_dims):
+    """Every assignment of a lowest tier (or none) to every benefit; the best feasible objective."""
+    B, T = cost.shape
+    best, arg = None, None
+    for combo in itertools.product(range(-1, T), repeat=B):
+        low = np.array(combo)
+        if ((low >= 0) & (low < min_tier)).any():
+            continue
+        holds = (low[:, None] >= 0) & (np.arange(T)[None, :] >= low[:, None])
+        if any(value @ holds[:, t] < ratio * fees[t] - 1e-9 or len(set(dim[holds[:, t]])) < min_dims
+               for t in range(T)):
+            continue
+        obj = tier_objective(holds, cost, value, fees, mix, base)[0]
+        if best is None or obj > best + 1e-12:
+            best, arg = obj, holds
+    return best, arg
+
+
+def random_case(rng, B, T):
+    fees = np.sort(rng.choice([0.0, 49, 99, 199, 299], T))
+    S = np.sort(rng.uniform(300, 2000, T))
+    fixed = rng.gamma(1.0, 20.0, B) * (rng.random(B) < 0.8)
+    share = rng.uniform(0, 0.05, B) * (rng.random(B) < 0.4)
+    cost = fixed[:, None] + share[:, None] * S[None, :]
+    value = np.round(rng.gamma(1.5, 40.0, B), 0) * (rng.random(B) < 0.9)
+    dim = rng.integers(0, 6, B)
+    min_tier = rng.integers(0, T, B) * (rng.random(B) < 0.3)
+    mix = rng.dirichlet(np.ones(T))
+    base = fees + rng.uniform(0, 200, T)
+    return cost, value, dim, fees, mix, base, min_tier, float(rng.uniform(0, 2.5)), int(rng.integers(0, 4))
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_optimiser_finds_the_exhaustive_optimum_on_random_catalogs(seed):
+    rng = np.random.default_rng(seed)
+    n_feasible = 0
+    for _ in range(25):
+        B, T = int(rng.integers(2, 7)), int(rng.integers(1, 4))
+        cost, value, dim, fees, mix, base, min_tier, ratio, mind = random_case(rng, B, T)
+        d = design_tiers(cost, value, dim, fees, mix, base=base, min_tier=min_tier, value_ratio=ratio,
+                         min_dimensions=mind)
+        best, _ = brute_force(cost, value, dim, fees, mix, base, min_tier, ratio, mind)
+        if best is None:
+            assert d.status == "infeasible" and d.reason
+            continue
+        n_feasible += 1
+        assert d.status == "optimal"
+        assert d.objective == pytest.approx(best, rel=1e-9, abs=1e-9)
+        # the solution itself obeys every rule
+        h = d.holds
+        assert (h[:, :-1] <= h[:, 1:]).all()                                   # nested
+        assert all(value @ h[:, t] >= ratio * fees[t] - 1e-6 for t in range(T))
+        assert all(len(set(dim[h[:, t]])) >= mind for t in range(T))
+        assert not (h & (np.arange(T)[None, :] < min_tier[:, None])).any()
+    assert n_feasible >= 5
+
+
+def test_ties_go_to_the_design_members_value_most():
+    # two free benefits and one costly one: the free ones are always held, the costly one only if needed
+    cost = np.array([[0.0], [0.0], [10.0]])
+    value = np.array([5.0, 7.0, 50.0])
+    d = design_tiers(cost, value, np.array([0, 1, 2]), [10.0], [1.0], base=[10.0], value_ratio=1.0,
+                     min_dimensions=0)
+    assert d.holds[:, 0].tolist() == [True, True, False]
+    d2 = design_tiers(cost, value, np.array([0, 1, 2]), [10.0], [1.0], base=[10.0], value_ratio=2.0,
+                      min_dimensions=0)
+    assert d2.holds[:, 0].tolist() == [True, True, True] and d2.objective == pytest.approx(0.0)
+
+
+def test_infeasible_catalogs_say_which_rule_binds_and_by_how_much():
+    value = np.array([100.0, 80.0, 50.0])
+    dim = np.array([0, 0, 1])
+    fees = np.array([99.0, 299.0])
+    d = design_tiers(np.zeros((3, 2)), value, dim, fees, [0.5, 0.5], value_ratio=2.0, min_dimensions=3,
+                     tier_names=["V1", "V3"])
+    assert d.status == "infeasible" and np.isnan(d.objective)
+    by = {(b["tier"], b["constraint"]): b for b in d.binding}
+    # V3 needs 598 of value; all three give 230: 368 short; the largest feasible ratio is 230/299
+    assert by[("V3", "value_ratio")]["short_by"] == pytest.approx(598 - 230)
+    assert by[("V3", "value_ratio")]["max_value_ratio"] == pytest.approx(230 / 299)
+    assert ("V1", "value_ratio") not in by                               # 230 >= 198: V1 meets it
+    assert by[("V1", "min_dimensions")]["short_by"] == 1
+    assert "V3: even with every benefit it may hold" in d.reason and "368 short" in d.reason
+    assert "cover 2 of the six dimensions" in d.reason
+
+
+def test_feasibility_is_exact_against_brute_force():
+    rng = np.random.default_rng(42)
+    for _ in range(60):
+        B, T = int(rng.integers(1, 6)), int(rng.integers(1, 4))
+        cost, value, dim, fees, mix, base, min_tier, ratio, mind = random_case(rng, B, T)
+        ok, _, _ = feasibility(value, dim, min_tier, fees, ratio, mind)
+        best, _ = brute_force(cost, value, dim, fees, mix, base, min_tier, ratio, mind)
+        assert ok == (best is not None)
+
+
+def test_degenerate_catalogs():
+    # one benefit, no value rule: held only if it costs nothing
+    d = design_tiers(np.array([[3.0]]), [10.0], [0], [99.0], [1.0], base=[99.0], value_ratio=0, min_dimensions=0)
+    assert d.status == "optimal" and not d.holds.any() and d.objective == pytest.approx(99)
+    # a free tier (fee 0: no value rule) and a tier nobody buys (mix 0: its cost does not count)
+    cost = np.array([[5.0, 5.0], [1.0, 1.0]])
+    d = design_tiers(cost, [30.0, 10.0], [0, 1], [0.0, 20.0], [1.0, 0.0], value_ratio=2.0, min_dimensions=1)
+    assert d.status == "optimal"
+    assert d.holds.tolist() == [[False, True], [True, True]]     # the cheap one in tier 1; both reach 40
+    assert d.objective == pytest.approx(-1.0)
+    # forcing a benefit below its min_tier is refused with the fix
+    with pytest.raises(ParameterError, match="min_tier"):
+        design_tiers(cost, [30.0, 10.0], [0, 1], [0.0, 99.0], [1.0, 0.0], min_tier=[1, 0], forced=[0, -2])
+    with pytest.raises(ParameterError, match="mix"):
+        design_tiers(cost, [30.0, 10.0], [0, 1], [0.0, 99.0], [-1.0, 2.0])
+
+
+# ------------------------------------------------------------------------------ inputs
+def test_fees_mix_and_member_spend_parameters_are_checked():
+    with pytest.raises(ParameterError, match="fall from one tier"):
+        bn.tier_fees({"V1": 199, "V2": 99})
+    with pytest.raises(ParameterError, match="must map each tier"):
+        bn.tier_fees({})
+    with pytest.raises(ParameterError, match="not in fees"):
+        bn.resolve_mix(["V1", "V2"], {"Gold": 1.0}, None)
+    w, src = bn.resolve_mix(["V1", "V2"], {"V1": 3, "V2": 1}, None)
+    assert w.tolist() == [0.75, 0.25] and src == "parameter"
+    w, src = bn.resolve_mix(["V1", "V2"], {}, None)
+    assert w.tolist() == [0.5, 0.5] and "equal" in src
+    with pytest.raises(DataError, match="no member spend for tier V1") as err:
+        bn.resolve_member_spend(["V1"], {}, None)
+    assert "member_spend" in str(err.value)
+
+
+def test_member_spend_by_hand():
+    tx = pd.DataFrame({"customer_id": ["m1", "m1", "m1", "m2", "n1"],
+                       "timestamp": pd.to_datetime(["2025-01-10", "2025-03-01", "2025-06-01", "2025-02-01",
+                                                    "2025-02-01"]),
+                       "amount": [100.0, 50.0, 30.0, 20.0, 999.0]})
+    mem = pd.DataFrame({"customer_id": ["m1", "m2"], "joined_at": pd.to_datetime(["2025-02-01", "2025-01-01"]),
+                        "tier": ["V1", "V2"], "ended_at": pd.to_datetime([None, "2025-04-01"])})
+    pm = bn.member_spend_table(tx, mem, observation_end="2025-12-31")
+    m1, m2 = pm.set_index("customer_id").loc["m1"], pm.set_index("customer_id").loc["m2"]
+    # m1: member 2025-02-01 .. 2025-12-31 inclusive = 334 days; spend while member 50 + 30
+    assert m1["member_days"] == 334 and m1["spend"] == pytest.approx(80)
+    assert m1["annual_spend"] == pytest.approx(80 / (334 / 365.25))
+    # m2: window starts at the first transaction (2025-01-10) -> 81 days to 2025-04-01; spend 20
+    assert m2["member_days"] == 81 and m2["spend"] == pytest.approx(20)
+    S, src, table = bn.resolve_member_spend(["V1", "V2"], {"V2": 500}, pm)
+    assert S[0] == pytest.approx(80 / (334 / 365.25)) and S[1] == 500
+    assert src[0].startswith("data: 1 V1") and src[1] == "parameter"
+
+
+def test_causal_ratio_comes_from_the_parameter_then_04_then_one_with_a_warning():
+    t = Tables(results={"04_spend_uplift": {"causal_ratio": 1.42, "causal_ratio_ci": [1.34, 1.51]}})
+    assert bn.resolve_causal_ratio(1.3, t)["source"] == "parameter"
+    got = bn.resolve_causal_ratio(None, t)
+    assert got["value"] == 1.42 and got["ci"] == [1.34, 1.51] and "04_spend_uplift" in got["source"]
+    alone = bn.resolve_causal_ratio(None, Tables())
+    assert alone["value"] == 1.0 and "assuming joining adds no spend" in alone["warning"]
+    with pytest.raises(ParameterError, match="causal_ratio"):
+        bn.resolve_causal_ratio(0, t)
+
+
+# ------------------------------------------------------------------------------ tier rules, points
+def per_member_frame():
+    return pd.DataFrame({"customer_id": list("abcdef"), "tier": ["V1", "V1", "V1", "V2", "V2", "V2"],
+                         "member_days": [365.25, 365.25, 30, 365.25, 365.25, 365.25],
+                         "spend": [200.0, 12000.0, 5.0, 900.0, 1500.0, 15000.0],
+                         "annual_spend": [200.0, 12000.0, 60.8, 900.0, 1500.0, 15000.0]})
+
+
+def test_tier_rules_by_hand():
+    cat = bn.catalog_per_member_year(read_benefits(catalog_frame()), ["V1", "V2"])
+    holds = np.array([[1, 1], [0, 1], [0, 1], [1, 1]], dtype=bool)
+    r = bn.tier_rules(per_member_frame(), ["V1", "V2"], holds, cat, keep_tier_spend={"V2": 1000},
+                      upgrade_spend=10000, min_member_days=90)
+    v1, v2 = r["tiers"]["V1"], r["tiers"]["V2"]
+    assert v1["n_members"] == 2                                   # the 30-day member is left out
+    assert v1["n_upgrade"] == 1 and v1["share_upgrade"] == 0.5 and v1["upgrade_to"] == "V2"
+    # V2 adds b (54 fixed) and c (4 fixed), no extra share of spend
+    assert v1["upgrade_cost_per_member"] == pytest.approx(58)
+    assert v2["n_keep"] == 2 and v2["share_keep"] == pytest.approx(2 / 3)
+    assert "n_upgrade" not in v2                                  # no tier above the top
+    grid = {row["threshold"]: row for row in r["keep_curve"]}
+    assert grid[1000.0]["V2"] == pytest.approx(2 / 3) and grid[10000.0]["V1"] == 0.5
+
+
+def test_points_by_hand():
+    p = bn.points_economics(per_member_frame(), ["V1", "V2"], [1000.0, 2000.0], [99.0, 199.0],
+                            points_per_yuan=1, yuan_per_point=0.01, breakage=0.3, fee_in_points={"V1": 50})
+    v1 = p["tiers"]["V1"]
+    assert v1["liability_per_member_year"] == pytest.approx(1000 * 0.01 * 0.7)
+    assert v1["points_needed"] == pytest.approx(5000)
+    assert v1["share_able_to_pay"] == pytest.approx(0.5)         # 12,000 yuan of spend earns 120 yuan
+    assert v1["cash_fee_forgone_per_member"] == pytest.approx(25)
+    assert v1["net_cost_per_member"] == pytest.approx(25 * 0.3)  # the breakage given up
+    assert "fee_in_points" not in p["tiers"]["V2"]
+    with pytest.raises(ParameterError, match="at most the fee"):
+        bn.points_economics(None, ["V1"], [1000.0], [99.0], fee_in_points={"V1": 120})
+
+
+# ------------------------------------------------------------------------------ the whole analysis
+@pytest.fixture(scope="module")
+def coffee():
+    t = load_tables("", "", benefits_path="", choices_path="none", observation_end="2025-12-31")
+    return bn.run(t, causal_ratio=1.42, perceived_value_from="catalog")
+
+
+def test_run_on_coffee_club_adds_up(coffee):
+    j = coffee.to_json()
+    assert j["status"] == "optimal" and j["causal_ratio_source"] == "parameter"
+    cat = coffee.catalog.set_index("benefit_id")
+    total = 0.0
+    for t, row in j["tiers"].items():
+        held = cat.loc[row["benefits"]]
+        cost = held["fixed_cost"].sum() + held["spend_share"].sum() * row["member_spend"]
+        assert row["cost"] == pytest.approx(cost)
+        assert row["perceived_value"] == pytest.approx(held["value"].sum())
+        assert row["perceived_value"] >= 2.0 * row["fee"] - 1e-6
+        assert len(row["dimensions"]) >= 3
+        assert row["incremental_spend"] == pytest.approx(row["member_spend"] * (1 - 1 / 1.42))
+        assert row["profit"] == pytest.approx(row["fee"] + 0.6 * row["incremental_spend"] - row["cost"])
+        total += row["mix"] * row["profit"]
+    assert j["objective"] == pytest.approx(total)
+    tiers = list(j["tiers"])
+    for lo, hi in zip(tiers, tiers[1:]):                       # nested
+        assert set(j["tiers"][lo]["benefits"]) <= set(j["tiers"][hi]["benefits"])
+    # member spend rises with the tier in the simulated club (tiers chosen by heaviness)
+    spend = [j["tiers"][t]["member_spend"] for t in tiers]
+    assert spend == sorted(spend)
+
+
+def test_every_reason_is_a_re_optimised_profit_difference(coffee):
+    r = coffee.reasons
+    assert len(r) == len(coffee.catalog)
+    stakes = r["profit_at_stake"].dropna()
+    assert (stakes >= -1e-6).all()                             # the design is the best: any change costs
+    held = r[r["lowest_tier"].notna()]
+    assert held["reason"].str.startswith(("in from", "needed")).all()
+    assert r[r["lowest_tier"].isna()]["reason"].str.startswith("left out").all()
+
+
+def test_frontier_falls_as_the_value_rule_tightens_and_ends_where_feasibility_does(coffee):
+    f = coffee.frontier
+    feas = f[f["feasible"]]
+    assert (np.diff(feas["objective"].to_numpy()) <= 1e-6).all()
+    top = f.attrs["max_value_ratio"]
+    assert feas["value_ratio"].max() == pytest.approx(top)
+    assert not f[f["value_ratio"] > top + 1e-9]["feasible"].any()
+
+
+def test_an_impossible_value_rule_gives_an_infeasible_result_with_the_reason():
+    t = load_tables("", "", benefits_path="", choices_path="none", observation_end="2025-12-31")
+    res = bn.run(t, causal_ratio=1.42, value_ratio=10, perceived_value_from="catalog")
+    j = res.to_json()
+    assert j["status"] == "infeasible" and j["objective"] is None and j["tiers"] == {}
+    assert "value_ratio of at most" in j["reason"] and j["binding"]
+    assert "No tier design meets the rules" in j["headline"]

@@ -1,0 +1,59 @@
+"""Notebook 05_benefit_bundles: the bundled coffee_club catalog, a client catalog of 60 benefits,
+a catalog-only run (the apparel catalog) and an impossible value rule."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from test_architecture import readme_keys
+
+FIGURES = {"bundle_matrix", "tier_economics", "value_frontier", "sensitivity", "keep_tier", "survey_wtp"}
+
+
+def test_nb05_defaults_publish_a_design_with_survey_values(run_notebook, tmp_path):
+    res = run_notebook("05_benefit_bundles")
+    assert set(res) == readme_keys("05_benefit_bundles")
+    assert res["status"] == "optimal" and set(res["tiers"]) == {"V1", "V2", "V3"}
+    # run alone: no causal ratio from 04, so 1.0 with the warning in the notes
+    assert res["causal_ratio"] == 1.0 and res["causal_ratio_source"] == "assumed 1.0"
+    assert any("assuming joining adds no spend" in n for n in res["notes"])
+    for t, row in res["tiers"].items():
+        assert row["incremental_spend"] == 0.0
+        assert abs(row["profit"] - (row["fee"] - row["cost"])) < 1e-9
+        assert row["perceived_value"] >= 2 * row["fee"] - 1e-6 and len(row["dimensions"]) >= 3
+    assert res["survey"]["n_respondents"] == 200 and len(res["survey"]["applied_to"]) == 8
+    figures = {p.stem for p in (tmp_path / "05_benefit_bundles" / "figures").glob("*.png")}
+    assert figures == FIGURES
+
+
+def test_nb05_runs_a_client_catalog_of_60_benefits(run_notebook, tmp_path):
+    rng = np.random.default_rng(5)
+    n = 60
+    dims = ["exclusive_price", "discount", "exclusive_product", "service", "spend_discount", "customised"]
+    pd.DataFrame({"benefit_id": [f"b{i:02d}" for i in range(n)], "name": [f"benefit {i}" for i in range(n)],
+                  "dimension": rng.choice(dims, n), "cost_per_member": rng.gamma(1.2, 15, n).round(1),
+                  "cost_share_of_spend": np.where(rng.random(n) < 0.3, rng.uniform(0, 0.05, n), 0).round(3),
+                  "perceived_value": rng.gamma(1.5, 30, n).round(1),
+                  "min_tier": rng.choice(["", "", "", "V2", "V3"], n)}).to_csv(tmp_path / "cat.csv", index=False)
+    res = run_notebook("05_benefit_bundles", benefits_path=str(tmp_path / "cat.csv"),
+                       transactions_path="coffee_club", members_path="coffee_club", choices_path="none",
+                       causal_ratio=1.42)
+    assert res["n_benefits"] == 60 and res["status"] == "optimal"
+    assert res["causal_ratio_source"] == "parameter" and res["survey"] is None
+    assert len(res["reasons"]) == 60
+
+
+def test_nb05_runs_on_a_catalog_alone_with_member_spend_given(run_notebook):
+    res = run_notebook("05_benefit_bundles", benefits_path="apparel_club", transactions_path="none",
+                       members_path="none", choices_path="none",
+                       member_spend={"V1": 3000, "V2": 6000, "V3": 12000}, mix={"V1": 0.6, "V2": 0.3, "V3": 0.1},
+                       causal_ratio=1.3)
+    assert res["status"] == "optimal" and res["tier_rules"] is None
+    assert res["tiers"]["V3"]["member_spend"] == 12000 and res["tiers"]["V3"]["member_spend_source"] == "parameter"
+    assert res["mix_source"] == "parameter"
+
+
+def test_nb05_explains_an_impossible_value_rule_and_still_runs(run_notebook):
+    res = run_notebook("05_benefit_bundles", value_ratio=10.0, choices_path="none")
+    assert res["status"] == "infeasible" and "value_ratio of at most" in res["reason"]
+    assert res["headline"].startswith("No tier design meets the rules")
