@@ -343,8 +343,10 @@ def test_points_by_hand():
     assert v1["cash_fee_forgone_per_member"] == pytest.approx(25)
     assert v1["net_cost_per_member"] == pytest.approx(25 * 0.3)  # the breakage given up
     assert "fee_in_points" not in p["tiers"]["V2"]
-    with pytest.raises(ParameterError, match="at most the fee"):
-        bn.points_economics(None, ["V1"], [1000.0], [99.0], fee_in_points={"V1": 120})
+    # the method's {"V1": 50} with other tier names, or more than the fee: a note, never a stop
+    q = bn.points_economics(None, ["Silver"], [1000.0], [0.0], fee_in_points={"V1": 50, "Silver": 20})
+    assert any("not in fees" in n for n in q["notes"]) and any("more than its fee" in n for n in q["notes"])
+    assert "fee_in_points" not in q["tiers"]["Silver"]
 
 
 # ------------------------------------------------------------------------------ the whole analysis
@@ -404,3 +406,94 @@ def test_an_impossible_value_rule_gives_an_infeasible_result_with_the_reason():
     assert j["status"] == "infeasible" and j["objective"] is None and j["tiers"] == {}
     assert "value_ratio of at most" in j["reason"] and j["binding"]
     assert "No tier design meets the rules" in j["headline"]
+
+
+# ------------------------------------------------------------------------------ found by a red-team pass
+def test_a_tier_nobody_buys_yet_gets_the_cheapest_design_that_meets_the_rules():
+    rng = np.random.default_rng(11)
+    for _ in range(20):
+        cost, value, dim, fees, mix, base, min_tier, ratio, mind = random_case(rng, 5, 3)
+        mix = np.array([0.7, 0.3, 0.0])
+        d = design_tiers(cost, value, dim, fees, mix, base=base, min_tier=min_tier, value_ratio=ratio,
+                         min_dimensions=mind)
+        best, _ = brute_force(cost, value, dim, fees, mix, base, min_tier, ratio, mind)
+        if best is None:
+            continue
+        # among all designs with the best profit, the idle tier's cost is the lowest possible
+        cheapest = None
+        for combo in itertools.product(range(-1, 3), repeat=5):
+            low = np.array(combo)
+            if ((low >= 0) & (low < min_tier)).any():
+                continue
+            h = (low[:, None] >= 0) & (np.arange(3)[None, :] >= low[:, None])
+            if any(value @ h[:, t] < ratio * fees[t] - 1e-9 or len(set(dim[h[:, t]])) < mind for t in range(3)):
+                continue
+            if tier_objective(h, cost, value, fees, mix, base)[0] < best - 1e-7:
+                continue
+            c3 = float((cost[:, 2] * h[:, 2]).sum())
+            cheapest = c3 if cheapest is None else min(cheapest, c3)
+        assert d.cost[2] == pytest.approx(cheapest, abs=1e-6)
+
+
+def test_mix_must_name_every_tier_and_fees_every_tier_once():
+    with pytest.raises(ParameterError, match=r"gives no share for \['V3'\]"):
+        bn.resolve_mix(["V1", "V2", "V3"], {"V1": 0.7, "V2": 0.3}, None)
+    with pytest.raises(ParameterError, match="names a tier twice"):
+        bn.tier_fees({1: 99, "1": 199})
+
+
+def test_the_headline_never_says_every_tier_pays_when_one_loses_money(tmp_path):
+    f = tmp_path / "tiny.csv"
+    pd.DataFrame({"benefit_id": ["x", "y", "z"], "name": ["x", "y", "z"],
+                  "dimension": ["discount", "service", "customised"], "cost_per_member": [50, 50, 50],
+                  "cost_share_of_spend": [0, 0, 0], "perceived_value": [100, 100, 100]}).to_csv(f, index=False)
+    res = bn.run(load_tables(benefits_path=str(f)), member_spend={"V1": 50, "V2": 1000, "V3": 1000},
+                 mix={"V1": 0.5, "V2": 0.3, "V3": 0.2}, value_ratio=1, causal_ratio=1.2)
+    assert res.economics.loc["V1", "profit"] < 0
+    assert "V1 lose money on every member" in res.headline and "V1 cannot break even at any causal ratio" in res.headline
+    assert "Every tier's fee covers" not in res.headline
+
+
+def test_an_interval_04_could_not_compute_does_not_stop_05():
+    t = load_tables("", "", benefits_path="", choices_path="none", observation_end="2025-12-31")
+    t.results = {"04_spend_uplift": {"causal_ratio": 1.3, "causal_ratio_ci": [None, None]}}
+    res = bn.run(t, perceived_value_from="catalog")
+    assert res.causal["value"] == 1.3 and res.causal["ci"] is None
+    assert any("without an interval" in n for n in res.notes)
+    assert res.sensitivity["swings"]["causal_ratio"]["range"] == pytest.approx([1.1, 1.5])
+
+
+def test_a_causal_ratio_below_one_stays_on_the_sensitivity_curve():
+    t = load_tables("", "", benefits_path="", choices_path="none", observation_end="2025-12-31")
+    res = bn.run(t, causal_ratio=0.85, perceived_value_from="catalog")
+    grid = res.sensitivity["causal_ratio"]["causal_ratio"]
+    assert grid.min() <= 0.85 <= grid.max()
+    assert (res.economics["incremental_spend"] < 0).all()          # a membership that lowers spend
+
+
+def test_a_coverage_rule_no_catalog_meets_is_named_as_the_cause():
+    cat = catalog_frame()                                             # four of the six dimensions
+    res = bn.run(Tables(benefits=read_benefits(cat)),
+                 fees={"V1": 99, "V2": 199}, member_spend={"V1": 600, "V2": 1200}, mix={"V1": 0.5, "V2": 0.5},
+                 min_dimensions=6, causal_ratio=1.2)
+    assert res.status == "infeasible" and "cover 4 of the six dimensions" in res.design.reason
+    assert res.frontier.attrs["max_value_ratio"] is None and not res.frontier["feasible"].any()
+
+
+def test_members_outside_the_window_are_named_as_such():
+    t = load_tables("", "", benefits_path="", choices_path="none")
+    with pytest.raises(DataError, match="no day of membership inside the data's window"):
+        bn.run(t, observation_end="2000-01-01", causal_ratio=1.2)
+
+
+def test_yaml_values_stay_as_written_and_a_key_given_twice_is_refused(tmp_path):
+    f = tmp_path / "c.yaml"
+    f.write_text("- {benefit_id: 007, name: yes, dimension: 积分, cost_per_member: 010, "
+                 "cost_share_of_spend: 5%, perceived_value: '1,200', min_tier: ~}\n", encoding="utf-8")
+    row = read_benefits(f).iloc[0]
+    assert row["benefit_id"] == "007" and row["name"] == "yes" and row["cost_per_member"] == 10
+    assert row["dimension"] == "spend_discount" and row["min_tier"] is None and row["perceived_value"] == 1200
+    f.write_text("- benefit_id: a\n  name: x\n  name: y\n  dimension: discount\n  cost_per_member: 1\n"
+                 "  cost_share_of_spend: 0\n  perceived_value: 2\n", encoding="utf-8")
+    with pytest.raises(DataError, match="the key 'name' appears twice"):
+        read_benefits(f)

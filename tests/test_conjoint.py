@@ -75,16 +75,31 @@ def test_wtp_recovers_known_part_worths():
 
 def test_survey_values_fill_the_catalog_and_name_what_it_does_not_have():
     est = conjoint.estimate_wtp(read_choices(survey(150, seed=4)))
-    values, measured, unknown = conjoint.survey_values(["a", "b", "zz"], est)
-    assert measured == ["a", "b"] and set(unknown) == {"c", "d", "e"}
+    values, measured, unknown, loose = conjoint.survey_values([" A", "b", "zz"], est)   # case and spaces
+    assert measured == [" A", "b"] and set(unknown) == {"c", "d", "e"} and loose == []
     assert values["b"] == pytest.approx(float(est.wtp.loc["b", "wtp"]))
+    assert values[" A"] == pytest.approx(max(0.0, float(est.wtp.loc["a", "wtp"])))
+
+
+def test_a_small_survey_leaves_loosely_measured_values_to_the_catalog():
+    est = conjoint.estimate_wtp(read_choices(survey(12, seed=6)))
+    values, measured, _, loose = conjoint.survey_values(BENEFITS, est)
+    assert loose, "12 respondents cannot pin every benefit to +-50%"
+    for b in loose:
+        r = est.wtp.loc[b]
+        assert (r["upper"] - r["lower"]) / 2 > max(0.5 * abs(r["wtp"]), 25)
+    assert set(values) == set(measured) and not set(measured) & set(loose)
 
 
 def test_choice_model_explains_what_it_cannot_estimate():
     s = read_choices(survey(30))
     groups = s["respondent"] + "/" + s["task"].astype(str)
-    with pytest.raises(ModelError, match="never vary"):
+    with pytest.raises(ModelError, match="never differ between the offers of a task"):
         ChoiceLogit().fit(s[BENEFITS + ["price"]].assign(a=1), s["chosen"], groups)
+    # varies across the table but never inside a task: still not measurable
+    same_in_task = s.groupby(["respondent", "task"])["a"].transform("first")
+    with pytest.raises(ModelError, match=r"\['a'\] never differ"):
+        ChoiceLogit().fit(s[BENEFITS + ["price"]].assign(a=same_in_task), s["chosen"], groups)
     with pytest.raises(ModelError, match="always appear together"):
         ChoiceLogit().fit(s[BENEFITS + ["price"]].assign(f=s["a"]), s["chosen"], groups)
     # respondents who prefer dearer offers: willingness to pay is undefined
@@ -92,6 +107,25 @@ def test_choice_model_explains_what_it_cannot_estimate():
     m = ChoiceLogit().fit(flipped[BENEFITS + ["price", "none"]], flipped["chosen"], groups)
     with pytest.raises(ModelError, match="not negative"):
         m.willingness_to_pay()
+
+
+def test_a_benefit_that_decides_every_choice_is_refused_not_priced_at_a_fortune():
+    s = read_choices(survey(100, seed=5))
+    key = s["respondent"] + "/" + s["task"].astype(str)
+    first = s[s["a"] == 1].groupby(key[s["a"] == 1]).head(1).index
+    rigged = s.assign(chosen=0)
+    rigged.loc[first, "chosen"] = 1
+    rest = ~key.isin(set(key[first]))
+    rigged.loc[rest & (rigged["none"] == 1), "chosen"] = 1
+    with pytest.raises(ModelError, match="always or never chosen"):
+        conjoint.estimate_wtp(read_choices(rigged))
+
+
+def test_a_pilot_of_three_respondents_is_refused_with_the_remedy():
+    s = read_choices(datasets.path("coffee_club", "choices"))
+    pilot = s[s["respondent"].isin(sorted(s["respondent"].unique())[:3])]
+    with pytest.raises(ModelError, match="Remedy"):
+        conjoint.estimate_wtp(pilot)
 
 
 def test_the_model_simulates_itself():

@@ -57,3 +57,21 @@ def test_nb05_explains_an_impossible_value_rule_and_still_runs(run_notebook):
     res = run_notebook("05_benefit_bundles", value_ratio=10.0, choices_path="none")
     assert res["status"] == "infeasible" and "value_ratio of at most" in res["reason"]
     assert res["headline"].startswith("No tier design meets the rules")
+
+
+def test_nb05_survives_what_a_red_team_tried(run_notebook, tmp_path):
+    """A tier not sold yet, no member long enough for the tier rules, and a survey whose columns match
+    no benefit id: the notebook runs, says so, and designs on the catalog's values."""
+    from superkit.data import datasets
+
+    ch = pd.read_csv(datasets.path("coffee_club", "choices"))
+    ch.rename(columns={c: f"Q_{c}" for c in ch.columns[6:]}).to_csv(tmp_path / "survey.csv", index=False)
+    res = run_notebook("05_benefit_bundles", choices_path=str(tmp_path / "survey.csv"),
+                       transactions_path="coffee_club", members_path="coffee_club", benefits_path="coffee_club",
+                       fees={"V1": 99, "V2": 199, "V3": 299, "V4": 399}, member_spend={"V4": 2500},
+                       min_member_days=100000, causal_ratio=1.4)
+    assert res["status"] == "optimal" and res["survey"]["applied_to"] == []
+    assert any("not benefit ids of the catalog" in n for n in res["notes"])
+    assert any("V4 has a share of 0" in n for n in res["notes"])
+    assert res["tiers"]["V4"]["mix"] == 0 and res["tiers"]["V4"]["perceived_value"] >= 2 * 399 - 1e-6
+    assert all(v["n_members"] == 0 for v in res["tier_rules"]["tiers"].values())

@@ -43,9 +43,9 @@ from superkit.analyses import conjoint
 from superkit.analyses.result import Result
 from superkit.core.checks import check_choice, check_number, parse_date, require_columns
 from superkit.core.constants import DAYS_PER_YEAR
-from superkit.core.errors import DataError, ParameterError
+from superkit.core.errors import DataError, ModelError, ParameterError
 from superkit.data.spec import BENEFIT_DIMENSIONS
-from superkit.models.tier_design import TierDesign, design_tiers, tier_objective
+from superkit.models.tier_design import TierDesign, design_tiers, feasibility, tier_objective
 
 __all__ = [
     "BenefitsResult",
@@ -85,7 +85,10 @@ def tier_fees(fees) -> tuple[list[str], np.ndarray]:
     if not isinstance(fees, dict) or not fees:
         raise ParameterError("fees", "must map each tier to its annual fee",
                              fix="e.g. {'V1': 99, 'V2': 199, 'V3': 299}, lowest tier first.")
-    names = [str(k) for k in fees]
+    names = [str(k).strip() for k in fees]
+    if len(set(names)) < len(names) or "" in names:
+        raise ParameterError("fees", f"names a tier twice or leaves a name empty ({names})",
+                             fix="give each tier its own name, e.g. {'V1': 99, 'V2': 199, 'V3': 299}.")
     vals = np.array([check_number(f"fees.{k}", v, low=0, fix="an annual fee in yuan, >= 0.")
                      for k, v in fees.items()], dtype=float)
     if (np.diff(vals) < 0).any():
@@ -210,7 +213,7 @@ def resolve_member_spend(tiers: list[str], member_spend: dict | None, per_member
     if unknown:
         raise ParameterError("member_spend", f"names tiers {unknown} that are not in fees",
                              fix=f"use the tiers {tiers}.")
-    table = spend_by_tier(per_member) if per_member is not None and len(per_member) else None
+    table = spend_by_tier(per_member) if per_member is not None and (per_member["member_days"] > 0).any() else None
     has_tiers = per_member is not None and "tier" in per_member.columns and per_member["tier"].notna().any()
     S, source = [], []
     for t in tiers:
@@ -225,7 +228,11 @@ def resolve_member_spend(tiers: list[str], member_spend: dict | None, per_member
             S.append(float(total))
             source.append("data: all members (the members table has no tiers)")
         else:
-            why = ("no transactions and members were given" if table is None
+            n_listed = 0 if per_member is None or "tier" not in per_member.columns else \
+                int((per_member["tier"] == t).sum())
+            why = ("no transactions and members were given" if per_member is None
+                   else f"its {n_listed:,} members have no day of membership inside the data's window "
+                        f"{per_member.attrs.get('window')} (check observation_end)" if n_listed
                    else f"the members table has no {t} members")
             raise DataError(f"no member spend for tier {t}: {why}", source="member_spend",
                             fix=f"give member_spend, e.g. {{'{t}': 1500}} (yuan a member spends a year), "
@@ -241,7 +248,12 @@ def resolve_mix(tiers: list[str], mix: dict | None, per_member: pd.DataFrame | N
         unknown = sorted(set(given) - set(tiers))
         if unknown:
             raise ParameterError("mix", f"names tiers {unknown} that are not in fees", fix=f"use the tiers {tiers}.")
-        w = np.array([check_number(f"mix.{t}", given.get(t, 0.0), low=0, fix="a share of members, >= 0.")
+        missing = [t for t in tiers if t not in given]
+        if missing:
+            raise ParameterError("mix", f"gives no share for {missing}",
+                                 fix="give every tier of fees a share (0 for a tier not sold yet), "
+                                     "e.g. {'V1': 0.6, 'V2': 0.3, 'V3': 0.1}.")
+        w = np.array([check_number(f"mix.{t}", given[t], low=0, fix="a share of members, >= 0.")
                       for t in tiers])
         if w.sum() <= 0:
             raise ParameterError("mix", "gives every tier a share of 0", fix="e.g. {'V1': 0.6, 'V2': 0.3, 'V3': 0.1}.")
@@ -264,8 +276,12 @@ def resolve_causal_ratio(causal_ratio, tables=None) -> dict:
     earlier = tables.result("04_spend_uplift") if tables is not None and hasattr(tables, "result") else None
     if earlier and earlier.get("causal_ratio") is not None:
         ci = earlier.get("causal_ratio_ci")
-        return {"value": float(earlier["causal_ratio"]), "ci": list(ci) if ci else None,
-                "source": "04_spend_uplift in this report", "warning": None}
+        ok = isinstance(ci, (list, tuple)) and len(ci) == 2 and all(
+            isinstance(v, (int, float)) and np.isfinite(v) and v > 0 for v in ci)
+        return {"value": float(earlier["causal_ratio"]), "ci": [float(v) for v in ci] if ok else None,
+                "source": "04_spend_uplift in this report",
+                "warning": None if ok else "04 published its causal ratio without an interval; the "
+                                          "sensitivity uses ±0.2 around it instead"}
     return {"value": 1.0, "ci": None, "source": "assumed 1.0",
             "warning": "no causal ratio was given and notebook 04 did not publish one in this report: assuming "
                        "joining adds no spend (1.0). Set causal_ratio (04's estimate) to count the "
@@ -375,6 +391,9 @@ def frontier(catalog, tiers, fees, mix, S, base, min_dimensions: int, ratios=Non
     vmax = catalog["value"].to_numpy(float) @ allowed
     positive = np.asarray(fees) > 0
     top = float(np.min(vmax[positive] / np.asarray(fees)[positive])) if positive.any() else 4.0
+    covered, _, _ = feasibility(catalog["value"].to_numpy(float), catalog["dim_code"].to_numpy(int),
+                                catalog["min_tier_index"].to_numpy(int), fees, 0.0, min_dimensions,
+                                len(DIMENSIONS))
     if ratios is None:
         ratios = np.unique(np.round(np.r_[np.linspace(0, max(min(top, 6.0), 0.5), 17), top], 6))
     rows = []
@@ -386,7 +405,8 @@ def frontier(catalog, tiers, fees, mix, S, base, min_dimensions: int, ratios=Non
                      "value": float(np.asarray(mix) @ d.value) if ok else np.nan,
                      **{f"profit_{t}": (float(d.profit[i]) if ok else np.nan) for i, t in enumerate(tiers)}})
     out = pd.DataFrame(rows)
-    out.attrs["max_value_ratio"] = top
+    # the largest value rule any design meets; None when the coverage rule fails whatever the value rule
+    out.attrs["max_value_ratio"] = top if covered else None
     return out
 
 
@@ -399,8 +419,10 @@ def sensitivity(catalog, tiers, fees, mix, S, holds, margin: float, causal: dict
     cost_t = (cost_matrix(catalog, S) * np.asarray(holds, float)).sum(axis=0)
     r0 = causal["value"]
     margins = np.round(np.linspace(max(0.05, margin - 0.3), min(1.0, margin + 0.3), 13), 4)
-    hi_r = max(2.0, r0 * 1.25, (causal["ci"][1] * 1.1) if causal.get("ci") else 0.0)
-    ratios = np.round(np.linspace(1.0, hi_r, 21), 4)
+    ci = causal.get("ci")
+    lo_r = min(1.0, r0 * 0.8, (ci[0] * 0.9) if ci else 1.0)
+    hi_r = max(2.0, r0 * 1.25, (ci[1] * 1.1) if ci else 0.0)
+    ratios = np.round(np.linspace(lo_r, hi_r, 21), 4)
     by_margin = [{"margin": float(m), **{t: float(fees[i] + m * S[i] * (1 - 1 / r0) - cost_t[i])
                                          for i, t in enumerate(tiers)}} for m in margins]
     by_ratio = [{"causal_ratio": float(r), **{t: float(fees[i] + margin * S[i] * (1 - 1 / r) - cost_t[i])
@@ -515,19 +537,23 @@ def points_economics(per_member: pd.DataFrame | None, tiers: list[str], member_s
     ypp = check_number("yuan_per_point", yuan_per_point, low=0, low_open=True, fix="e.g. 0.01 (100 points = 1 yuan).")
     brk = check_number("breakage", breakage, low=0, high=1, fix="the share of points never redeemed, e.g. 0.3.")
     fip = {str(k): v for k, v in (fee_in_points or {}).items()}
-    unknown = sorted(set(fip) - set(tiers))
-    if unknown:
-        raise ParameterError("fee_in_points", f"names tiers {unknown} that are not in fees", fix=f"use the tiers {tiers}.")
     S = np.asarray(member_spend, dtype=float)
     fees = np.asarray(fees, dtype=float)
     out = {"points_per_yuan": ppy, "yuan_per_point": ypp, "breakage": brk,
-           "reward_rate": ppy * ypp, "tiers": {}}
+           "reward_rate": ppy * ypp, "tiers": {}, "notes": []}
+    unknown = sorted(set(fip) - set(tiers))
+    if unknown:   # e.g. the method's {"V1": 50} with tiers named otherwise: say so, do not stop the design
+        out["notes"].append(f"fee_in_points names tiers {unknown} that are not in fees; left out")
     for i, t in enumerate(tiers):
         row = {"points_per_member_year": float(S[i] * ppy),
                "liability_per_member_year": float(S[i] * ppy * ypp * (1 - brk))}
         if t in fip:
-            part = check_number(f"fee_in_points.{t}", fip[t], low=0, high=float(fees[i]),
-                                fix=f"yuan of the {t} fee payable in points, at most the fee.")
+            part = check_number(f"fee_in_points.{t}", fip[t], low=0, fix=f"yuan of the {t} fee payable in points.")
+            if part > fees[i]:
+                out["notes"].append(f"fee_in_points for {t} ({part:g} yuan) is more than its fee "
+                                    f"({fees[i]:g}); left out")
+                out["tiers"][t] = row
+                continue
             row.update(fee_in_points=part, points_needed=part / ypp)
             able = None
             if per_member is not None and "tier" in per_member.columns:
@@ -616,12 +642,14 @@ class BenefitsResult(Result):
         if self.survey is None:
             return pd.DataFrame()
         cat = self.catalog.set_index("benefit_id")
+        match = conjoint.match_ids(cat.index, self.survey.wtp.index)
         rows = []
-        for b, r in self.survey.wtp.iterrows():
-            known = b in cat.index
-            rows.append({"benefit_id": b, "name": cat.loc[b, "name"] if known else b,
-                         "catalog value": float(cat.loc[b, "catalog_value"]) if known else float("nan"),
-                         "survey WTP": r["wtp"], "95% low": r["lower"], "95% high": r["upper"]})
+        for a, r in self.survey.wtp.iterrows():
+            b = match[a]
+            rows.append({"benefit_id": b or a, "name": cat.loc[b, "name"] if b else a,
+                         "catalog value": float(cat.loc[b, "catalog_value"]) if b else float("nan"),
+                         "survey WTP": r["wtp"], "95% low": r["lower"], "95% high": r["upper"],
+                         "used": b in self.survey_applied})
         return pd.DataFrame(rows)
 
     def points_table(self) -> pd.DataFrame:
@@ -659,13 +687,21 @@ class BenefitsResult(Result):
             parts.append(f"{t} ({r['fee']:.0f} yuan): {int(r['n_benefits'])} benefits in {int(r['n_dimensions'])} "
                          f"dimensions, valued at {r['perceived_value']:.0f} yuan, cost {r['cost']:.0f}, "
                          f"profit {r['profit']:+.0f}")
+        r0 = self.causal["value"]
         be = e["break_even_causal_ratio"]
-        worst = be.idxmax() if be.notna().any() else None
-        tail = ""
-        if worst is not None and be[worst] > 1:
+        losing = [t for t in self.tiers if e.loc[t, "profit"] < 0]
+        never = [t for t in self.tiers if not np.isfinite(be[t])]
+        needs = be[[t for t in self.tiers if np.isfinite(be[t]) and be[t] > 1]]
+        if losing:
+            tail = (f" At the causal ratio used ({r0:.2f}), {', '.join(losing)} lose money on every member"
+                    + (f"; {', '.join(never)} cannot break even at any causal ratio" if never else "") + ".")
+        elif never:
+            tail = f" {', '.join(never)} cannot break even at any causal ratio."
+        elif len(needs):
+            worst = needs.idxmax()
             tail = (f" The tier that needs most from the membership's own effect is {worst}: it breaks even at a "
-                    f"causal ratio of {be[worst]:.2f} (measured: {self.causal['value']:.2f}).")
-        elif worst is not None:
+                    f"causal ratio of {needs[worst]:.2f} (used: {r0:.2f}).")
+        else:
             tail = " Every tier's fee covers its benefits even if joining added no spend."
         return ("Best design per member-year — " + "; ".join(parts)
                 + f". Mix-weighted profit {self.design.objective:+.0f} yuan a member-year." + tail)
@@ -762,15 +798,30 @@ def run(tables, fees: dict = METHOD_FEES, mix: dict = {}, member_spend: dict = {
         notes.append("member spend needs both transactions and members; only one was given")
     S, spend_source, spend_table = resolve_member_spend(tiers, member_spend, per_member)
     w, mix_source = resolve_mix(tiers, mix, per_member)
+    idle = [t for t, x in zip(tiers, w) if x == 0]
+    if idle:
+        notes.append(f"{', '.join(idle)} {'has' if len(idle) == 1 else 'have'} a share of 0 ({mix_source}): "
+                     "such a tier gets the cheapest design that meets the rules and does not count in the "
+                     "profit; set mix to plan it")
 
     survey, applied, values = None, [], None
     choices = getattr(tables, "choices", None)
     if choices is not None:
-        survey = conjoint.estimate_wtp(choices)
-        if perceived_value_from == "survey":
-            values, applied, unknown = conjoint.survey_values(benefits["benefit_id"], survey)
+        try:
+            survey = conjoint.estimate_wtp(choices)
+        except ModelError as exc:   # the design can still be made, on the catalog's values
+            notes.append(f"the survey could not be used, so perceived values are the catalog's: {exc}")
+        if survey is not None and perceived_value_from == "survey":
+            values, applied, unknown, loose = conjoint.survey_values(benefits["benefit_id"], survey)
             if unknown:
-                notes.append(f"the survey measured {unknown}, which are not in the catalog")
+                notes.append(f"the survey measured {unknown}, which are not benefit ids of the catalog "
+                             "(ids must match the survey's column names)")
+            if loose:
+                notes.append(f"the survey measured {loose} too loosely to use (95% interval wider than "
+                             "±50% or ±25 yuan): their values stay the catalog's; more respondents would pin them down")
+            if survey.n_respondents < 100:
+                notes.append(f"the survey has only {survey.n_respondents} respondents; a few hundred give "
+                             "intervals narrow enough to design on")
     elif perceived_value_from == "survey":
         notes.append("no survey (choices table) was given: perceived values are the catalog's assumptions")
     catalog = catalog_per_member_year(benefits, tiers, values)
@@ -794,6 +845,7 @@ def run(tables, fees: dict = METHOD_FEES, mix: dict = {}, member_spend: dict = {
                                min_member_days)
     points = points_economics(per_member, tiers, S, fee_arr, points_per_yuan, yuan_per_point, breakage,
                               fee_in_points, min_member_days)
+    notes += points["notes"]
     return BenefitsResult(tiers=tiers, catalog=catalog, design=design, economics=econ, frontier=front,
                           sensitivity=sens, tier_rules=rules, points=points, causal=causal, margin=margin,
                           value_ratio=value_ratio, min_dimensions=min_dimensions,

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from superkit.core.checks import require_columns
 from superkit.core.errors import DataError
 from superkit.models.choice_logit import ChoiceLogit
 
-__all__ = ["SurveyEstimate", "attribute_columns", "estimate_wtp", "survey_values"]
+__all__ = ["SurveyEstimate", "attribute_columns", "estimate_wtp", "match_ids", "survey_values"]
 
 _BASE = ("respondent", "task", "alternative", "chosen", "price", "none")
 
@@ -62,15 +63,41 @@ def estimate_wtp(choices: pd.DataFrame, level: float = 0.95) -> SurveyEstimate:
     return SurveyEstimate(model, wtp, int(choices["respondent"].nunique()), int(groups.nunique()), has_none)
 
 
-def survey_values(benefit_ids, estimate: SurveyEstimate) -> tuple[dict, list[str], list[str]]:
-    """Willingness to pay for the catalog's benefits that the survey measured.
-
-    Returns ``(values, measured, unknown)``: ``values`` maps benefit id -> WTP in yuan a year,
-    floored at 0 (a benefit members would pay to avoid adds no value to an offer);
-    ``unknown`` lists survey attributes that are not in the catalog.
-    """
+def match_ids(benefit_ids, attributes) -> dict:
+    """Survey attribute -> catalog benefit id (as written, else ignoring case and surrounding
+    spaces), or None when the catalog has no such benefit."""
     ids = [str(b) for b in benefit_ids]
-    w = estimate.wtp["wtp"]
-    measured = [b for b in ids if b in w.index]
-    unknown = [a for a in w.index if a not in ids]
-    return {b: float(max(0.0, w[b])) for b in measured}, measured, unknown
+    exact = set(ids)
+    folded = {b.strip().lower(): b for b in ids}
+    return {a: (a if a in exact else folded.get(str(a).strip().lower())) for a in attributes}
+
+
+def survey_values(benefit_ids, estimate: SurveyEstimate, rel_precision: float = 0.5,
+                  abs_precision: float = 25.0) -> tuple[dict, list[str], list[str], list[str]]:
+    """Willingness to pay for the catalog's benefits that the survey measured precisely enough.
+
+    Survey columns are matched to benefit ids as written, else ignoring case and surrounding spaces.
+    A benefit's survey value is used when its 95% interval is no wider than ``+-rel_precision`` of
+    the estimate or ``+-abs_precision`` yuan, whichever is larger; a small or noisy survey then
+    leaves the catalog's value in place instead of replacing it with noise. Values are floored at 0
+    (a benefit members would pay to avoid adds no value to an offer).
+
+    Returns ``(values, measured, unknown, imprecise)``: ``values`` maps benefit id -> yuan a year;
+    ``measured`` the benefit ids used; ``unknown`` survey attributes not in the catalog;
+    ``imprecise`` benefit ids measured too loosely to use.
+    """
+    w = estimate.wtp
+    match = match_ids(benefit_ids, w.index)
+    values, measured, unknown, imprecise = {}, [], [], []
+    for attr, r in w.iterrows():
+        b = match[attr]
+        if b is None:
+            unknown.append(attr)
+            continue
+        half = (r["upper"] - r["lower"]) / 2
+        if not np.isfinite(half) or half > max(rel_precision * abs(r["wtp"]), abs_precision):
+            imprecise.append(b)
+            continue
+        values[b] = float(max(0.0, r["wtp"]))
+        measured.append(b)
+    return values, measured, unknown, imprecise

@@ -69,18 +69,41 @@ def _load_frame(source, table: str = "table") -> pd.DataFrame:
         raise rules.unreadable(name, f"{type(exc).__name__}: {str(exc).splitlines()[0]}") from None
 
 
+def _text_loader():
+    """A YAML loader that keeps every scalar as the text written (``007`` stays ``007``, not 7 or
+    octal; ``yes`` stays ``yes``), as the CSV reader does, and refuses a key given twice in a mapping
+    (plain YAML keeps the last silently)."""
+    import yaml
+
+    class TextLoader(yaml.BaseLoader):
+        pass
+
+    def mapping(loader, node, deep=False):
+        keys = [loader.construct_object(k, deep=deep) for k, _ in node.value]
+        twice = sorted({k for k in keys if keys.count(k) > 1})
+        if twice:
+            raise yaml.constructor.ConstructorError(None, None, f"the key {twice[0]!r} appears twice",
+                                                    node.start_mark)
+        return {k: loader.construct_object(v, deep=deep) for k, (_, v) in zip(keys, node.value)}
+
+    TextLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
+    return TextLoader
+
+
 def _load_yaml(path: Path, table: str) -> pd.DataFrame:
     """A YAML table: a list of rows (mappings), or a mapping holding that list under the table's name."""
     import yaml
 
     name = str(path)
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=_text_loader())
     except UnicodeDecodeError:
-        raise rules.unreadable(name, "not UTF-8 text") from None
+        raise DataError("text that is not UTF-8", source=name,
+                        fix="save the YAML file as UTF-8 (every editor can).") from None
     except yaml.YAMLError as exc:
         raise DataError(f"not valid YAML ({str(exc).splitlines()[0]})", source=name,
-                        fix="check the indentation and the colons (each row a '- key: value' block).") from None
+                        fix="check the indentation and the colons (each row a '- key: value' block), "
+                            "and that no key appears twice in a row.") from None
     if isinstance(doc, dict) and table in doc:
         doc = doc[table]
     if not isinstance(doc, list) or not all(isinstance(row, dict) for row in doc):
@@ -89,10 +112,15 @@ def _load_yaml(path: Path, table: str) -> pd.DataFrame:
                             f"or put the list under '{table}:'.")
     if not doc:
         raise rules.no_rows(table, name)
-    # the same text the CSV reader gives: every value a string, missing ones None
+    # the same text the CSV reader gives: every value a string as written, missing ones None
+    nested = [k for row in doc for k, v in row.items() if isinstance(v, (list, dict))]
+    if nested:
+        raise DataError(f"lists or mappings as values (in {sorted(set(nested))[:3]})", source=name,
+                        fix="give each field one value, e.g. 'cost_per_member: 12'.")
     keys = list(dict.fromkeys(k for row in doc for k in row))
-    return pd.DataFrame({str(k): [None if row.get(k) is None else str(row[k]) for row in doc] for k in keys},
-                        dtype=object)
+    empty = {"", "~", "null", "Null", "NULL"}
+    return pd.DataFrame({str(k): [None if row.get(k) is None or row.get(k) in empty else row[k] for row in doc]
+                         for k in keys}, dtype=object)
 
 
 def _apply_mapping(df: pd.DataFrame, table: str, mapping: Mapping[str, str] | None,

@@ -56,28 +56,44 @@ class ChoiceLogit(FittedModel):
         y = np.asarray(chosen, dtype=float)
         g = pd.factorize(np.asarray(groups))[0]
         Xv = X.to_numpy(dtype=float)
-        constant = [c for c, v in zip(X.columns, np.ptp(Xv, axis=0)) if v == 0]
-        if constant:
-            raise ModelError(f"the attributes {constant} never vary across the offers shown, so their "
+        # an attribute is measured only by choices between offers that differ in it: within a task
+        span = pd.DataFrame(Xv).groupby(g).agg(lambda c: c.max() - c.min())
+        flat = [c for c, varies in zip(X.columns, (span > 0).any(axis=0)) if not varies]
+        if flat:
+            raise ModelError(f"the attributes {flat} never differ between the offers of a task, so their "
                              "worth cannot be measured. Remedy: drop them, or field a design that varies them.")
         if np.linalg.matrix_rank(Xv - Xv.mean(axis=0)) < Xv.shape[1]:
             raise ModelError("some attributes always appear together (or move with the fee), so their "
                              "worths cannot be told apart. Remedy: field a design that varies them separately.")
+        n_groups = len(np.unique(g))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             model = ConditionalLogit(y, Xv, groups=g)
-            res = model.fit(method="bfgs", maxiter=1000, disp=0)
+            res = model.fit(method="bfgs", maxiter=1000, disp=0, skip_hessian=True)
             # convergence: the score per choice set is ~0 at the maximum (the results carry no flag)
-            score = np.asarray(model.score(res.params), dtype=float) / max(len(np.unique(g)), 1)
+            score = np.asarray(model.score(res.params), dtype=float) / max(n_groups, 1)
+            try:   # covariance: the inverse observed information (statsmodels' own Hessian)
+                cov = np.linalg.inv(-np.asarray(model.hessian(res.params), dtype=float))
+            except (ValueError, np.linalg.LinAlgError):
+                cov = None
         scale = np.maximum(np.abs(Xv).max(axis=0), 1.0)
-        if not np.all(np.isfinite(res.params)) or not np.all(np.abs(score) / scale < 1e-4):
-            raise ModelError("the choice model did not converge (an attribute that is always or never "
-                             "chosen makes its worth infinite). Remedy: check the survey data, or drop "
-                             "that attribute.")
+        params = np.asarray(res.params, dtype=float)
+        if not np.all(np.isfinite(params)) or not np.all(np.abs(score) / scale < 1e-4):
+            raise ModelError("the choice model did not converge. Remedy: check the survey data (an attribute "
+                             "that is always or never chosen makes its worth infinite), or drop that attribute.")
+        # quasi-separation: an attribute whose offers are (almost) always or never picked drifts to a
+        # huge part-worth with a still larger standard error; the likelihood cannot pin it down
+        effect = np.abs(params) * np.ptp(Xv, axis=0)
+        huge = [c for c, e in zip(X.columns, effect) if e > 12]          # odds ratio above e^12
+        if cov is None or not np.all(np.isfinite(cov)) or np.any(np.diag(cov) <= 0) or huge:
+            what = (f"the offers holding {huge} were (almost) always or never chosen" if huge else
+                    f"the {n_groups:,} answered tasks are too few or too uniform to measure every attribute")
+            raise ModelError(f"the survey cannot measure willingness to pay: {what}. Remedy: more respondents "
+                             "(a few hundred, 8-12 tasks each), a design where every benefit appears in about "
+                             "half the offers, and no attribute that decides every choice.")
         self.param_names = tuple(str(c) for c in X.columns)
-        self.params_ = pd.Series(np.asarray(res.params, dtype=float), index=list(self.param_names))
-        cov = np.asarray(res.cov_params(), dtype=float)
-        self._cov = cov if np.all(np.isfinite(cov)) and np.all(np.diag(cov) > 0) else None
+        self.params_ = pd.Series(params, index=list(self.param_names))
+        self._cov = cov
         self.log_likelihood_ = float(res.llf)
         self.n_obs_ = int(len(np.unique(g)))
         return self

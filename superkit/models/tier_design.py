@@ -14,7 +14,8 @@ lowest tier it may appear in ``min_tier[b]``. Decision ``x[b, t] = 1`` when tier
 ``base_t`` (fee plus the margin on the incremental spend) does not depend on the bundle, so the
 program chooses the cheapest bundles that meet the value and coverage rules; among bundles with the
 best profit it then takes the one members value most (a second, lexicographic solve), so benefits that
-cost nothing are never left out by chance.
+cost nothing are never left out by chance. A tier with a share of 0 (not sold yet) has no weight in
+the profit, so before that it gets the cheapest design that meets the rules (a solve in between).
 
 **Library choice.** ``scipy.optimize.milp`` (HiGHS), a maintained solver already installed with
 scipy; no modelling language is needed for a program this small (60 benefits x 3 tiers is 180
@@ -246,13 +247,25 @@ def design_tiers(cost, value, dim, fees, mix, *, base=None, min_tier=None, value
     best = float(c @ res.x)
     x = res.x
     if prefer_value:
-        # second solve: the most valued design among those with the best profit
-        tol = 1e-7 * max(1.0, abs(best)) + 1e-9
+        caps = [LinearConstraint(c.reshape(1, -1), -np.inf, best + 1e-7 * max(1.0, abs(best)) + 1e-9)]
+        idle = mix <= 0
+        if idle.any():
+            # tiers nobody is expected to buy yet do not weigh in the profit: give them the cheapest
+            # design that meets the rules, not whatever the value stage would pile in
+            c1 = np.zeros(nx + ny)
+            c1[:nx] = (cost * idle[None, :]).ravel()
+            with _native_stdout_silenced():
+                res1 = milp(c1, constraints=constraints + caps, integrality=integrality, bounds=bounds,
+                            options=_OPTIONS)
+            if res1.status == 0 and res1.x is not None:
+                low = float(c1 @ res1.x)
+                caps.append(LinearConstraint(c1.reshape(1, -1), -np.inf, low + 1e-7 * max(1.0, abs(low)) + 1e-9))
+                x = res1.x
+        # last solve: the most valued design among those with the best profit
         c2 = np.zeros(nx + ny)
         c2[:nx] = -np.repeat(value, T) + 1e-6 * np.abs(value).max(initial=1.0) / max(B * T, 1)
-        cap = LinearConstraint(c.reshape(1, -1), -np.inf, best + tol)
         with _native_stdout_silenced():
-            res2 = milp(c2, constraints=constraints + [cap], integrality=integrality, bounds=bounds,
+            res2 = milp(c2, constraints=constraints + caps, integrality=integrality, bounds=bounds,
                         options=_OPTIONS)
         if res2.status == 0 and res2.x is not None:
             x = res2.x
