@@ -10,6 +10,7 @@ from superkit.analyses import conjoint
 from superkit.core.errors import DataError, ModelError
 from superkit.data import datasets
 from superkit.data.contract import read_choices
+from superkit.data.spec import attribute_columns
 from superkit.data.survey import choice_design, simulate_choices
 from superkit.models.choice_logit import ChoiceLogit
 
@@ -42,7 +43,7 @@ def test_simulated_answers_pick_one_per_task_and_pass_the_contract():
     s = survey(50)
     out = read_choices(s)
     assert out.groupby(["respondent", "task"])["chosen"].sum().eq(1).all()
-    assert conjoint.attribute_columns(out) == BENEFITS
+    assert attribute_columns(out.columns) == BENEFITS
 
 
 @pytest.mark.parametrize("change, needle", [

@@ -204,3 +204,19 @@ def test_written_files_are_readable_by_others_as_the_umask_allows(tmp_path):
         importlib.reload(io_mod)
     mode = stat.S_IMODE((tmp_path / "page.html").stat().st_mode)
     assert mode == 0o644                       # not mkstemp's private 0600: a report is handed over
+
+
+def test_a_gbk_export_is_refused_naming_the_encoding_on_both_paths(tmp_path):
+    """Read with replacement characters, 张三 and 李四 would both become '����' and merge into one
+    customer; the pandas readers refuse the file, as the SQL engine does."""
+    from superkit.data import summarize_to_file
+
+    f = tmp_path / "orders.csv"
+    f.write_bytes("customer_id,timestamp,amount\n张三,2025-01-01,10\n李四,2025-01-02,20\n".encode("gbk"))
+    with pytest.raises(DataError, match="not UTF-8.*GBK") as err:
+        read_transactions(f)
+    assert "CSV UTF-8" in str(err.value)
+    with pytest.raises(DataError):
+        summarize_to_file(f, tmp_path / "s.csv", observation_end="2025-12-31")
+    f.write_bytes("customer_id,timestamp,amount\n张三,2025-01-01,10\n李四,2025-01-02,20\n".encode("utf-8"))
+    assert read_transactions(f)["customer_id"].nunique() == 2

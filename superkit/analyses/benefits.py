@@ -53,6 +53,7 @@ __all__ = [
     "KEEP_GRID",
     "METHOD_FEES",
     "METHOD_UPGRADE_SPEND",
+    "base_profit",
     "benefit_reasons",
     "break_even",
     "catalog_per_member_year",
@@ -116,13 +117,11 @@ def catalog_per_member_year(benefits: pd.DataFrame, tiers: list[str],
         "fixed_cost": b["cost_per_member"].to_numpy(float) * uses * uptake,
         "spend_share": b["cost_share_of_spend"].to_numpy(float) * uptake,
         "value": b["perceived_value"].to_numpy(float) * uses * uptake,
-        "value_source": "catalog",
     })
     out["catalog_value"] = out["value"]
     if values:
         hit = out["benefit_id"].isin(list(values))
         out.loc[hit, "value"] = out.loc[hit, "benefit_id"].map(values).astype(float)
-        out.loc[hit, "value_source"] = "survey"
     unknown = sorted(set(out["dimension"]) - set(DIMENSIONS))
     if unknown:
         raise DataError(f"unknown benefit dimensions {unknown}", source="benefits", column="dimension",
@@ -189,7 +188,7 @@ def member_spend_table(transactions: pd.DataFrame, members: pd.DataFrame, observ
     return out
 
 
-def spend_by_tier(per_member: pd.DataFrame, tiers: list[str] | None = None) -> pd.DataFrame:
+def spend_by_tier(per_member: pd.DataFrame) -> pd.DataFrame:
     """Per tier: members, member-years, spend while a member, and spend per member-year
     (total spend / total member-years: members who stayed longer weigh more, as they should)."""
     df = per_member[per_member["member_days"] > 0]
@@ -198,14 +197,11 @@ def spend_by_tier(per_member: pd.DataFrame, tiers: list[str] | None = None) -> p
                                        spend=("spend", "sum"))
     g["member_years"] = g["member_days"] / DAYS_PER_YEAR
     g["annual_spend"] = g["spend"] / g["member_years"]
-    g = g.drop(columns="member_days")
-    if tiers is not None:
-        g = g.reindex([t for t in tiers if t in g.index])
-    return g
+    return g.drop(columns="member_days")
 
 
 def resolve_member_spend(tiers: list[str], member_spend: dict | None, per_member: pd.DataFrame | None
-                         ) -> tuple[np.ndarray, list[str], pd.DataFrame | None]:
+                         ) -> tuple[np.ndarray, list[str]]:
     """``S_t`` per tier with where each came from: the parameter where it names the tier, else the
     data (members of that tier; all members when the members table has no tiers)."""
     given = {str(k): v for k, v in (member_spend or {}).items()}
@@ -237,7 +233,7 @@ def resolve_member_spend(tiers: list[str], member_spend: dict | None, per_member
             raise DataError(f"no member spend for tier {t}: {why}", source="member_spend",
                             fix=f"give member_spend, e.g. {{'{t}': 1500}} (yuan a member spends a year), "
                                 "or the transactions and members tables.")
-    return np.array(S, dtype=float), source, table
+    return np.array(S, dtype=float), source
 
 
 def resolve_mix(tiers: list[str], mix: dict | None, per_member: pd.DataFrame | None) -> tuple[np.ndarray, str]:
@@ -273,7 +269,7 @@ def resolve_causal_ratio(causal_ratio, tables=None) -> dict:
         r = check_number("causal_ratio", causal_ratio, low=0, low_open=True,
                          fix="spend with membership / without, e.g. 1.4 (04's causal_ratio).")
         return {"value": r, "ci": None, "source": "parameter", "warning": None}
-    earlier = tables.result("04_spend_uplift") if tables is not None and hasattr(tables, "result") else None
+    earlier = tables.result("04_spend_uplift") if tables is not None else None
     if earlier and earlier.get("causal_ratio") is not None:
         ci = earlier.get("causal_ratio_ci")
         ok = isinstance(ci, (list, tuple)) and len(ci) == 2 and all(
@@ -291,6 +287,13 @@ def resolve_causal_ratio(causal_ratio, tables=None) -> dict:
 # ----------------------------------------------------------------------------------------------
 # Economics
 # ----------------------------------------------------------------------------------------------
+def base_profit(fees, margin: float, member_spend, causal_ratio: float) -> np.ndarray:
+    """What a member-year of each tier brings before its benefits' cost: the fee plus the margin on
+    the spend the membership adds, ``F_t + margin * S_t * (1 - 1 / causal_ratio)``."""
+    S = np.asarray(member_spend, dtype=float)
+    return np.asarray(fees, dtype=float) + margin * S * (1.0 - 1.0 / causal_ratio)
+
+
 def break_even(cost, fee, margin: float, member_spend) -> tuple[np.ndarray, np.ndarray]:
     """Incremental spend per member-year at which profit is zero, ``(cost - fee) / margin``, and
     the causal ratio that brings it, ``S / (S - dS*)`` (1 or less when the fee alone pays; NaN when
@@ -314,7 +317,7 @@ def tier_economics(holds, catalog: pd.DataFrame, tiers: list[str], fees, mix, me
     value = catalog["value"].to_numpy(float) @ holds
     dS = S * (1.0 - 1.0 / causal_ratio)
     cost = fixed + spend_cost
-    profit = fees + margin * dS - cost
+    profit = base_profit(fees, margin, S, causal_ratio) - cost
     be_ds, be_ratio = break_even(cost, fees, margin, S)
     dims = [sorted(set(catalog.loc[holds[:, t], "dimension"])) for t in range(len(tiers))]
     return pd.DataFrame({
@@ -327,9 +330,8 @@ def tier_economics(holds, catalog: pd.DataFrame, tiers: list[str], fees, mix, me
     }, index=pd.Index(tiers, name="tier"))
 
 
-def _solve(catalog, tiers, fees, mix, S, base, value_ratio, min_dimensions, cost=None, prefer_value=True,
-           forced=None):
-    return design_tiers(cost_matrix(catalog, S) if cost is None else cost, catalog["value"].to_numpy(float),
+def _solve(catalog, tiers, fees, mix, S, base, value_ratio, min_dimensions, prefer_value=True, forced=None):
+    return design_tiers(cost_matrix(catalog, S), catalog["value"].to_numpy(float),
                         catalog["dim_code"].to_numpy(int), fees, mix, base=base,
                         min_tier=catalog["min_tier_index"].to_numpy(int), value_ratio=value_ratio,
                         min_dimensions=min_dimensions, n_dimensions=len(DIMENSIONS), tier_names=tiers,
@@ -423,11 +425,13 @@ def sensitivity(catalog, tiers, fees, mix, S, holds, margin: float, causal: dict
     lo_r = min(1.0, r0 * 0.8, (ci[0] * 0.9) if ci else 1.0)
     hi_r = max(2.0, r0 * 1.25, (ci[1] * 1.1) if ci else 0.0)
     ratios = np.round(np.linspace(lo_r, hi_r, 21), 4)
-    by_margin = [{"margin": float(m), **{t: float(fees[i] + m * S[i] * (1 - 1 / r0) - cost_t[i])
-                                         for i, t in enumerate(tiers)}} for m in margins]
-    by_ratio = [{"causal_ratio": float(r), **{t: float(fees[i] + margin * S[i] * (1 - 1 / r) - cost_t[i])
-                                              for i, t in enumerate(tiers)}} for r in ratios]
-    base = fees + margin * S * (1 - 1 / r0)
+
+    def profit_at(m, r):
+        return base_profit(fees, m, S, r) - cost_t
+
+    by_margin = [{"margin": float(m), **dict(zip(tiers, profit_at(m, r0).tolist()))} for m in margins]
+    by_ratio = [{"causal_ratio": float(r), **dict(zip(tiers, profit_at(margin, r).tolist()))} for r in ratios]
+    base = base_profit(fees, margin, S, r0)
     best = tier_objective(holds, cost_matrix(catalog, S), catalog["value"].to_numpy(float), fees, mix, base)[0]
     rows = []
     used = np.flatnonzero(np.asarray(holds).any(axis=1))
@@ -447,7 +451,7 @@ def sensitivity(catalog, tiers, fees, mix, S, holds, margin: float, causal: dict
     mixv = np.asarray(mix, dtype=float)
 
     def objective_at(m, r):
-        return float(mixv @ (fees + m * S * (1 - 1 / r) - cost_t))
+        return float(mixv @ profit_at(m, r))
 
     r_lo, r_hi = (causal["ci"] if causal.get("ci") else (max(1e-6, r0 - 0.2), r0 + 0.2))
     m_lo, m_hi = max(0.0, margin - 0.1), min(1.0, margin + 0.1)
@@ -461,6 +465,7 @@ def sensitivity(catalog, tiers, fees, mix, S, holds, margin: float, causal: dict
                                   "objective": [top["objective_low"], top["objective_high"]]}
     for v in swings.values():
         v["swing"] = float(abs(v["objective"][1] - v["objective"][0]))
+    swings = dict(sorted(swings.items(), key=lambda kv: -kv[1]["swing"]))   # the input that moves profit most first
     return {"margin": pd.DataFrame(by_margin), "causal_ratio": pd.DataFrame(by_ratio),
             "benefit_cost": tornado, "objective": float(best), "cost_change": float(cost_change),
             "swings": swings}
@@ -590,7 +595,6 @@ class BenefitsResult(Result):
     min_dimensions: int
     member_spend_source: list
     mix_source: str
-    spend_table: pd.DataFrame | None = None
     per_member: pd.DataFrame | None = None
     survey: conjoint.SurveyEstimate | None = None
     survey_applied: list = field(default_factory=list)
@@ -635,6 +639,35 @@ class BenefitsResult(Result):
                                               for r in e["break_even_causal_ratio"]]
         out.columns = [f"{t} ({f:,.0f} yuan)" for t, f in zip(e.index, e["fee"])]
         return out
+
+    def break_even_lines(self) -> list[str]:
+        """One sentence per tier: what extra spend it needs to pay, against what the membership adds."""
+        if self.economics is None:
+            return []
+        r0, lines = self.causal["value"], []
+        for t in self.tiers:
+            r = self.economics.loc[t]
+            need, ratio = r["break_even_incremental_spend"], r["break_even_causal_ratio"]
+            if need <= 0:
+                verdict = f"the fee covers its benefits with {-need:,.0f} yuan of spend to spare"
+            elif np.isfinite(ratio):
+                verdict = (f"needs members to spend {need:,.0f} yuan more a year because they joined, "
+                           f"a causal ratio of {ratio:.2f}")
+            else:
+                verdict = f"needs {need:,.0f} yuan more a year, more than its members spend at all"
+            lines.append(f"{t} ({r['fee']:,.0f} yuan): {verdict}; the membership adds "
+                         f"{r['incremental_spend']:,.0f} yuan at the causal ratio used ({r0:.2f})")
+        return lines
+
+    def upgrade_lines(self) -> list[str]:
+        """One sentence per tier below the top: members who reach the upgrade threshold, and the cost."""
+        if self.tier_rules is None:
+            return []
+        thr = self.tier_rules["upgrade_spend"]
+        return [f"{t}: {v['n_upgrade']} of {v['n_members']} members reach {thr:,.0f} yuan and would move to "
+                f"{v['upgrade_to']}" + (f", at {v['upgrade_cost_per_member']:,.0f} yuan of extra benefits each"
+                                        if v["upgrade_cost_per_member"] is not None else "")
+                for t, v in self.tier_rules["tiers"].items() if "n_upgrade" in v]
 
     def survey_table(self) -> pd.DataFrame:
         """Per surveyed benefit: the catalog's assumed value, the survey's willingness to pay and
@@ -786,8 +819,8 @@ def run(tables, fees: dict = METHOD_FEES, mix: dict = {}, member_spend: dict = {
         notes.append(causal["warning"])
 
     per_member = None
-    tx, mem = getattr(tables, "transactions", None), getattr(tables, "members", None)
-    end = observation_end or getattr(tables, "observation_end", None) or None
+    tx, mem = tables.transactions, tables.members
+    end = observation_end or tables.observation_end or None
     if tx is not None and mem is not None:
         per_member = member_spend_table(tx, mem, observation_end=end)
         if "tier" in mem.columns:
@@ -796,7 +829,7 @@ def run(tables, fees: dict = METHOD_FEES, mix: dict = {}, member_spend: dict = {
                 notes.append(f"members of tiers {other} are not in fees and were left out of the tier figures")
     elif tx is not None or mem is not None:
         notes.append("member spend needs both transactions and members; only one was given")
-    S, spend_source, spend_table = resolve_member_spend(tiers, member_spend, per_member)
+    S, spend_source = resolve_member_spend(tiers, member_spend, per_member)
     w, mix_source = resolve_mix(tiers, mix, per_member)
     idle = [t for t, x in zip(tiers, w) if x == 0]
     if idle:
@@ -805,7 +838,7 @@ def run(tables, fees: dict = METHOD_FEES, mix: dict = {}, member_spend: dict = {
                      "profit; set mix to plan it")
 
     survey, applied, values = None, [], None
-    choices = getattr(tables, "choices", None)
+    choices = tables.choices
     if choices is not None:
         try:
             survey = conjoint.estimate_wtp(choices)
@@ -826,7 +859,7 @@ def run(tables, fees: dict = METHOD_FEES, mix: dict = {}, member_spend: dict = {
         notes.append("no survey (choices table) was given: perceived values are the catalog's assumptions")
     catalog = catalog_per_member_year(benefits, tiers, values)
 
-    base = fee_arr + margin * S * (1.0 - 1.0 / causal["value"])
+    base = base_profit(fee_arr, margin, S, causal["value"])
     design = _solve(catalog, tiers, fee_arr, w, S, base, value_ratio, min_dimensions)
     catalog_only = None
     if applied:
@@ -849,7 +882,7 @@ def run(tables, fees: dict = METHOD_FEES, mix: dict = {}, member_spend: dict = {
     return BenefitsResult(tiers=tiers, catalog=catalog, design=design, economics=econ, frontier=front,
                           sensitivity=sens, tier_rules=rules, points=points, causal=causal, margin=margin,
                           value_ratio=value_ratio, min_dimensions=min_dimensions,
-                          member_spend_source=spend_source, mix_source=mix_source, spend_table=spend_table,
+                          member_spend_source=spend_source, mix_source=mix_source,
                           per_member=per_member, survey=survey, survey_applied=applied,
                           catalog_only=catalog_only, reasons=reasons, notes=notes,
                           observation_end=None if end is None else str(end))

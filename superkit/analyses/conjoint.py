@@ -19,16 +19,10 @@ import pandas as pd
 
 from superkit.core.checks import require_columns
 from superkit.core.errors import DataError
+from superkit.data.spec import attribute_columns
 from superkit.models.choice_logit import ChoiceLogit
 
-__all__ = ["SurveyEstimate", "attribute_columns", "estimate_wtp", "match_ids", "survey_values"]
-
-_BASE = ("respondent", "task", "alternative", "chosen", "price", "none")
-
-
-def attribute_columns(choices: pd.DataFrame) -> list[str]:
-    """The benefit columns of a validated choices table."""
-    return [c for c in choices.columns if c not in _BASE]
+__all__ = ["SurveyEstimate", "estimate_wtp", "match_ids", "survey_values"]
 
 
 @dataclass
@@ -39,7 +33,6 @@ class SurveyEstimate:
     wtp: pd.DataFrame            # index attribute; wtp, se, lower, upper (yuan a year)
     n_respondents: int
     n_tasks: int
-    none_option: bool
 
     def to_json(self) -> dict:
         return {"n_respondents": self.n_respondents, "n_tasks": self.n_tasks,
@@ -51,7 +44,7 @@ class SurveyEstimate:
 def estimate_wtp(choices: pd.DataFrame, level: float = 0.95) -> SurveyEstimate:
     """Fit the multinomial logit to a validated choices table; WTP per benefit with intervals."""
     require_columns(choices, ["respondent", "task", "chosen", "price"], "choices")
-    attrs = attribute_columns(choices)
+    attrs = attribute_columns(choices.columns)
     if not attrs:
         raise DataError("no benefit columns in the choices", source="choices",
                         fix="add one 0/1 column per benefit shown, named by its benefit_id.")
@@ -60,7 +53,7 @@ def estimate_wtp(choices: pd.DataFrame, level: float = 0.95) -> SurveyEstimate:
     groups = choices["respondent"].astype(str) + "\x1f" + choices["task"].astype(str)
     model = ChoiceLogit(price="price").fit(choices[cols], choices["chosen"], groups)
     wtp = model.willingness_to_pay(level).drop(index=["none"], errors="ignore")
-    return SurveyEstimate(model, wtp, int(choices["respondent"].nunique()), int(groups.nunique()), has_none)
+    return SurveyEstimate(model, wtp, int(choices["respondent"].nunique()), int(groups.nunique()))
 
 
 def match_ids(benefit_ids, attributes) -> dict:

@@ -18,6 +18,8 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from superkit.data.spec import BENEFIT_DIMENSIONS
+
 __all__ = [
     "CJK_FONTS",
     "DIMENSION_COLOURS",
@@ -328,9 +330,6 @@ def four_readings(table: pd.DataFrame, claim: tuple[float, float], public: dict 
 # --------------------------------------------------------------------------------------------
 DIMENSION_COLOURS = {"exclusive_price": "#1d4ed8", "discount": "#0891b2", "exclusive_product": "#7c3aed",
                      "service": "#059669", "spend_discount": "#d97706", "customised": "#db2777"}
-_DIMENSION_LABELS = {"exclusive_price": "exclusive price (独家价格)", "discount": "discounts (优惠折扣)",
-                     "exclusive_product": "exclusive products (独家产品)", "service": "services (优惠服务)",
-                     "spend_discount": "spend-based discounts (消费折扣)", "customised": "customised (定制优惠)"}
 
 
 def tier_economics(econ: pd.DataFrame, value_ratio: float, ax=None):
@@ -392,7 +391,7 @@ def bundle_matrix(catalog: pd.DataFrame, tiers: list, ax=None, lang: str = "en")
     ax.set_yticks([])
     for s in ax.spines.values():
         s.set_visible(False)
-    handles = [Patch(color=c, label=label(_DIMENSION_LABELS[d]))
+    handles = [Patch(color=c, label=label(f"{BENEFIT_DIMENSIONS[d][0]} ({BENEFIT_DIMENSIONS[d][1]})"))
                for d, c in DIMENSION_COLOURS.items() if d in set(cat["dimension"])]
     ax.legend(handles=handles, frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(0, -0.01), ncol=3)
     return ax

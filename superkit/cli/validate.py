@@ -37,10 +37,10 @@ def run(args) -> int:
     if args.table == "benefits":
         extra += f", {df['dimension'].nunique()} of the six dimensions ({', '.join(sorted(df['dimension'].unique()))})"
     if args.table == "choices":
-        from superkit.analyses.conjoint import attribute_columns
+        from superkit.data.spec import attribute_columns
 
         extra += (f", {df['respondent'].nunique():,} respondents, "
                   f"{df.groupby(['respondent', 'task']).ngroups:,} choice tasks, "
-                  f"{len(attribute_columns(df))} benefits shown")
+                  f"{len(attribute_columns(df.columns))} benefits shown")
     print(f"{args.path}: valid {args.table} table, {len(df):,} rows{extra}.")
     return 0

@@ -33,7 +33,7 @@ from superkit.core.checks import parse_date
 from superkit.core.errors import DataError
 from superkit.data import rules
 from superkit.data.spec import (ABSURD_AMOUNT, ATTRIBUTE_TABLES, BENEFIT_DIMENSIONS, DIMENSION_ALIASES,
-                                EVENT_KINDS, TABLES)
+                                EVENT_KINDS, TABLES, attribute_columns)
 
 __all__ = ["READERS", "read_benefits", "read_choices", "read_cohorts", "read_events", "read_members",
            "read_transactions", "source_name", "validate"]
@@ -61,11 +61,13 @@ def _load_frame(source, table: str = "table") -> pd.DataFrame:
         if is_parquet:
             return pd.read_parquet(path)
         return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""],
-                           skipinitialspace=True, encoding_errors="replace")
+                           skipinitialspace=True)
     except pd.errors.EmptyDataError:
         raise DataError("the file has no header row or data", source=name,
                         fix=f"export the {table} again with a header row.") from None
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError, OSError) as exc:
+    except UnicodeDecodeError:
+        raise rules.not_utf8(name, f"{table} file") from None
+    except (pd.errors.ParserError, ValueError, OSError) as exc:
         raise rules.unreadable(name, f"{type(exc).__name__}: {str(exc).splitlines()[0]}") from None
 
 
@@ -98,8 +100,7 @@ def _load_yaml(path: Path, table: str) -> pd.DataFrame:
     try:
         doc = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=_text_loader())
     except UnicodeDecodeError:
-        raise DataError("text that is not UTF-8", source=name,
-                        fix="save the YAML file as UTF-8 (every editor can).") from None
+        raise rules.not_utf8(name, "YAML file") from None
     except yaml.YAMLError as exc:
         raise DataError(f"not valid YAML ({str(exc).splitlines()[0]})", source=name,
                         fix="check the indentation and the colons (each row a '- key: value' block), "
@@ -409,12 +410,6 @@ def read_benefits(source, mapping: Mapping[str, str] | None = None,
     ``cost_share_of_spend * uptake`` and ``perceived_value * uses_per_year * uptake``.
     """
     name, df, out = _begin(source, "benefits", mapping)
-    garbled = df.apply(lambda col: col.astype("string").str.contains("\ufffd", regex=False).fillna(False)).any(axis=1)
-    if garbled.any():
-        # Chinese names in a GBK file read as UTF-8 come out as replacement characters: refuse, not merge
-        raise DataError("text that is not UTF-8 (Chinese names came out garbled; Excel's plain 'CSV' on "
-                        "Chinese Windows is GBK)", source=name, rows=int(garbled.sum()),
-                        fix="save the catalog as 'CSV UTF-8' in Excel, or as YAML in UTF-8.")
     out["benefit_id"] = _unique_ids(df, "benefit_id", name, "benefit ids listed more than once",
                                     "give every benefit its own id.")
     names = _strings(df, "name")
@@ -492,7 +487,7 @@ def read_choices(source, mapping: Mapping[str, str] | None = None,
         raise DataError("negative prices", source=name, column="price", rows=int(neg.sum()),
                         fix="price is the annual fee offered; 0 for the no-membership alternative.")
     out["none"] = _binary(df, "none", name) if "none" in df.columns else 0
-    attrs = [c for c in df.columns if c not in TABLES["choices"]["required"] + TABLES["choices"]["optional"]]
+    attrs = attribute_columns(df.columns)
     if not attrs:
         raise DataError("no attribute columns", source=name,
                         fix="add one 0/1 column per benefit shown (named by its benefit_id).")

@@ -24,6 +24,7 @@ __all__ = [
     "missing_values",
     "no_rows",
     "not_numbers",
+    "not_utf8",
     "unreadable",
     "unreadable_dates",
 ]
@@ -58,6 +59,13 @@ def check_file(path: Path, table: str) -> tuple[bool, bytes]:
 def unreadable(source: str, detail: str) -> DataError:
     return DataError(f"could not be read as CSV or Parquet ({detail[:200]})", source=source,
                      fix="save it as comma-separated UTF-8 CSV with a header row, or as Parquet.")
+
+
+def not_utf8(source: str, what: str = "file") -> DataError:
+    """Text that does not decode as UTF-8: refused, never read with replacement characters (two
+    Chinese names would both become '����' and merge into one customer)."""
+    return DataError("text that is not UTF-8 (Excel's plain 'CSV' on Chinese Windows is GBK / GB18030)",
+                     source=source, fix=f"save the {what} as 'CSV UTF-8' in Excel (or UTF-8 from the export tool).")
 
 
 def missing_columns(missing: list[str], have: list, source: str) -> DataError:

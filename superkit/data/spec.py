@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 __all__ = ["ABSURD_AMOUNT", "ATTRIBUTE_TABLES", "BENEFIT_DIMENSIONS", "DIMENSION_ALIASES", "EVENT_KINDS",
-           "TABLES", "looks_binary"]
+           "TABLES", "attribute_columns", "looks_binary"]
 
 TABLES: dict[str, dict[str, list[str]]] = {
     "transactions": {
@@ -59,6 +59,12 @@ DIMENSION_ALIASES = {
 EVENT_KINDS = ("feedback", "share", "referral", "review", "complaint")
 # An amount this large on one transaction is almost surely a unit or parsing error (cents, ids).
 ABSURD_AMOUNT = 1e9
+
+
+def attribute_columns(columns, table: str = "choices") -> list[str]:
+    """The attribute columns of an attribute table (for ``choices``: the benefits shown), in order."""
+    listed = set(TABLES[table]["required"]) | set(TABLES[table]["optional"])
+    return [str(c) for c in columns if c not in listed]
 
 
 def looks_binary(head: bytes) -> bool:

@@ -98,9 +98,6 @@ class ChoiceLogit(FittedModel):
         self.n_obs_ = int(len(np.unique(g)))
         return self
 
-    def _covariance(self):
-        return getattr(self, "_cov", None)
-
     def willingness_to_pay(self, level: float = 0.95) -> pd.DataFrame:
         """Per attribute (price excluded): ``wtp = beta / -beta_price`` in the price's unit, its
         delta-method standard error and ``level`` interval."""
