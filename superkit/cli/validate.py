@@ -12,9 +12,9 @@ def add_parser(sub) -> argparse.ArgumentParser:
     from superkit.data.spec import TABLES
 
     p = sub.add_parser("validate", help="check a data file against the data contract",
-                       description="Check a transactions, members, events, cohorts, benefits or choices "
-                                   "file. Exit 0 when valid; otherwise print what is wrong and how to fix "
-                                   "it (exit 2).")
+                       description="Check a transactions, members, events, cohorts, benefits, choices or "
+                                   "contacts file. Exit 0 when valid; otherwise print what is wrong and "
+                                   "how to fix it (exit 2).")
     p.add_argument("table", choices=list(TABLES))
     p.add_argument("path", help="CSV or Parquet file (a benefit catalog may also be YAML)")
     p.add_argument("--map", action="append", metavar="OURS=THEIRS", default=[],
@@ -42,5 +42,8 @@ def run(args) -> int:
         extra += (f", {df['respondent'].nunique():,} respondents, "
                   f"{df.groupby(['respondent', 'task']).ngroups:,} choice tasks, "
                   f"{len(attribute_columns(df.columns))} benefits shown")
+    if args.table == "contacts":
+        counts = df["channel"].value_counts()
+        extra += ", channels " + ", ".join(f"{k} {v:,}" for k, v in counts.items())
     print(f"{args.path}: valid {args.table} table, {len(df):,} rows{extra}.")
     return 0

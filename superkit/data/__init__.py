@@ -10,8 +10,8 @@
 
 Imports only :mod:`superkit.core`.
 """
-from superkit.data.contract import (READERS, read_benefits, read_choices, read_cohorts, read_events,
-                                    read_members, read_transactions, validate)
+from superkit.data.contract import (READERS, read_benefits, read_choices, read_cohorts, read_contacts,
+                                    read_events, read_members, read_transactions, validate)
 from superkit.data.simulate import World, simulate
 from superkit.data.summary import get_engine, summarize, summarize_to_file
 from superkit.data.tables import Tables, load_tables, resolve_path
@@ -25,6 +25,7 @@ __all__ = [
     "read_benefits",
     "read_choices",
     "read_cohorts",
+    "read_contacts",
     "read_events",
     "read_members",
     "read_transactions",

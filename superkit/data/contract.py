@@ -1,4 +1,4 @@
-"""Read and validate the four tables of the data contract with pandas.
+"""Read and validate the tables of the data contract with pandas.
 
 Every reader takes a path (CSV or Parquet) or a DataFrame, and an optional ``mapping`` from our
 column names to the user's (``{"customer_id": "member_no", "timestamp": "order_date"}``). It
@@ -18,11 +18,14 @@ which the SQL engines use too, so both paths report a bad file the same way.
 |              | perceived_value                            |                                            |
 | choices      | respondent, task, alternative, chosen,     | none; every other column is an attribute   |
 |              | price                                      | (a benefit id: 1 if the offer holds it)    |
+| contacts     | customer_id, timestamp, channel (eight     | cost (yuan per contact, >= 0), campaign    |
+|              | keys, English or Chinese names)            |                                            |
 
 The benefit catalog may also be YAML: a list of benefits, or ``{benefits: [...]}``.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Mapping
 
@@ -32,11 +35,11 @@ import pandas as pd
 from superkit.core.checks import parse_date
 from superkit.core.errors import DataError
 from superkit.data import rules
-from superkit.data.spec import (ABSURD_AMOUNT, ATTRIBUTE_TABLES, BENEFIT_DIMENSIONS, DIMENSION_ALIASES,
-                                EVENT_KINDS, TABLES, attribute_columns)
+from superkit.data.spec import (ABSURD_AMOUNT, ATTRIBUTE_TABLES, BENEFIT_DIMENSIONS, CHANNEL_ALIASES,
+                                CONTACT_CHANNELS, DIMENSION_ALIASES, EVENT_KINDS, TABLES, attribute_columns)
 
-__all__ = ["READERS", "read_benefits", "read_choices", "read_cohorts", "read_events", "read_members",
-           "read_transactions", "source_name", "validate"]
+__all__ = ["READERS", "read_benefits", "read_choices", "read_cohorts", "read_contacts", "read_events",
+           "read_members", "read_transactions", "source_name", "validate"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -506,6 +509,51 @@ def read_choices(source, mapping: Mapping[str, str] | None = None,
     return out.reset_index(drop=True)
 
 
+def _channel_key(text: str) -> str:
+    """A channel as the aliases compare it: lower case, runs of spaces, underscores and hyphens one space."""
+    return re.sub(r"[\s_-]+", " ", text.strip().lower())
+
+
+def read_contacts(source, mapping: Mapping[str, str] | None = None,
+                  observation_end=None) -> pd.DataFrame:
+    """Contacts: one row per contact of a customer through a channel (a call, a text, an ad, a
+    clerk's invitation) -- what measuring each channel's conversion to member reads.
+
+    * ``channel``: one of the eight keys (``own_media``, ``online_shops``, ``app``, ``stores``,
+      ``phone``, ``sms_email``, ``alliances``, ``paid_ads``); their English or Chinese names and
+      common variants (``sms``, ``e-mail``, ``短信``, ``wechat``/``微信``, ``tmall``/``天猫``, ``小程序``,
+      ``门店``, ``广告`` ...) are accepted, in any case, with spaces, underscores or hyphens.
+    * optional ``cost`` (yuan per contact, >= 0; empty where unknown) and ``campaign`` (text).
+    """
+    name, df, out = _begin(source, "contacts", mapping)
+    out["customer_id"] = _ids(df, "customer_id", name)
+    out["timestamp"] = _dates(df, "timestamp", name)
+    raw = df["channel"].astype("string").str.strip()
+    key = raw.str.lower().str.replace(r"[\s_-]+", " ", regex=True)
+    aliases = {_channel_key(k): v for k, v in CHANNEL_ALIASES.items()}
+    channel = key.map(lambda k: aliases.get(k) if isinstance(k, str) else None)
+    bad = channel.isna()
+    if bad.any():
+        raise DataError("unknown contact channels", source=name, column="channel", rows=int(bad.sum()),
+                        examples=sorted(set(raw[bad].fillna("<empty>").tolist()))[:5],
+                        fix="use one of the eight: "
+                            f"{', '.join(f'{k} ({zh})' for k, (_, zh, _) in CONTACT_CHANNELS.items())} "
+                            "(map your own labels to these first).")
+    out["channel"] = channel.astype(object)
+    if "cost" in df.columns:
+        cost = _numbers(df, "cost", name, allow_missing=True)
+        neg = cost < 0
+        if neg.any():
+            raise DataError("negative costs", source=name, column="cost", rows=int(neg.sum()),
+                            examples=df.loc[neg, "cost"].head(3).tolist(),
+                            fix="cost is yuan per contact; use 0 for free contacts, leave it empty where unknown.")
+        out["cost"] = cost
+    if "campaign" in df.columns:
+        out["campaign"] = _strings(df, "campaign")
+    _check_not_after(out["timestamp"], observation_end, name, "timestamp")
+    return out.reset_index(drop=True)
+
+
 READERS = {
     "transactions": read_transactions,
     "members": read_members,
@@ -513,12 +561,14 @@ READERS = {
     "cohorts": read_cohorts,
     "benefits": read_benefits,
     "choices": read_choices,
+    "contacts": read_contacts,
 }
 
 
 def validate(table: str, source, mapping: Mapping[str, str] | None = None,
              observation_end=None) -> pd.DataFrame:
-    """Read and validate ``table`` (one of transactions, members, events, cohorts, benefits, choices)."""
+    """Read and validate ``table`` (one of transactions, members, events, cohorts, benefits, choices,
+    contacts)."""
     if table not in READERS:
         raise DataError(f"unknown table '{table}'", fix=f"use one of {list(READERS)}.")
     return READERS[table](source, mapping, observation_end=observation_end)

@@ -29,6 +29,26 @@ The world, customer by customer (time in days from ``start``):
   with probability ``theta`` (Fader & Hardie 2007). Renewal is independent of buying.
 * **Cohorts.** Members grouped by tier and join quarter; ``active`` counts members still paying
   at the start of each fully observed period (period 0 = cohort size).
+* **Contacts (optional, ``contacts=``).** From ``contacts_from`` (default: six months before
+  ``end``) to ``end``, month by month, each channel of ``contacts`` (a key of
+  :data:`superkit.data.spec.CONTACT_CHANNELS` -> its settings) contacts its target customers at
+  random times (a Poisson process, so that a share ``monthly_share`` of them is contacted at least
+  once a month, a few twice), on days after their first purchase day, between 09:00 and 20:00.
+  Targets (:data:`CONTACT_TARGETS`): ``"all"`` (every customer), ``"heavy"`` (the top 10% by the
+  latent heaviness ``h``, as a CRM score would pick them), ``"random_half"`` (a random half of the
+  customers fixed once, as in a test with a holdout). A contact converts with
+  probability ``conversion``: the customer's join time becomes ``min(natural join time, contact
+  time + delay)``, delay uniform in ``[0, window_days)`` (default 30) -- before the purchases are
+  drawn, so purchases, uplift, tier and renewal follow as for any join. Only customers offered the
+  membership can be converted. Contacts of customers who are members at the contact time are
+  never kept (a CRM excludes members), so the contacts table holds contacts of non-members only.
+  A contact *caused* a join when it converted, the join happened (with ``join_requires_alive`` a
+  customer who had dropped out cannot join), it was this contact's join time that the customer
+  joined at, and the customer would not have joined within ``window_days`` without it;
+  ``truth["contacts"]`` gives per channel the settings, the number of contacts, the caused joins and
+  ``realised_conversion`` (caused joins / contacts), ``World.contact_truth`` the same per contact.
+  Everything about contacts is drawn from its own random generator, so a world without contacts is
+  exactly the world of the same seed before contacts existed.
 
 With ``membership=False`` (or ``join_rate=0``) the world is exactly a BG/NBD + Gamma-Gamma
 process (purchases on the same day are one purchase day in the summary, as in real data).
@@ -43,10 +63,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from superkit.core.constants import DAYS_PER_YEAR
 from superkit.core.errors import ParameterError
 from superkit.core.io import atomic_write_frame, atomic_write_text, to_jsonable
+from superkit.data.spec import CONTACT_CHANNELS, TABLES
 
-__all__ = ["CATEGORIES", "CHANNELS", "COMPLAINT_RATE", "DEFAULT_TIERS", "EVENT_BASE", "World", "simulate"]
+__all__ = ["CATEGORIES", "CHANNELS", "COMPLAINT_RATE", "CONTACT_TARGETS", "DEFAULT_CONTACTS", "DEFAULT_TIERS",
+           "EVENT_BASE", "World", "simulate"]
 
 DEFAULT_TIERS = {
     "V1": {"fee": 99.0, "alpha": 1.2, "beta": 5.0, "weight": 0.6},
@@ -62,11 +85,41 @@ CATEGORIES = {  # category -> (brand, mean price factor)
 CHANNELS = ("store", "app", "mini_program")
 EVENT_BASE = {"feedback": 0.02, "share": 0.03, "referral": 0.008, "review": 0.04}
 COMPLAINT_RATE = 0.004
+# Whom a channel of simulate(contacts=...) contacts (see the module docstring).
+CONTACT_TARGETS = {
+    "all": "every customer who has made a first purchase and is not a member",
+    "heavy": "the top 10% of customers by latent heaviness (a CRM score), when not members",
+    "random_half": "a random half of the customers, fixed once (the other half is a holdout)",
+}
+# A contact plan for training worlds (``superkit simulate --contacts``): calls to heavy customers
+# convert well and cost most; texts reach everyone and cost little; ads convert least; app pushes
+# do nothing (a channel whose interval should contain 0).
+DEFAULT_CONTACTS = {
+    "phone": {"target": "heavy", "monthly_share": 0.05, "conversion": 0.15, "cost": 5.0},
+    "sms_email": {"target": "all", "monthly_share": 0.3, "conversion": 0.02, "cost": 0.05},
+    "paid_ads": {"target": "all", "monthly_share": 0.1, "conversion": 0.01, "cost": 1.0},
+    "app": {"target": "random_half", "monthly_share": 0.2, "conversion": 0.0, "cost": 0.0},
+}
+_SETTINGS = ("target", "monthly_share", "conversion", "cost", "window_days")
+
+
+def _no_contacts() -> pd.DataFrame:
+    """An empty contacts table with the contract's columns."""
+    return pd.DataFrame({"customer_id": pd.Series(dtype=object), "timestamp": pd.Series(dtype="datetime64[ns]"),
+                         "channel": pd.Series(dtype=object), "cost": pd.Series(dtype=float),
+                         "campaign": pd.Series(dtype=object)})[TABLES["contacts"]["required"]
+                                                              + TABLES["contacts"]["optional"]]
 
 
 @dataclass
 class World:
-    """A simulated world: the four contract tables, per-customer truth and the true parameters."""
+    """A simulated world: the contract tables, per-customer truth and the true parameters.
+
+    ``contacts`` is empty unless ``simulate(contacts=...)``; ``contact_truth`` is the contacts table
+    with each contact's truth, in the same row order: ``converted`` (the draw succeeded on a customer
+    offered the membership), ``natural_join_day`` (days from start at which the customer would have
+    joined without this contact, earlier contacts included; inf: never) and ``caused_join``.
+    """
 
     transactions: pd.DataFrame
     members: pd.DataFrame
@@ -74,9 +127,13 @@ class World:
     cohorts: pd.DataFrame
     customers: pd.DataFrame
     truth: dict = field(default_factory=dict)
+    contacts: pd.DataFrame = field(default_factory=_no_contacts)
+    contact_truth: pd.DataFrame = field(default_factory=_no_contacts)
 
     def write(self, out_dir, customers: bool = False) -> Path:
-        """Write transactions.csv, members.csv, events.csv, cohorts.csv and truth.json."""
+        """Write transactions.csv, members.csv, events.csv, cohorts.csv, contacts.csv (when there are
+        contacts) and truth.json; with ``customers``, also customers_truth.csv (and
+        contacts_truth.csv)."""
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         tx = self.transactions.copy()
@@ -90,8 +147,16 @@ class World:
         ev["timestamp"] = ev["timestamp"].dt.strftime("%Y-%m-%d %H:%M:%S")
         atomic_write_frame(ev, out / "events.csv", index=False)
         atomic_write_frame(self.cohorts, out / "cohorts.csv", index=False)
+        if len(self.contacts):
+            ct = self.contacts.copy()
+            ct["timestamp"] = ct["timestamp"].dt.strftime("%Y-%m-%d %H:%M:%S")
+            atomic_write_frame(ct, out / "contacts.csv", index=False)
         if customers:
             atomic_write_frame(self.customers, out / "customers_truth.csv", index=False)
+            if len(self.contact_truth):
+                ct = self.contact_truth.copy()
+                ct["timestamp"] = ct["timestamp"].dt.strftime("%Y-%m-%d %H:%M:%S")
+                atomic_write_frame(ct, out / "contacts_truth.csv", index=False)
         atomic_write_text(out / "truth.json", json.dumps(to_jsonable(self.truth), indent=2))
         return out
 
@@ -126,8 +191,18 @@ def simulate(
     engagement_correlation: float = 0.6,
     refund_rate: float = 0.0,
     id_prefix: str = "C",
+    contacts: dict | None = None,
+    contacts_from: str | None = None,
 ) -> World:
-    """Simulate a world; every knob is in the returned ``truth``. See the module docstring."""
+    """Simulate a world; every knob is in the returned ``truth``. See the module docstring.
+
+    ``contacts``: channel key -> ``{"target": one of CONTACT_TARGETS (default "all"),
+    "monthly_share": share of the target contacted (at least once) each month, "conversion":
+    probability that a contact makes a customer join within ``window_days`` who would not have
+    joined by then anyway, "cost": yuan per contact (default 0), "window_days": default 30}``; e.g.
+    :data:`DEFAULT_CONTACTS`. ``contacts_from``: the first day of contacting (default: six months
+    before ``end``).
+    """
     _check(n_customers >= 1, "n_customers", f"must be at least 1, got {n_customers}",
            "ask for one or more customers.")
     for name, val in dict(r=r, alpha=alpha, a=a, b=b, p=p, q=q, v=v).items():
@@ -167,6 +242,15 @@ def simulate(
             join_hazard[rng.uniform(size=n) >= offer_share] = 0.0
     cand_join = t0 + rng.exponential(1.0, n) / np.where(join_hazard > 0, join_hazard, 1.0)
     cand_join[join_hazard <= 0] = np.inf
+
+    plan = None
+    if contacts:
+        plan = _contact_plan(contacts, contacts_from, t_start, t_end, horizon)
+        crng = np.random.default_rng([seed, 7])  # contacts never touch the world's own draws
+        offered = join_hazard > 0 if (membership and join_rate > 0) else \
+            np.full(n, bool(membership)) & (crng.uniform(size=n) < offer_share)
+        cand_join = cand_join.copy()
+        drawn = _draw_contacts(plan, crng, t0, h, cand_join, offered)
 
     tier_names = list(tiers)
     tier_weights = np.array([tiers[k].get("weight", 1.0) for k in tier_names], dtype=float)
@@ -319,6 +403,10 @@ def simulate(
         # the exact (continuous-time) BG/NBD statistics and repeat spend, before any rounding to days
         "x": x_exact, "t_x": tx_exact, "T": horizon - t0, "repeat_spend_mean": m_exact,
     })
+    contact_table, contact_truth = _no_contacts(), _no_contacts()
+    contact_summary = None
+    if plan is not None:
+        contact_table, contact_truth, contact_summary = _contact_tables(plan, drawn, joined, ids, t_start)
     truth = {
         "generator": "superkit.data.simulate.simulate",
         "seed": seed, "n_customers": n, "start": str(t_start.date()), "end": str(t_end.date()),
@@ -335,7 +423,133 @@ def simulate(
         "engagement_correlation": engagement_correlation, "refund_rate": refund_rate,
         "n_transactions": int(len(tx)), "n_members": int(len(members)),
     }
-    return World(tx, members, events, cohorts, customers, truth)
+    if contact_summary is not None:
+        truth["contacts"] = contact_summary
+    return World(tx, members, events, cohorts, customers, truth, contact_table, contact_truth)
+
+
+def _contact_plan(contacts: dict, contacts_from, t_start: pd.Timestamp, t_end: pd.Timestamp,
+                  horizon: float) -> dict:
+    """The checked contact settings per channel and the months of contacting (days from start)."""
+    if not isinstance(contacts, dict):
+        raise ParameterError("contacts", f"must be a dict of channel -> settings, got {type(contacts).__name__}",
+                             fix='e.g. {"sms_email": {"monthly_share": 0.3, "conversion": 0.02}}.')
+    channels = {}
+    for key, cfg in contacts.items():
+        _check(key in CONTACT_CHANNELS, "contacts", f"unknown channel '{key}'",
+               f"use the channel keys {list(CONTACT_CHANNELS)}.")
+        _check(isinstance(cfg, dict), "contacts", f"the settings of '{key}' must be a dict",
+               'e.g. {"monthly_share": 0.3, "conversion": 0.02, "cost": 0.05, "target": "all"}.')
+        unknown = sorted(set(cfg) - set(_SETTINGS))
+        _check(not unknown, "contacts", f"unknown settings {unknown} for '{key}'", f"use {list(_SETTINGS)}.")
+        c = {"target": cfg.get("target", "all"), "monthly_share": cfg.get("monthly_share"),
+             "conversion": cfg.get("conversion"), "cost": cfg.get("cost", 0.0),
+             "window_days": cfg.get("window_days", 30.0)}
+        _check(c["target"] in CONTACT_TARGETS, "contacts", f"unknown target '{c['target']}' for '{key}'",
+               f"use one of {list(CONTACT_TARGETS)}.")
+        for name, span in (("monthly_share", "in [0, 1)"), ("conversion", "in [0, 1]"), ("cost", ">= 0"),
+                           ("window_days", "> 0")):
+            val = c[name]
+            ok = isinstance(val, (int, float)) and not isinstance(val, bool) and math.isfinite(val) and {
+                "monthly_share": 0 <= val < 1, "conversion": 0 <= val <= 1, "cost": val >= 0,
+                "window_days": val > 0}[name]
+            _check(ok, "contacts", f"'{name}' of '{key}' must be a number {span}, got {val!r}",
+                   "shares and conversions are probabilities such as 0.05 (a share of 1 would contact "
+                   "everyone infinitely often: use 0.99); costs are yuan per contact; windows days.")
+            c[name] = float(val)
+        channels[key] = c
+    first = (t_end + pd.Timedelta(days=1) - pd.DateOffset(months=6)) if contacts_from is None \
+        else pd.Timestamp(contacts_from)
+    _check(t_start <= first <= t_end, "contacts_from", f"{first.date()} is not between start and end",
+           "give a day between start and end, e.g. six months before end.")
+    starts = pd.date_range(first, t_end, freq="MS")
+    if len(starts) == 0 or starts[0] != first:
+        starts = pd.DatetimeIndex([first]).append(starts)
+    bounds = np.append(np.asarray((starts - t_start).days, dtype=float), horizon)
+    return {"channels": channels, "months": bounds, "from": first}
+
+
+def _draw_contacts(plan: dict, crng: np.random.Generator, t0: np.ndarray, h: np.ndarray,
+                   cand_join: np.ndarray, offered: np.ndarray) -> dict:
+    """Draw every contact, then walk through them in time order and move the join time of the
+    customers they convert (``cand_join`` is changed in place). Returns one array per field."""
+    n = len(t0)
+    heavy = h >= np.quantile(h, 0.9)
+    half = crng.uniform(size=n) < 0.5
+    target = {"all": np.ones(n, dtype=bool), "heavy": heavy, "random_half": half}
+    first_day = np.floor(t0)
+    parts = []
+    bounds = plan["months"]
+    for m in range(len(bounds) - 1):
+        lo, hi = bounds[m], bounds[m + 1]
+        for k, c in enumerate(plan["channels"].values()):
+            # contacts arrive at random (a Poisson process), as many a month as make ``monthly_share``
+            # of the target contacted at least once: whether a customer is contacted today does not
+            # depend on whether they were contacted earlier
+            rate = -math.log1p(-c["monthly_share"]) * (hi - lo) / (DAYS_PER_YEAR / 12.0)
+            cidx = np.repeat(np.arange(n), crng.poisson(rate, n) * target[c["target"]])
+            size = len(cidx)
+            day = lo + np.floor(crng.uniform(size=size) * (hi - lo))
+            clock = (9.0 + 11.0 * crng.uniform(size=size)) / 24.0
+            converted = crng.uniform(size=size) < c["conversion"]
+            delay = crng.uniform(size=size) * c["window_days"]
+            keep = day > first_day[cidx]                # only customers who have bought before that day
+            parts.append(pd.DataFrame({"cidx": cidx[keep], "time": (day + clock)[keep], "k": k,
+                                       "converted": converted[keep], "delay": delay[keep]}))
+    d = pd.concat(parts, ignore_index=True).sort_values(["time", "k"], kind="stable")
+    cidx, time, conv = d["cidx"].to_numpy(), d["time"].to_numpy(), d["converted"].to_numpy()
+    k_of = d["k"].to_numpy()
+    windows = np.array([c["window_days"] for c in plan["channels"].values()])
+    join_at = time + d["delay"].to_numpy()
+    natural = np.full(len(d), np.inf)
+    moved = np.zeros(len(d), dtype=bool)
+    for j in range(len(d)):                      # in time order: each contact sees the earlier ones
+        i = cidx[j]
+        natural[j] = cand_join[i]
+        if conv[j] and offered[i] and time[j] < cand_join[i] and join_at[j] < cand_join[i]:
+            cand_join[i] = join_at[j]
+            moved[j] = True
+    within = natural <= time + windows[k_of]     # would have joined within the window anyway
+    return {"cidx": cidx, "time": time, "k": k_of, "converted": conv & offered[cidx], "join_at": join_at,
+            "natural": natural, "moved": moved, "within": within}
+
+
+def _contact_tables(plan: dict, drawn: dict, joined: np.ndarray, ids: np.ndarray,
+                    t_start: pd.Timestamp) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """The contacts table (contacts of customers not members at the contact time), the same rows
+    with their truth, and the per-channel truth."""
+    cidx, time = drawn["cidx"], drawn["time"]
+    got = joined[cidx]                                # NaN: never joined
+    keep = ~(got <= time)                             # a CRM does not contact members
+    caused = drawn["moved"] & (got == drawn["join_at"]) & ~drawn["within"]
+    keys = list(plan["channels"])
+    k = drawn["k"][keep]
+    months = pd.DatetimeIndex(t_start + pd.to_timedelta(np.floor(time[keep]), unit="D")).strftime("%Y-%m")
+    channel = np.asarray(keys, dtype=object)[k]
+    table = pd.DataFrame({
+        "customer_id": ids[cidx[keep]],
+        "timestamp": t_start + pd.to_timedelta(np.round(time[keep] * 86400), unit="s"),
+        "channel": channel,
+        "cost": np.array([plan["channels"][c]["cost"] for c in keys])[k] if len(k) else np.array([], dtype=float),
+        "campaign": pd.Series(channel).astype(str).to_numpy() + "-" + np.asarray(months, dtype=str),
+    })
+    truth_frame = table.copy()
+    truth_frame["converted"] = drawn["converted"][keep]
+    truth_frame["natural_join_day"] = drawn["natural"][keep]
+    truth_frame["caused_join"] = caused[keep]
+    order = np.lexsort((table["customer_id"].to_numpy(), table["timestamp"].to_numpy()))
+    table = table.iloc[order].reset_index(drop=True)
+    truth_frame = truth_frame.iloc[order].reset_index(drop=True)
+    per = {}
+    for j, (key, c) in enumerate(plan["channels"].items()):
+        sel = k == j
+        n_c = int(sel.sum())
+        n_caused = int(caused[keep][sel].sum())
+        per[key] = {**c, "n_contacts": n_c, "n_customers": int(len(np.unique(cidx[keep][sel]))),
+                    "n_caused_joins": n_caused, "realised_conversion": n_caused / n_c if n_c else float("nan")}
+    summary = {"from": str(plan["from"].date()), "targets": dict(CONTACT_TARGETS),
+               "n_contacts": int(keep.sum()), "n_dropped_members": int((~keep).sum()), "channels": per}
+    return table, truth_frame, summary
 
 
 def _cohorts(tier, joined, paid, horizon, period_days, t_start) -> pd.DataFrame:

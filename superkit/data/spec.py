@@ -1,8 +1,8 @@
 """The data contract's tables and constants, importable without pandas (the command line's fast path)."""
 from __future__ import annotations
 
-__all__ = ["ABSURD_AMOUNT", "ATTRIBUTE_TABLES", "BENEFIT_DIMENSIONS", "DIMENSION_ALIASES", "EVENT_KINDS",
-           "TABLES", "attribute_columns", "looks_binary"]
+__all__ = ["ABSURD_AMOUNT", "ATTRIBUTE_TABLES", "BENEFIT_DIMENSIONS", "CHANNEL_ALIASES", "CONTACT_CHANNELS",
+           "DIMENSION_ALIASES", "EVENT_KINDS", "TABLES", "attribute_columns", "looks_binary"]
 
 TABLES: dict[str, dict[str, list[str]]] = {
     "transactions": {
@@ -32,6 +32,12 @@ TABLES: dict[str, dict[str, list[str]]] = {
         "required": ["respondent", "task", "alternative", "chosen", "price"],
         "optional": ["none"],
     },
+    # one row per contact of a customer through a channel (a message, a call, an ad shown to them):
+    # the input of measuring each channel's conversion to member
+    "contacts": {
+        "required": ["customer_id", "timestamp", "channel"],
+        "optional": ["cost", "campaign"],
+    },
 }
 # tables whose columns beyond the listed ones are kept (as attributes) instead of dropped
 ATTRIBUTE_TABLES = ("choices",)
@@ -55,6 +61,46 @@ DIMENSION_ALIASES = {
     "services": "service", "服务": "service",
     "rebate": "spend_discount", "rebates": "spend_discount", "points": "spend_discount", "积分": "spend_discount",
     "customized": "customised", "custom": "customised", "定制": "customised",
+}
+# The channels through which the method reaches customers (key -> English, Chinese, the method's
+# channel number 1..7); its fifth channel is split in two routes whose rules and costs differ.
+CONTACT_CHANNELS = {
+    "own_media": ("own media accounts", "自有新媒体", 1),
+    "online_shops": ("online shops", "线上店铺", 2),
+    "app": ("own app and mini-program", "自有App与小程序", 3),
+    "stores": ("offline stores", "线下门店", 4),
+    "phone": ("phone", "电话", 5),
+    "sms_email": ("SMS / e-mail", "短信/邮件", 5),
+    "alliances": ("cross-industry alliances", "异业联盟", 6),
+    "paid_ads": ("paid advertising", "付费广告", 7),
+}
+# What a contacts table may write for a channel: the key, its English or Chinese name, a few variants
+# (compared in lower case with runs of spaces, underscores and hyphens read as one space).
+CHANNEL_ALIASES = {
+    **{k: k for k in CONTACT_CHANNELS},
+    **{en: k for k, (en, _, _) in CONTACT_CHANNELS.items()},
+    **{zh: k for k, (_, zh, _) in CONTACT_CHANNELS.items()},
+    "new media": "own_media", "social media": "own_media", "social": "own_media",
+    "wechat": "own_media", "weixin": "own_media", "official account": "own_media", "weibo": "own_media",
+    "douyin": "own_media", "xiaohongshu": "own_media", "微信": "own_media", "公众号": "own_media",
+    "企业微信": "own_media", "微博": "own_media", "抖音": "own_media", "小红书": "own_media", "新媒体": "own_media",
+    "online shop": "online_shops", "e-commerce": "online_shops", "ecommerce": "online_shops",
+    "tmall": "online_shops", "taobao": "online_shops", "jd": "online_shops", "jd.com": "online_shops",
+    "pinduoduo": "online_shops", "天猫": "online_shops", "淘宝": "online_shops", "京东": "online_shops",
+    "拼多多": "online_shops", "电商": "online_shops", "网店": "online_shops",
+    "own app": "app", "app push": "app", "push": "app", "mini program": "app",
+    "miniprogram": "app", "小程序": "app", "app推送": "app",
+    "store": "stores", "offline store": "stores", "in store": "stores",
+    "门店": "stores", "线下": "stores", "店员": "stores",
+    "call": "phone", "calls": "phone", "phone call": "phone", "telephone": "phone", "telemarketing": "phone",
+    "电话营销": "phone", "外呼": "phone",
+    "sms": "sms_email", "text": "sms_email", "text message": "sms_email", "email": "sms_email",
+    "e-mail": "sms_email", "edm": "sms_email", "sms/email": "sms_email",
+    "短信": "sms_email", "邮件": "sms_email", "电子邮件": "sms_email",
+    "alliance": "alliances", "partner": "alliances", "partners": "alliances", "partnership": "alliances",
+    "co-branding": "alliances", "异业合作": "alliances", "联名": "alliances",
+    "ads": "paid_ads", "ad": "paid_ads", "advertising": "paid_ads",
+    "paid media": "paid_ads", "广告": "paid_ads", "投放": "paid_ads", "信息流": "paid_ads",
 }
 EVENT_KINDS = ("feedback", "share", "referral", "review", "complaint")
 # An amount this large on one transaction is almost surely a unit or parsing error (cents, ids).
