@@ -12,12 +12,12 @@ run:
 from __future__ import annotations
 
 import itertools
-import statistics
 import sys
-import time
 
 import numpy as np
 import pandas as pd
+
+from timing import median_time
 
 from superkit.analyses import benefits as bn
 from superkit.data import load_tables
@@ -51,15 +51,6 @@ def exhaustive(cost, value, dim, fees, mix, base, ratio=RATIO, min_dims=MIN_DIMS
         obj = tier_objective(holds, cost, value, fees, mix, base)[0]
         best = obj if best is None or obj > best else best
     return best
-
-
-def median_time(fn, repeat=3):
-    times, out = [], None
-    for _ in range(repeat):
-        t = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times), out
 
 
 def catalog(n, seed):

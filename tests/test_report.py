@@ -11,8 +11,8 @@ import nbformat
 import pytest
 
 from superkit import report as rep
-from superkit.report import run as report_run
 from superkit.core.errors import DataError
+from superkit.report import run as report_run
 
 SECRET_CODE = "this_code_line_must_not_show_in_html = 1"
 
@@ -249,6 +249,48 @@ def test_client_config_with_renamed_columns_runs_every_notebook(tmp_path):
     assert b["causal_ratio_ci"] == res["04_spend_uplift"]["causal_ratio_ci"]
     assert b["causal_ratio_source"] == "04_spend_uplift in this report"
     assert b["survey"] is None and b["status"] == "optimal"
+    # 06 joins 01-05 of the same run; with no plan in the config it uses the template and says so
+    p = res["06_membership_phases"]
+    src = p["inputs"]
+    assert p["causal_ratio"] == res["04_spend_uplift"]["causal_ratio"]
+    assert src["causal spend ratio"] == "04_spend_uplift in this report"
+    assert src["renewal V1 (sBG)"].startswith("03_renewal in this report")
+    assert src["member spend V1"] == "05_benefit_bundles in this report"
+    assert src["benefit cost"].startswith("05_benefit_bundles in this report")
+    assert src["probability active"] == "02_clv_churn's scores in this report"
+    assert src["prospects and criteria"].startswith("01_super_users' rules in this report")
+    assert any("no plan was given" in n for n in p["notes"])
+    assert p["members_start"] == int(((w.members["ended_at"].isna()) | (w.members["ended_at"] > "2025-12-31")).sum())
+
+
+def test_a_plan_in_the_config_reaches_notebook_06(tmp_path):
+    import yaml
+
+    from superkit.data import datasets
+    from superkit.data.simulate import simulate
+
+    w = simulate(400, seed=8)
+    w.transactions.to_csv(tmp_path / "orders.csv", index=False)
+    w.members.to_csv(tmp_path / "members.csv", index=False)
+    (tmp_path / "benefits.csv").write_bytes(datasets.path("coffee_club", "benefits").read_bytes())
+    plan = yaml.safe_load(datasets.path("coffee_club", "plan").read_text(encoding="utf-8"))
+    plan["name"] = "client plan"
+    (tmp_path / "plan.yaml").write_text(yaml.safe_dump(plan, allow_unicode=True), encoding="utf-8")
+    (tmp_path / "c.yml").write_text(yaml.safe_dump({"data": {"transactions": "orders.csv", "members": "members.csv",
+                                                            "benefits": "benefits.csv", "plan": "plan.yaml"},
+                                                   "parameters": {"all": {"n_sims": 100}}}))
+    result = rep.build_report(tmp_path / "c.yml", tmp_path / "out", progress=False, only=["06_membership_phases"])
+    (r,) = result.runs
+    assert r.ok, r.error
+    assert r.parameters["plan_path"] == str((tmp_path / "plan.yaml").resolve())
+    assert r.parameters["contacts_path"] == "none"
+    assert r.results["plan"] == "client plan" and r.results["plan_file"] == "plan.yaml"
+    assert not any("no plan was given" in n for n in r.results["notes"])
+    bad = yaml.safe_load((tmp_path / "c.yml").read_text())
+    bad["data"]["plans"] = "plan.yaml"
+    (tmp_path / "bad.yml").write_text(yaml.safe_dump(bad))
+    with pytest.raises(DataError, match="'data' must map table names"):
+        rep.build_report(tmp_path / "bad.yml", tmp_path / "out2", progress=False)
 
 
 def test_client_config_without_members_never_falls_back_to_the_bundled_sample(tmp_path):

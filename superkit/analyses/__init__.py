@@ -6,11 +6,13 @@
 * ``uplift`` (04) -- do members spend 5-10x more: naive, segment, selection, causal;
 * ``benefits`` (05) -- which benefits go into each tier, their economics, tier rules and points;
   ``conjoint`` -- willingness to pay per benefit from a choice-based survey;
+* ``phases`` (06) -- the membership plan month by month: members, renewals, KPIs, P&L, Monte Carlo;
+  ``channels`` -- each contact channel's incremental conversion to member (``measure_channels``);
 * ``result`` -- the base of the results (``to_json()``, ``headline``); ``plotting`` -- the figures
   (``ax=``) and the fonts that draw Chinese labels.
 
 Analyses use the data and models layers; they do no I/O of their own beyond what :mod:`superkit.data`
-offers. A new question (a phase plan) is a new module here with its own ``run``.
+offers. A new question is a new module here with its own ``run``.
 """
 from superkit.analyses.result import Result
 

@@ -23,6 +23,8 @@ from superkit.data.spec import BENEFIT_DIMENSIONS
 __all__ = [
     "CJK_FONTS",
     "DIMENSION_COLOURS",
+    "LIGHT_COLOURS",
+    "PHASE_COLOURS",
     "bundle_matrix",
     "calendar_forecast",
     "calibration_vs_holdout",
@@ -35,10 +37,16 @@ __all__ = [
     "four_readings",
     "frequency_recency_heatmap",
     "gate_funnel",
+    "joins_by_channel",
     "keep_tier_curve",
+    "kpi_lights",
     "label",
     "lorenz",
+    "mode_comparison",
     "period_transactions",
+    "phase_chart",
+    "plan_pnl",
+    "plan_tornado",
     "survival_and_renewal",
     "theta_shift",
     "tier_economics",
@@ -492,5 +500,186 @@ def wtp_comparison(table: pd.DataFrame, ax=None):
     ax.set_yticks(y, t["name"], fontsize=8.5)
     ax.axvline(0, color="black", lw=0.8)
     ax.set_xlabel("value to a member (yuan a year)")
+    ax.legend(frameon=False, fontsize=8, loc="lower right")
+    return ax
+
+
+# ----------------------------------------------------------------------------------------------
+# 06: the membership plan
+# ----------------------------------------------------------------------------------------------
+PHASE_COLOURS = {"startup": "#93c5fd", "growth": "#86efac", "stable": "#fcd34d"}
+LIGHT_COLOURS = {"green": "#16a34a", "amber": "#f59e0b", "red": "#dc2626", None: "#e5e7eb"}
+
+
+def _phase_colour(name: str, i: int) -> str:
+    spare = ("#c4b5fd", "#fca5a5", "#a5f3fc", "#d9f99d")
+    return PHASE_COLOURS.get(name, spare[i % len(spare)])
+
+
+def phase_chart(monthly: pd.DataFrame, phases, channel_months: dict, band: dict | None = None,
+                mode_switch_month: int | None = None, channel_labels: dict | None = None, axes=None):
+    """Two panels sharing the month axis: above, a Gantt of the phases and of each channel's running
+    months; below, members per month with the Monte Carlo band, the phases shaded and the month the
+    management mode switches. ``phases``: objects with ``name``, ``first``, ``last``, ``focus``;
+    ``channel_months``: channel -> list of months it runs; ``band``: ``{"low": [...], "high": [...]}``."""
+    if axes is None:
+        import matplotlib.pyplot as plt
+
+        _, axes = plt.subplots(2, 1, figsize=(12, 7.5), sharex=True,
+                               gridspec_kw={"height_ratios": [1.1, 1.6], "hspace": 0.08})
+    a1, a2 = axes
+    months = monthly["month"].to_numpy()
+    last = int(months.max())
+    rows = list(channel_months)
+    names = channel_labels or {}
+    for i, p in enumerate(phases):
+        end = last if p is phases[-1] else min(p.last, last)
+        colour = _phase_colour(p.name, i)
+        a1.barh(len(rows), end - p.first + 1, left=p.first - 0.5, color=colour, edgecolor="white")
+        a1.text((p.first + end) / 2, len(rows), p.name, ha="center", va="center", fontsize=9, weight="bold")
+        for ax in (a2,):
+            ax.axvspan(p.first - 0.5, end + 0.5, color=colour, alpha=0.25, lw=0)
+    for j, key in enumerate(rows):
+        ms = sorted(channel_months[key])
+        runs, start = [], None
+        for k, m in enumerate(ms):
+            if start is None:
+                start = m
+            if k == len(ms) - 1 or ms[k + 1] != m + 1:
+                runs.append((start, m))
+                start = None
+        for s, e in runs:
+            a1.barh(j, e - s + 1, left=s - 0.5, color="#475569", height=0.55)
+    a1.set_yticks(range(len(rows) + 1), [label(names.get(k, k)) for k in rows] + [label("phase (阶段)")], fontsize=8)
+    a1.invert_yaxis()
+    a1.set_xlim(0.5, last + 0.5)
+    a1.tick_params(axis="x", length=0)
+    a2.plot(months, monthly["members"], color="#1d4ed8", lw=2, label="members, plan")
+    if band is not None:
+        a2.fill_between(months, band["low"], band["high"], color="#1d4ed8", alpha=0.18, lw=0,
+                        label="80% band (Monte Carlo)")
+    if mode_switch_month:
+        for ax in axes:
+            ax.axvline(mode_switch_month - 0.5, color="#7c3aed", ls="--", lw=1.2)
+        a2.text(mode_switch_month - 0.4, a2.get_ylim()[1] * 0.95, "mode switch", color="#7c3aed", fontsize=8, va="top")
+    a2.set_ylim(bottom=0)
+    a2.set_xlabel("month of the plan")
+    a2.set_ylabel(label("paying members (付费会员)"))
+    a2.legend(frameon=False, fontsize=8, loc="lower right")
+    return axes
+
+
+def joins_by_channel(joins: pd.DataFrame, channel_labels: dict | None = None, ax=None):
+    """New members per month, stacked by channel (``joins``: month index x channel columns)."""
+    ax = _ax(ax, (11, 4))
+    names = channel_labels or {}
+    bottom = np.zeros(len(joins))
+    cmap = __import__("matplotlib").colormaps["tab10"]
+    for i, c in enumerate(joins.columns):
+        v = joins[c].to_numpy(float)
+        if not v.any():
+            continue
+        ax.bar(joins.index, v, bottom=bottom, color=cmap(i % 10), label=label(names.get(c, c)), width=0.8)
+        bottom += v
+    ax.set_xlabel("month of the plan")
+    ax.set_ylabel("new members")
+    ax.legend(frameon=False, fontsize=8, ncol=4, loc="upper left")
+    return ax
+
+
+def plan_pnl(monthly: pd.DataFrame, band: dict | None = None, break_even: int | None = None, axes=None):
+    """Two panels: the month's money (fees and incremental margin up, costs down, profit as a line),
+    and cumulative profit with its Monte Carlo band and the break-even month."""
+    if axes is None:
+        import matplotlib.pyplot as plt
+
+        _, axes = plt.subplots(1, 2, figsize=(14, 4.4), gridspec_kw={"wspace": 0.25})
+    a1, a2 = axes
+    m = monthly["month"].to_numpy()
+    up = [("fee_revenue", "fees", "#2563eb"), ("incremental_margin", "margin on extra spend", "#60a5fa")]
+    down = [("benefit_cost", "benefits", "#f97316"), ("channel_cost", "channels", "#ef4444"),
+            ("operating_cost", "operations", "#991b1b")]
+    b = np.zeros(len(m))
+    for col, name, colour in up:
+        a1.bar(m, monthly[col], bottom=b, color=colour, label=name, width=0.8)
+        b = b + monthly[col].to_numpy(float)
+    b = np.zeros(len(m))
+    for col, name, colour in down:
+        a1.bar(m, -monthly[col], bottom=b, color=colour, label=name, width=0.8)
+        b = b - monthly[col].to_numpy(float)
+    a1.plot(m, monthly["profit"], color="black", marker="o", ms=3, lw=1.2, label="profit")
+    a1.axhline(0, color="black", lw=0.8)
+    a1.set_xlabel("month of the plan")
+    a1.set_ylabel("yuan a month")
+    a1.legend(frameon=False, fontsize=8, ncol=3, loc="lower left")
+    a2.plot(m, monthly["cumulative_profit"], color="#111827", lw=2, label="plan")
+    if band is not None:
+        a2.fill_between(m, band["low"], band["high"], color="#6b7280", alpha=0.25, lw=0, label="80% band")
+    a2.axhline(0, color="black", lw=0.8)
+    if break_even:
+        a2.axvline(break_even, color="#16a34a", ls="--", lw=1.2, label=f"break-even, month {break_even}")
+    a2.set_xlabel("month of the plan")
+    a2.set_ylabel("cumulative profit (yuan)")
+    a2.legend(frameon=False, fontsize=8, loc="upper left")
+    return axes
+
+
+def plan_tornado(tor: pd.DataFrame, base: float, ax=None, top: int = 10):
+    """Profit over the horizon with each uncertain input at its 10th (low) and 90th (high)
+    percentile, the others at their point values; largest swing on top."""
+    ax = _ax(ax, (9, 0.45 * min(len(tor), top) + 1.5))
+    t = tor.head(top).iloc[::-1]
+    y = np.arange(len(t))
+    ax.barh(y, t["low"] - base, left=base, color="#c2410c", label="input at its 10th percentile")
+    ax.barh(y, t["high"] - base, left=base, color="#059669", label="input at its 90th percentile")
+    ax.axvline(base, color="black", lw=0.8)
+    ax.set_yticks(y, [f"{a}  ({lo} .. {hi})" for a, lo, hi in zip(t["input"], t["low_value"], t["high_value"])],
+                  fontsize=8)
+    ax.set_xlabel("cumulative profit at the horizon (yuan)")
+    ax.legend(frameon=False, fontsize=8, loc="lower right")
+    return ax
+
+
+def kpi_lights(kpis: pd.DataFrame, ax=None):
+    """The KPIs by phase against the plan's targets as a traffic-light table (rows: KPIs, columns:
+    phases; each cell the value, its target and a colour)."""
+    ax = _ax(ax, (10, 2.6))
+    names = {"penetration": "penetration (渗透率)", "conversion": "conversion (转化率)",
+             "renewal": "renewal (续费率)", "revenue_per_member": "revenue per member (单客产值), yuan/yr"}
+    phases = list(dict.fromkeys(kpis["phase"]))
+    kpi_rows = list(dict.fromkeys(kpis["kpi"]))
+    text, colours = [], []
+    for k in kpi_rows:
+        row_t, row_c = [], []
+        for p in phases:
+            r = kpis[(kpis["phase"] == p) & (kpis["kpi"] == k)]
+            if r.empty or not np.isfinite(r["value"].iloc[0]):
+                row_t.append("-"), row_c.append(LIGHT_COLOURS[None])
+                continue
+            v, tg, st = r["value"].iloc[0], r["target"].iloc[0], r["status"].iloc[0]
+            fmt = (lambda x: f"{x:,.0f}") if k == "revenue_per_member" else (lambda x: f"{x:.1%}")
+            row_t.append(fmt(v) + ("" if tg is None or pd.isna(tg) else f"  (target {fmt(tg)})"))
+            row_c.append(LIGHT_COLOURS.get(st if isinstance(st, str) else None, LIGHT_COLOURS[None]))
+        text.append(row_t), colours.append(row_c)
+    months = [kpis[kpis["phase"] == p]["months"].iloc[0] for p in phases]
+    tab = ax.table(cellText=text, cellColours=colours, rowLabels=[label(names.get(k, k)) for k in kpi_rows],
+                   colLabels=[f"{p} (months {mm})" for p, mm in zip(phases, months)], loc="center", cellLoc="center")
+    tab.auto_set_font_size(False)
+    tab.set_fontsize(9)
+    tab.scale(1, 1.6)
+    ax.axis("off")
+    return ax
+
+
+def mode_comparison(modes: pd.DataFrame, ax=None):
+    """Profit over the horizon and operating cost under each management mode and the plan's rule."""
+    ax = _ax(ax, (8, 3.5))
+    y = np.arange(len(modes))
+    ax.barh(y - 0.18, modes["profit"], height=0.36, color="#2563eb", label="cumulative profit")
+    ax.barh(y + 0.18, -modes["operating_cost"], height=0.36, color="#991b1b", label="operating cost (negative)")
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set_yticks(y, [label(m) for m in modes["mode"]])
+    ax.invert_yaxis()
+    ax.set_xlabel("yuan over the horizon")
     ax.legend(frameon=False, fontsize=8, loc="lower right")
     return ax

@@ -426,6 +426,8 @@ def cohort_results(model: ShiftedBetaGeometric, projection: dict, value: dict) -
     return {
         "alpha": model.alpha, "beta": model.beta,
         "alpha_ci": list(ci["alpha"]), "beta_ci": list(ci["beta"]),
+        # covariance of (log alpha, log beta): later notebooks draw correlated parameters from it
+        "log_cov": None if model.cov_ is None else np.asarray(model.cov_, dtype=float).tolist(),
         "log_likelihood": model.log_likelihood_, "n_members": model.durations_.n_members,
         "projected_survival": np.asarray(projection["projected"]).tolist(),
         "projected_survival_lower": np.asarray(projection["lower"]).tolist(),

@@ -70,14 +70,25 @@ class Tables:
     cohorts: pd.DataFrame | None = None
     benefits: pd.DataFrame | None = None
     choices: pd.DataFrame | None = None
+    contacts: pd.DataFrame | None = None
     sources: dict = field(default_factory=dict)
     files: dict = field(default_factory=dict)
     observation_end: str | None = None
     results: dict = field(default_factory=dict)   # notebook stem -> its published JSON (in a report)
+    results_dir: str | None = None                # the report's folder of outputs (None: run alone)
 
     def result(self, stem: str) -> dict | None:
         """What notebook ``stem`` published earlier in the same report, or None."""
         return self.results.get(stem)
+
+    def result_file(self, stem: str, key: str) -> Path | None:
+        """A file notebook ``stem`` wrote earlier in the same report and named under ``key`` of its
+        JSON (06 reads 02's scores, ``result_file("02_clv_churn", "scores_file")``), or None."""
+        name = (self.results.get(stem) or {}).get(key)
+        if not self.results_dir or not isinstance(name, str) or not name or Path(name).name != name:
+            return None
+        path = Path(self.results_dir) / stem / name
+        return path if path.is_file() else None
 
     def require(self, table: str, needed_for: str = "this analysis") -> pd.DataFrame:
         """The table, or a DataError saying it is missing and what needs it."""
@@ -110,7 +121,8 @@ def earlier_results(results_dir) -> dict:
 
 def load_tables(transactions_path: str | None = None, members_path: str | None = None,
                 events_path: str | None = None, cohorts_path: str | None = None,
-                benefits_path: str | None = None, choices_path: str | None = None, *,
+                benefits_path: str | None = None, choices_path: str | None = None,
+                contacts_path: str | None = None, *,
                 column_mapping: dict | None = None, observation_end=None, required=(),
                 needed_for: str = "this analysis", dataset: str = DEFAULT_DATASET,
                 results_dir: str | None = None) -> Tables:
@@ -128,10 +140,12 @@ def load_tables(transactions_path: str | None = None, members_path: str | None =
                         fix="key it by table: {'transactions': {'customer_id': 'member_no'}}.")
     end = None if observation_end is None or str(observation_end).strip() == "" else observation_end
     asked = {"transactions": transactions_path, "members": members_path, "events": events_path,
-             "cohorts": cohorts_path, "benefits": benefits_path, "choices": choices_path}
+             "cohorts": cohorts_path, "benefits": benefits_path, "choices": choices_path,
+             "contacts": contacts_path}
     asked = {t: v for t, v in asked.items() if v is not None}
     client = any(str(v).strip() and str(v).strip().lower() not in NO_TABLE for v in asked.values())
-    out = Tables(observation_end=None if end is None else str(end), results=earlier_results(results_dir))
+    out = Tables(observation_end=None if end is None else str(end), results=earlier_results(results_dir),
+                 results_dir=str(results_dir).strip() if results_dir and str(results_dir).strip() else None)
     for table, value in asked.items():
         where = resolve_path(value, table, client_data=client, required=table in required,
                              needed_for=needed_for, dataset=dataset)

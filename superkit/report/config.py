@@ -7,6 +7,7 @@
     data:                             # paths (relative to this file) -> <table>_path parameters
       transactions: data/orders.csv
       members: data/members.csv
+      plan: plan.yaml                 # the membership plan of notebook 06 (not a table; plan_path)
     mapping:                          # column mapping per table, {our name: your name}
       transactions: {customer_id: member_no, timestamp: paid_at, amount: total}
     parameters:
@@ -23,9 +24,11 @@ from pathlib import Path
 from superkit.core.errors import DataError
 from superkit.data.tables import TABLE_NAMES
 
-__all__ = ["CONFIG_KEYS", "DEFAULT_TIMEOUT", "load_config"]
+__all__ = ["CONFIG_KEYS", "DATA_INPUTS", "DEFAULT_TIMEOUT", "load_config"]
 
 CONFIG_KEYS = {"run_name", "timeout", "data", "mapping", "parameters", "title"}
+# what `data:` may name: the contract's tables, and the plan file of notebook 06
+DATA_INPUTS = (*TABLE_NAMES, "plan")
 DEFAULT_TIMEOUT = 600
 
 
@@ -68,8 +71,8 @@ def load_config(path: str | os.PathLike | None) -> dict:
     base = path.parent
 
     data = cfg.get("data") or {}
-    if not isinstance(data, dict) or set(data) - set(TABLE_NAMES):
-        raise DataError(f"'data' must map table names {list(TABLE_NAMES)} to file paths", source=name,
+    if not isinstance(data, dict) or set(data) - set(DATA_INPUTS):
+        raise DataError(f"'data' must map table names {list(DATA_INPUTS)} to file paths", source=name,
                         fix="e.g. data: {transactions: orders.csv}")
     data = {t: str((base / Path(p).expanduser()).resolve()) for t, p in data.items() if p}
     for t, p in data.items():

@@ -1,0 +1,1092 @@
+"""The membership plan month by month: members, renewals, KPIs and the P&L of notebook 06.
+
+The method lays a paid membership out in three phases -- startup (创业期, the first 6-12 months),
+growth (发展期, to month 12-18) and stable (稳定期, to month 18-24) -- reached through seven channels
+and run in a simple or a standard management mode (Yan Tao, 三寿营销, 2019-2021). This module joins
+what notebooks 01-05 measured on the client's data into that plan; it combines the fitted models,
+it is not a second world simulator. In a month *m* (1 = the first month after the data end):
+
+* **Contacts and joins.** Each channel open in the month's phase contacts customers of the data who
+  meet its eligibility rules (as of the observation end: 01's prospects and criteria, 02's
+  probability of being active for dormant customers), highest priority first, at most
+  ``contacts_per_month``, a customer again only after ``recontact_months``. A contacted customer
+  who is not a member yet joins with the channel's conversion; the projection carries each
+  customer's probability of not having joined yet (expected values, so nobody is "half" contacted
+  twice). Channels with ``reach_per_month`` reach people outside the data (alliances' customers,
+  followers): ``joins = reach x conversion``.
+* **Renewals** (notebook 03's shifted-beta-geometric per tier). New members split by the tier mix;
+  each monthly join cohort of tier *t* is still paying after *k* renewals with ``S_t(k)``; members
+  already in the data continue from their tenure with ``S_t(k0 + k) / S_t(k0)``. With a monthly fee a
+  renewal is due every month, with an annual fee every 12 months after joining.
+* **Money, per month.** ``fee revenue = (joins + renewals) x fee per period``; ``incremental margin =
+  members x margin x S_t (1 - 1 / causal ratio) / 12`` (04's causal ratio, 05's member spend);
+  ``benefit cost = members x the tier's bundle cost in the phase / 12`` (05's bundles, costed from
+  the catalog); ``channel cost = contacts x cost per contact + joins x cost per join + the channel's
+  monthly cost``; ``operating cost = the mode's fixed cost + members x its cost per member`` (+ its
+  set-up cost in its first month). ``profit`` is the first two less the last three.
+  ``break_even_month``: the month from which cumulative profit stays at or above zero.
+* **Accounting identities** (tested every month): ``members = previous + joins - lapses``,
+  ``lapses = renewals due - renewals``, profit is the sum of its parts, cumulative profit adds up.
+
+**Uncertainty** (:func:`monte_carlo`): sBG parameters from 03's covariance (or its intervals), the
+causal ratio from 04's interval, conversions from their measured intervals or the plan's ranges;
+the contact plan itself is fixed (it is the client's choice). **Levers** (:func:`tornado`): 24-month
+profit with one input at its 10th and 90th percentile, the others at their point values.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+from scipy.special import betaln
+
+from superkit.analyses import benefits as benefit_analysis
+from superkit.analyses import super_users
+from superkit.analyses.result import Result
+from superkit.core.checks import check_number, parse_date
+from superkit.core.constants import DAYS_PER_YEAR
+from superkit.core.errors import DataError, ModelError, ParameterError
+from superkit.core.paths import DATASETS_DIR
+from superkit.data.plan import CHANNEL_ORDER, KPI_NAMES, Plan, read_plan
+from superkit.data.spec import CONTACT_CHANNELS
+
+__all__ = [
+    "BAND",
+    "Inputs",
+    "MIN_MEASURED_CONTACTS",
+    "MONTH_DAYS",
+    "PhasesResult",
+    "Projection",
+    "Schedule",
+    "action_lists",
+    "break_even_month",
+    "compare_modes",
+    "customer_pool",
+    "default_plan_path",
+    "eligible",
+    "evaluate",
+    "kpis_by_phase",
+    "monte_carlo",
+    "project",
+    "resolve_inputs",
+    "run",
+    "schedule_contacts",
+    "survival_table",
+    "tornado",
+]
+
+MONTH_DAYS = DAYS_PER_YEAR / 12.0
+BAND = (0.10, 0.90)          # the Monte Carlo band shown (80%)
+MIN_MEASURED_CONTACTS = 100  # fewer contacts than this in a channel: the plan's conversion is kept
+
+
+# ----------------------------------------------------------------------------------------------
+# Inputs
+# ----------------------------------------------------------------------------------------------
+@dataclass
+class Inputs:
+    """Everything the projection needs, resolved, with where each number came from.
+
+    ``pool``: one row per customer of the data who is not a member (eligibility facts, priority);
+    ``existing``: members already paying at the observation end (tier, months since joining, count);
+    ``sbg``: tier -> (alpha, beta, covariance of the logs or None, log-scale spread when no covariance);
+    ``benefit_cost``: phase -> per-tier cost per member-year; ``conversion``: channel -> dict(value,
+    low, high, kind "plan" / "measured", source); ``sources``: input -> description (measured or assumed).
+    """
+
+    plan: Plan
+    tiers: list
+    fees: np.ndarray
+    mix: np.ndarray
+    pool: pd.DataFrame
+    existing: pd.DataFrame
+    active_customers: float
+    sbg: dict
+    causal: dict
+    member_spend: np.ndarray
+    margin: float
+    benefit_cost: dict
+    conversion: dict
+    cost_per_contact: dict
+    sources: dict = field(default_factory=dict)
+    notes: list = field(default_factory=list)
+
+    @property
+    def channels(self) -> list[str]:
+        """The plan's channels in the order they take contacts each month."""
+        return [c for c in CHANNEL_ORDER if c in self.plan.channels]
+
+    @property
+    def fee_per_period(self) -> np.ndarray:
+        return self.fees / self.plan.periods_per_year
+
+    def sources_table(self) -> pd.DataFrame:
+        """Which inputs were measured on the data and which were assumed."""
+        rows = [{"input": k, "source": v, "measured": not str(v).startswith(("plan", "assumed", "parameter"))}
+                for k, v in self.sources.items()]
+        return pd.DataFrame(rows).set_index("input")
+
+
+def _customer_reasons(t: pd.DataFrame) -> pd.Series:
+    return pd.Series([f"bought on {int(d)} days, last {int(s)} days ago" if pd.notna(s) else f"bought on {int(d)} days"
+                      for d, s in zip(t["purchase_days"], t["days_since_last"])], index=t.index)
+
+
+def customer_pool(tables, observation_end=None, rules: dict | None = None, p_alive: pd.Series | None = None
+                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(pool, everyone)``: the customers who are not members at the observation end, with what the
+    eligibility rules read (repeat purchases, days since the last purchase, criteria met, notebook
+    01's prospect rank and reason, probability active, transaction channels), and the same for all."""
+    r = dict(rules or {})
+    allowed = set(super_users.Rules.__dataclass_fields__)
+    rule_obj = super_users.Rules(**{k: v for k, v in r.items() if k in allowed})
+    scores = super_users.score_criteria(tables.transactions, tables.members, tables.events, observation_end,
+                                        rules=rule_obj)
+    listed = super_users.select_super_users(scores)
+    t = scores.table.copy()
+    t["prospect_rank"] = np.nan
+    pros = listed.table[listed.table["status"] == "prospect"]
+    t.loc[pros.index, "prospect_rank"] = np.arange(1, len(pros) + 1, dtype=float)
+    t["prospect_reason"] = ""
+    t.loc[pros.index, "prospect_reason"] = pros["reason"].str.replace(" -- not a member yet: invite to join", "",
+                                                                      regex=False)
+    t["history"] = _customer_reasons(t)
+    if p_alive is None:
+        t["p_alive"] = np.nan
+    else:
+        t["p_alive"] = p_alive.reindex(t.index).astype(float)
+    tx = tables.transactions
+    if "channel" in tx.columns:     # one column per transaction channel the customer bought in
+        bought = tx.loc[tx["amount"] > 0, ["customer_id", "channel"]].dropna().drop_duplicates()
+        flags = pd.crosstab(bought["customer_id"], bought["channel"].astype(str)).reindex(t.index, fill_value=0) > 0
+        for ch in flags.columns:
+            t[f"buys_in:{ch}"] = flags[ch].to_numpy()
+    pool = t[~t["gate_member"]].copy()
+    pool["position"] = np.arange(len(pool))
+    return pool, t
+
+
+def eligible(pool: pd.DataFrame, rules: dict) -> np.ndarray:
+    """Mask of the pool's customers who meet every rule of a channel's ``eligible`` block."""
+    ok = np.ones(len(pool), dtype=bool)
+    for k, v in rules.items():
+        if k == "top_prospects":
+            ok &= (pool["prospect_rank"] <= v).to_numpy()
+        elif k == "prospects_only":
+            ok &= pool["prospect_rank"].notna().to_numpy() if v else True
+        elif k == "min_repeat_purchases":
+            ok &= (pool["repeat_purchases"] >= v).to_numpy()
+        elif k == "min_criteria":
+            ok &= (pool["criteria_met"] >= v).to_numpy()
+        elif k == "dormant_days":
+            ok &= (pool["days_since_last"].astype(float) >= v).fillna(False).to_numpy(bool)
+        elif k == "active_days":
+            ok &= (pool["days_since_last"].astype(float) <= v).fillna(False).to_numpy(bool)
+        elif k in ("min_p_alive", "max_p_alive"):
+            pa = pool["p_alive"].to_numpy(float)
+            ok &= (pa >= v) if k == "min_p_alive" else (pa <= v)
+        elif k == "buys_in":
+            cols = [f"buys_in:{c}" for c in v if f"buys_in:{c}" in pool.columns]
+            ok &= pool[cols].any(axis=1).to_numpy(bool) if cols else False
+    return ok
+
+
+def _order(pool: pd.DataFrame, priority: str) -> np.ndarray:
+    """Positions of the pool, highest priority first."""
+    rank = pool["prospect_rank"].fillna(np.inf).to_numpy()
+    if priority == "criteria":
+        keys = (-pool["revenue"].to_numpy(float), -pool["criteria_met"].to_numpy(float), rank)
+    elif priority == "revenue":
+        keys = (rank, -pool["revenue"].to_numpy(float))
+    elif priority == "p_alive":
+        keys = (-pool["revenue"].to_numpy(float), -np.nan_to_num(pool["p_alive"].to_numpy(float), nan=0.0))
+    else:  # recency
+        keys = (-pool["revenue"].to_numpy(float), pool["days_since_last"].astype(float).fillna(np.inf).to_numpy())
+    return np.lexsort(keys)
+
+
+def _sbg_from(params: dict, source: str, spread: float) -> dict:
+    return {"alpha": float(params["alpha"]), "beta": float(params["beta"]), "log_cov": params.get("log_cov"),
+            "spread": spread, "source": source}
+
+
+def _resolve_sbg(plan: Plan, tables, sbg_param: dict, observation_end, notes: list) -> dict:
+    from superkit.analyses.renewal import fit_members
+
+    tiers = plan.tiers
+    given = {str(k): v for k, v in (sbg_param or {}).items()}
+    extra = sorted(set(given) - set(tiers))
+    if extra:
+        raise ParameterError("sbg", f"names tiers {extra} that are not in the plan's fees", fix=f"use {tiers}.")
+    out = {}
+    for t, v in given.items():
+        if not isinstance(v, dict) or not {"alpha", "beta"} <= set(v):
+            raise ParameterError("sbg", f"{t} needs alpha and beta", fix="e.g. {'V1': {'alpha': 1.2, 'beta': 5.0}}.")
+        check_number(f"sbg.{t}.alpha", v["alpha"], low=0, low_open=True)
+        check_number(f"sbg.{t}.beta", v["beta"], low=0, low_open=True)
+        out[t] = _sbg_from(v, "parameter", plan.assumptions["sbg_spread"])
+    want_days = MONTH_DAYS if plan.renewal_period == "monthly" else DAYS_PER_YEAR
+    r03 = tables.result("03_renewal") if tables is not None else None
+    if r03 and len(out) < len(tiers):
+        days = float(r03.get("period_days") or 0)
+        if r03.get("group_by") != "tier":
+            notes.append(f"03 grouped members by {r03.get('group_by')}, not by tier: its fits are not used")
+        elif not 0.85 * want_days <= days <= 1.15 * want_days:
+            notes.append(f"03 fitted {days:g}-day periods but the plan renews {plan.renewal_period}: its fits are "
+                         f"not used (run 03 with period_days {want_days:.0f})")
+        else:
+            for t in tiers:
+                c = (r03.get("cohorts") or {}).get(t)
+                if t not in out and c and c.get("alpha") and c.get("beta"):
+                    ci = [c.get("alpha_ci"), c.get("beta_ci")]
+                    out[t] = {**_sbg_from(c, f"03_renewal in this report ({c.get('n_members', 0):,.0f} members)",
+                                          plan.assumptions["sbg_spread"]), "ci": ci}
+    members = getattr(tables, "members", None) if tables is not None else None
+    missing = [t for t in tiers if t not in out]
+    if missing and members is not None and len(members) and "tier" in members.columns:
+        for t in missing:
+            sub = members[members["tier"].astype(str) == t]
+            if not len(sub):
+                continue
+            try:      # one tier at a time: a tier too young to fit does not stop the others
+                m = fit_members(sub, want_days, observation_end, by="tier")[t]
+            except (DataError, ModelError) as exc:
+                notes.append(f"renewal of {t} could not be fitted on its {len(sub):,} members "
+                             f"({str(exc).split('. Remedy')[0]})")
+                continue
+            cov = m.cov_
+            out[t] = _sbg_from({"alpha": m.alpha, "beta": m.beta, "log_cov": None if cov is None else cov.tolist()},
+                               f"fitted here on {m.durations_.n_members:,.0f} {t} members", plan.assumptions["sbg_spread"])
+    for t in tiers:
+        if t not in out and t in plan.assumptions.get("sbg", {}):
+            out[t] = _sbg_from(plan.assumptions["sbg"][t], "plan assumption", plan.assumptions["sbg_spread"])
+    missing = [t for t in tiers if t not in out]
+    if missing:
+        raise DataError(f"no renewal model for tiers {missing}", source="sbg",
+                        fix="give a members table with tiers, run notebook 03 in the same report, set the sbg "
+                            "parameter, or add assumptions: sbg: {tier: {alpha: .., beta: ..}} to the plan.")
+    return out
+
+
+def _resolve_causal(plan: Plan, tables, causal_ratio) -> dict:
+    res = benefit_analysis.resolve_causal_ratio(causal_ratio, tables)
+    if res["source"] == "assumed 1.0" and "causal_ratio" in plan.assumptions:
+        lo, hi = plan.assumptions.get("causal_ratio_range", (plan.assumptions["causal_ratio"],) * 2)
+        return {"value": plan.assumptions["causal_ratio"], "ci": None, "range": [lo, hi],
+                "source": "plan assumption", "warning": None}
+    return {**res, "range": None}
+
+
+def _resolve_member_spend(plan: Plan, tables, member_spend: dict, observation_end) -> tuple[np.ndarray, list]:
+    tiers = plan.tiers
+    given = {str(k): v for k, v in (member_spend or {}).items()}
+    r05 = tables.result("05_benefit_bundles") if tables is not None else None
+    from05 = {t: (r05.get("tiers") or {}).get(t, {}).get("member_spend") for t in tiers} if r05 else {}
+    per_member = None
+    if getattr(tables, "transactions", None) is not None and getattr(tables, "members", None) is not None \
+            and len(tables.members):
+        per_member = benefit_analysis.member_spend_table(tables.transactions, tables.members, observation_end)
+    S, src = [], []
+    for t in tiers:
+        if t in given:
+            S.append(check_number(f"member_spend.{t}", given[t], low=0)), src.append("parameter")
+        elif from05.get(t) is not None:
+            S.append(float(from05[t])), src.append("05_benefit_bundles in this report")
+        else:
+            try:
+                s, where = benefit_analysis.resolve_member_spend([t], {}, per_member)
+                S.append(float(s[0])), src.append(where[0])
+            except DataError:
+                if t in plan.assumptions.get("member_spend", {}):
+                    S.append(plan.assumptions["member_spend"][t]), src.append("plan assumption")
+                else:
+                    raise DataError(f"no member spend for tier {t}", source="member_spend",
+                                    fix="give transactions and members, the member_spend parameter, or add "
+                                        "assumptions: member_spend: {tier: yuan a year} to the plan.") from None
+    return np.array(S, dtype=float), src
+
+
+def _resolve_benefit_cost(plan: Plan, tables, S: np.ndarray, benefit_cost: dict, bundles: dict, notes: list
+                          ) -> tuple[dict, str]:
+    tiers = plan.tiers
+    restricted = any(p.benefits is not None for p in plan.phases)
+    if benefit_cost:
+        given = {str(k): v for k, v in benefit_cost.items()}
+        missing = [t for t in tiers if t not in given]
+        if missing or set(given) - set(tiers):
+            raise ParameterError("benefit_cost", f"must give every tier of the plan ({tiers})",
+                                 fix="e.g. {'V1': 60, 'V2': 150, 'V3': 260} (yuan per member-year).")
+        c = np.array([check_number(f"benefit_cost.{t}", given[t], low=0) for t in tiers])
+        if restricted:
+            notes.append("benefit_cost is one number per tier, so the phases' benefit lists are not costed apart")
+        return {p.name: c for p in plan.phases}, "parameter"
+    r05 = tables.result("05_benefit_bundles") if tables is not None else None
+    chosen, src = None, None
+    if bundles:
+        chosen, src = {str(k): list(map(str, v)) for k, v in bundles.items()}, "parameter bundles"
+    elif r05 and r05.get("status") == "optimal":
+        chosen = {t: list((r05.get("tiers") or {}).get(t, {}).get("benefits") or []) for t in tiers}
+        src = "05_benefit_bundles in this report"
+    elif "bundles" in plan.assumptions:
+        chosen, src = plan.assumptions["bundles"], "plan assumption (bundles)"
+    catalog = getattr(tables, "benefits", None) if tables is not None else None
+    if chosen is not None and catalog is not None:
+        cat = benefit_analysis.catalog_per_member_year(catalog, tiers).set_index("benefit_id")
+        named = {b for ids in chosen.values() for b in ids} | {b for p in plan.phases for b in (p.benefits or ())}
+        unknown = sorted(named - set(cat.index))
+        if unknown:
+            raise DataError(f"benefits {unknown[:5]} are not in the benefit catalog", source="plan",
+                            fix=f"use the catalog's benefit ids ({', '.join(list(cat.index)[:6])}, ...).")
+        out = {}
+        for p in plan.phases:
+            cost = []
+            for i, t in enumerate(tiers):
+                ids = [b for b in chosen.get(t, []) if p.benefits is None or b in p.benefits]
+                sub = cat.loc[ids]
+                cost.append(float((sub["fixed_cost"] + sub["spend_share"] * S[i]).sum()))
+            out[p.name] = np.array(cost)
+        return out, f"{src}, costed from the catalog"
+    if "benefit_cost" in plan.assumptions and set(plan.assumptions["benefit_cost"]) >= set(tiers):
+        c = np.array([plan.assumptions["benefit_cost"][t] for t in tiers], dtype=float)
+        if restricted:
+            notes.append("no benefit catalog: the plan's benefit_cost is used in every phase")
+        return {p.name: c for p in plan.phases}, "plan assumption (benefit_cost)"
+    raise DataError("the cost of the benefits is not known", source="benefits",
+                    fix="give a benefit catalog (benefits_path) with bundles (05 in the same report, the bundles "
+                        "parameter or assumptions: bundles in the plan), or benefit_cost per tier.")
+
+
+def _measured_conversion(plan: Plan, tables, window_days: int, observation_end, notes: list) -> dict:
+    contacts = getattr(tables, "contacts", None) if tables is not None else None
+    if contacts is None or not len(contacts):
+        return {}
+    from superkit.analyses.channels import measure_channels
+
+    if getattr(tables, "members", None) is None:
+        notes.append("a contacts table was given without a members table: conversion cannot be measured")
+        return {}
+    m = measure_channels(contacts, tables.members, tables.transactions, window_days=window_days,
+                         observation_end=observation_end)
+    return {str(k): row for k, row in m.iterrows()}
+
+
+def resolve_inputs(tables, plan: Plan, observation_end=None, causal_ratio=None, sbg: dict | None = None,
+                   member_spend: dict | None = None, benefit_cost: dict | None = None, bundles: dict | None = None,
+                   include_existing: bool = True, window_days: int = 30) -> Inputs:
+    """Resolve every input of the projection (see the module docstring): a parameter wins, then what
+    notebooks 01-05 published in the same report, then what can be measured here, then the plan's
+    assumptions."""
+    notes = list(plan.notes)
+    tiers = plan.tiers
+    fees = np.array([plan.fees[t] for t in tiers], dtype=float)
+    sources = {}
+    tx = tables.require("transactions", "the membership plan")
+    end = pd.Timestamp(parse_date(observation_end, "observation_end",
+                                  default=lambda: pd.Timestamp(tx["timestamp"].max()).normalize()))
+    # 01's rules and 02's probability active (a file 02 wrote in the same report, else fitted here)
+    r01 = tables.result("01_super_users") or {}
+    p_alive, pa_src = _p_alive(tables, end)
+    pool, everyone = customer_pool(tables, end, r01.get("rules"), p_alive)
+    sources["prospects and criteria"] = ("01_super_users' rules in this report" if r01 else "01's default rules") + \
+        f", {int(pool['prospect_rank'].notna().sum()):,} prospects"
+    sources["probability active"] = pa_src
+    active = float(np.nansum(everyone["p_alive"].to_numpy(float)))
+    # members already paying
+    existing = pd.DataFrame(columns=["tier", "months", "n"])
+    members = tables.members
+    if include_existing and members is not None and len(members):
+        m = members[members["joined_at"] <= end]
+        if "ended_at" in m.columns:
+            m = m[m["ended_at"].isna() | (m["ended_at"] > end)]
+        tier = m["tier"].astype(str) if "tier" in m.columns else pd.Series(tiers[0], index=m.index)
+        odd = sorted(set(tier) - set(tiers))
+        if odd:
+            raise DataError(f"members have tiers {odd} that the plan's fees do not list", source="members",
+                            column="tier", fix=f"add them to the plan's fees, or map them to {tiers}.")
+        months = np.floor(((end - m["joined_at"]).dt.days.to_numpy(float)) / MONTH_DAYS).astype(int)
+        existing = (pd.DataFrame({"tier": tier.to_numpy(), "months": months}).groupby(["tier", "months"]).size()
+                    .rename("n").reset_index())
+        sources["members at the start"] = f"data: {int(existing['n'].sum()):,} paying at {end.date()}"
+    else:
+        sources["members at the start"] = "none" if include_existing else "left out (include_existing is false)"
+    # mix
+    if plan.mix:
+        mix, mix_src = np.array([plan.mix[t] for t in tiers]), "plan"
+    else:
+        per = None if members is None or not len(members) else members.rename(columns={})
+        mix, mix_src = benefit_analysis.resolve_mix(tiers, None, per if per is not None and "tier" in per.columns else None)
+    sources["tier mix of new members"] = mix_src
+    sbg_res = _resolve_sbg(plan, tables, sbg or {}, end, notes)
+    for t in tiers:
+        sources[f"renewal {t} (sBG)"] = sbg_res[t]["source"]
+    causal = _resolve_causal(plan, tables, causal_ratio)
+    if causal.get("warning"):
+        notes.append(causal["warning"])
+    sources["causal spend ratio"] = causal["source"]
+    S, s_src = _resolve_member_spend(plan, tables, member_spend or {}, end)
+    for t, s in zip(tiers, s_src):
+        sources[f"member spend {t}"] = s
+    bcost, b_src = _resolve_benefit_cost(plan, tables, S, benefit_cost or {}, bundles or {}, notes)
+    sources["benefit cost"] = b_src
+    measured = _measured_conversion(plan, tables, window_days, end, notes)
+    conversion, cpc = {}, {}
+    for key, ch in plan.channels.items():
+        row = measured.get(key)
+        conv = {"value": ch.conversion, "low": ch.conversion_range[0], "high": ch.conversion_range[1],
+                "kind": "plan", "source": "plan assumption"}
+        cpc[key] = {"value": ch.cost_per_contact, "source": "plan assumption"}
+        if row is not None and row.get("n_contacts", 0) >= MIN_MEASURED_CONTACTS and np.isfinite(row.get("conversion", np.nan)):
+            lo, hi = float(row["conversion_ci_low"]), float(row["conversion_ci_high"])
+            conv = {"value": max(float(row["conversion"]), 0.0), "low": max(lo, 0.0), "high": max(hi, 0.0),
+                    "kind": "measured", "source": f"measured: {int(row['n_contacts']):,} contacts, join within "
+                                                  f"{window_days} days against uncontacted customers"}
+            if np.isfinite(row.get("cost_per_contact", np.nan)):
+                cpc[key] = {"value": float(row["cost_per_contact"]), "source": "measured: contacts' cost"}
+        elif row is not None:
+            notes.append(f"{key}: only {int(row.get('n_contacts', 0))} contacts in the contacts table; the plan's "
+                         "conversion is kept")
+        conversion[key] = conv
+        sources[f"conversion {key}"] = conv["source"]
+    return Inputs(plan=plan, tiers=tiers, fees=fees, mix=np.asarray(mix, float), pool=pool, existing=existing,
+                  active_customers=active, sbg=sbg_res, causal=causal, member_spend=S, margin=plan.margin,
+                  benefit_cost=bcost, conversion=conversion, cost_per_contact=cpc, sources=sources, notes=notes)
+
+
+def _p_alive(tables, end) -> tuple[pd.Series, str]:
+    """Probability still active per customer: 02's scores file in the same report, else a BG/NBD fit here."""
+    path = tables.result_file("02_clv_churn", "scores_file")
+    if path is not None:
+        try:
+            s = pd.read_csv(path, dtype={"customer_id": str}, usecols=["customer_id", "p_alive"])
+            return s.set_index("customer_id")["p_alive"].astype(float), "02_clv_churn's scores in this report"
+        except (OSError, ValueError, KeyError):
+            pass
+    from superkit.analyses.clv import score_customers
+    from superkit.data.summary import summarize
+
+    full = summarize(tables.transactions, end)
+    try:
+        scores, _ = score_customers(full, "bgnbd", horizon=30.0)
+    except ModelError as exc:
+        raise ModelError(f"the probability that a customer is still active could not be estimated "
+                         f"({str(exc).splitlines()[0]})", fix="run notebook 02 in the same report.") from None
+    return scores["p_alive"].astype(float), "BG/NBD fitted here on the transactions"
+
+
+# ----------------------------------------------------------------------------------------------
+# The contact plan
+# ----------------------------------------------------------------------------------------------
+@dataclass
+class Schedule:
+    """Who each channel contacts in each month: ``lists[(month, channel)]`` = positions in the pool,
+    highest priority first; ``active[(month, channel)]`` is True when the channel runs that month."""
+
+    lists: dict
+    active: dict
+    eligible_counts: dict
+
+    def union(self) -> np.ndarray:
+        idx = [v for v in self.lists.values() if len(v)]
+        return np.unique(np.concatenate(idx)) if idx else np.array([], dtype=int)
+
+    def groups(self) -> tuple[dict, int]:
+        """Customers with the same contact history share their chance of not having joined yet in
+        every simulation, so the Monte Carlo carries one number per history, not per customer:
+        ``({(month, channel): (group ids, customers per group)}, number of groups)``."""
+        if getattr(self, "_groups", None) is None:
+            union = self.union()
+            keys = [k for k, v in self.lists.items() if len(v)]
+            where = np.full(int(union.max()) + 1 if len(union) else 0, -1)
+            where[union] = np.arange(len(union))
+            hist = np.zeros((len(union), len(keys)), dtype=bool)
+            for j, k in enumerate(keys):
+                hist[where[self.lists[k]], j] = True
+            if len(union):
+                _, group = np.unique(hist, axis=0, return_inverse=True)
+                group = group.ravel()
+            else:
+                group = np.array([], dtype=int)
+            n_groups = int(group.max()) + 1 if len(group) else 0
+            out = {}
+            for j, k in enumerate(keys):
+                g, n = np.unique(group[where[self.lists[k]]], return_counts=True)
+                out[k] = (g, n.astype(float))
+            self._groups = (out, n_groups)
+        return self._groups
+
+
+def schedule_contacts(inputs: Inputs, months: int) -> Schedule:
+    """The contact plan: each month, each running channel takes the highest-priority eligible
+    customers not contacted by it in the last ``recontact_months``, up to ``contacts_per_month``
+    expected contacts of customers who have not joined yet (point conversions)."""
+    plan, pool = inputs.plan, inputs.pool
+    q = np.ones(len(pool))
+    lists, active, counts = {}, {}, {}
+    masks, orders, last = {}, {}, {}
+    for key in inputs.channels:
+        ch = plan.channels[key]
+        if ch.external:
+            continue
+        masks[key] = eligible(pool, ch.eligible)
+        counts[key] = int(masks[key].sum())
+        o = _order(pool, ch.priority)
+        orders[key] = o[masks[key][o]]
+        last[key] = np.full(len(pool), -10 ** 6)
+    for m in range(1, months + 1):
+        phase = plan.phase_of(m)
+        for key in inputs.channels:
+            ch = plan.channels[key]
+            run_now = ch.opens <= m and key in phase.channels
+            active[(m, key)] = run_now
+            if not run_now or ch.external:
+                continue
+            cand = orders[key]
+            cand = cand[last[key][cand] <= m - ch.recontact_months]
+            if ch.contacts_per_month is not None and len(cand):
+                take = np.searchsorted(np.cumsum(q[cand]), ch.contacts_per_month + 1e-9, side="right")
+                cand = cand[:take]
+            lists[(m, key)] = cand
+            if len(cand):
+                q[cand] *= 1.0 - inputs.conversion[key]["value"]
+                last[key][cand] = m
+    return Schedule(lists=lists, active=active, eligible_counts=counts)
+
+
+# ----------------------------------------------------------------------------------------------
+# Evaluation (vectorised over simulations)
+# ----------------------------------------------------------------------------------------------
+def survival_table(alpha, beta, kmax: int) -> np.ndarray:
+    """``S(k) = B(alpha, beta + k) / B(alpha, beta)`` for k = 0..kmax, shape (..., kmax + 1)."""
+    a = np.asarray(alpha, float)[..., None]
+    b = np.asarray(beta, float)[..., None]
+    k = np.arange(kmax + 1)
+    return np.exp(betaln(a, b + k) - betaln(a, b))
+
+
+def _flows(inputs: Inputs, sched: Schedule, conv: np.ndarray, months: int) -> tuple[np.ndarray, np.ndarray]:
+    """Contacts and joins per (simulation, month, channel); ``conv`` is (n_sims, n_channels)."""
+    plan, chans = inputs.plan, inputs.channels
+    n_s = conv.shape[0]
+    contacts = np.zeros((n_s, months, len(chans)))
+    joins = np.zeros_like(contacts)
+    lists, n_groups = sched.groups()
+    chunk = max(1, int(2e7 // max(n_groups, 1)))
+    for s0 in range(0, n_s, chunk):
+        s1 = min(n_s, s0 + chunk)
+        q = np.ones((s1 - s0, n_groups))
+        for m in range(1, months + 1):
+            for ci, key in enumerate(chans):
+                if not sched.active.get((m, key)):
+                    continue
+                ch = plan.channels[key]
+                c = conv[s0:s1, ci]
+                if ch.external:
+                    contacts[s0:s1, m - 1, ci] = ch.reach_per_month
+                    joins[s0:s1, m - 1, ci] = ch.reach_per_month * c
+                    continue
+                if (m, key) not in lists:
+                    continue
+                g, w = lists[(m, key)]
+                n = q[:, g] @ w
+                contacts[s0:s1, m - 1, ci] = n
+                joins[s0:s1, m - 1, ci] = n * c
+                q[:, g] *= (1.0 - c)[:, None]
+    return contacts, joins
+
+
+def _members(inputs: Inputs, joins_t: np.ndarray, alpha: np.ndarray, beta: np.ndarray, months: int):
+    """Members, renewals and renewals due per (simulation, month, tier) from the join cohorts and the
+    members already paying. ``joins_t`` (S, M, T); ``alpha``, ``beta`` (S, T)."""
+    L = 12 // inputs.plan.periods_per_year          # months between renewals
+    n_s, _, n_t = joins_t.shape
+    ex = inputs.existing
+    max_months = int(ex["months"].max()) if len(ex) else 0
+    kmax = (months + max_months) // L + 2
+    S = survival_table(alpha, beta, kmax)            # (S, T, K)
+    alive = np.zeros((n_s, months + 1, n_t))         # month 0 .. months
+    renew = np.zeros_like(alive)
+    due = np.zeros_like(alive)
+    # new members: cohort joined in month j (1-based) has lag a = m - j
+    for a in range(months):
+        k = a // L
+        w = joins_t[:, : months - a, :] * S[:, None, :, k]
+        alive[:, 1 + a:, :] += w
+        if a > 0 and a % L == 0:
+            renew[:, 1 + a:, :] += w
+            due[:, 1 + a:, :] += joins_t[:, : months - a, :] * S[:, None, :, (a - 1) // L]
+    # members already paying: cohort with `months` since joining at month 0
+    for _, row in ex.iterrows():
+        t = inputs.tiers.index(row["tier"])
+        a0, n = int(row["months"]), float(row["n"])
+        base = S[:, t, a0 // L]
+        a = a0 + np.arange(months + 1)
+        cur = S[:, t, a // L] / base[:, None] * n    # (S, M+1), month 0 = n
+        alive[:, :, t] += cur
+        dm = (a % L == 0) & (np.arange(months + 1) > 0)
+        renew[:, dm, t] += cur[:, dm]
+        prev = np.concatenate([cur[:, :1], cur[:, :-1]], axis=1)
+        due[:, dm, t] += prev[:, dm]
+    return alive, renew, due
+
+
+def _draws(inputs: Inputs, n: int, seed: int) -> dict:
+    """Monte Carlo draws of the uncertain inputs (n, ...)."""
+    rng = np.random.default_rng(seed)
+    out = {"alpha": np.empty((n, len(inputs.tiers))), "beta": np.empty((n, len(inputs.tiers)))}
+    for i, t in enumerate(inputs.tiers):
+        s = inputs.sbg[t]
+        mu = np.log([s["alpha"], s["beta"]])
+        cov = s.get("log_cov")
+        if cov is None and s.get("ci") and all(isinstance(c, (list, tuple)) and len(c) == 2 and c[0] and c[1] > 0
+                                               for c in s["ci"]):
+            sd = [(np.log(c[1]) - np.log(c[0])) / (2 * 1.959964) for c in s["ci"]]
+            cov = np.diag(np.square(sd))
+        if cov is None:
+            cov = np.eye(2) * s["spread"] ** 2
+        cov = np.asarray(cov, float)
+        ab = np.exp(rng.multivariate_normal(mu, cov, size=n))
+        out["alpha"][:, i], out["beta"][:, i] = ab[:, 0], ab[:, 1]
+    c = inputs.causal
+    if c.get("ci"):
+        sd = (np.log(c["ci"][1]) - np.log(c["ci"][0])) / (2 * 1.959964)
+        out["causal"] = np.exp(rng.normal(np.log(c["value"]), sd, n))
+    elif c.get("range") and c["range"][1] > c["range"][0]:
+        out["causal"] = rng.triangular(c["range"][0], c["value"], c["range"][1], n)
+    else:
+        out["causal"] = np.full(n, c["value"])
+    conv = np.empty((n, len(inputs.channels)))
+    for j, key in enumerate(inputs.channels):
+        v = inputs.conversion[key]
+        if v["high"] <= v["low"]:
+            conv[:, j] = v["value"]
+        elif v["kind"] == "measured":
+            sd = (v["high"] - v["low"]) / (2 * 1.959964)
+            conv[:, j] = np.clip(rng.normal(v["value"], sd, n), 0.0, 1.0)
+        else:
+            conv[:, j] = rng.triangular(v["low"], v["value"], v["high"], n)
+    out["conversion"] = conv
+    return out
+
+
+def _point(inputs: Inputs) -> dict:
+    return {"alpha": np.array([[inputs.sbg[t]["alpha"] for t in inputs.tiers]]),
+            "beta": np.array([[inputs.sbg[t]["beta"] for t in inputs.tiers]]),
+            "causal": np.array([inputs.causal["value"]]),
+            "conversion": np.array([[inputs.conversion[k]["value"] for k in inputs.channels]])}
+
+
+def _modes(inputs: Inputs, members: np.ndarray, mode: str | None) -> tuple[np.ndarray, np.ndarray]:
+    """Operating cost (S, M) and the index of the mode in force (0 start, 1 switched) per month."""
+    plan = inputs.plan
+    n_s, M = members.shape
+    if mode is not None:
+        mo = plan.modes[mode]
+        cost = mo.fixed_per_month + mo.per_member_per_month * members
+        cost[:, 0] += mo.setup_cost
+        return cost, np.zeros((n_s, M), dtype=int)
+    start, to = plan.modes[plan.start_mode], plan.modes.get(plan.switch_to) if plan.switch_to else None
+    switched = np.zeros((n_s, M), dtype=bool)
+    if to is not None:
+        if plan.switch_at_month is not None:
+            switched[:, plan.switch_at_month - 1:] = True
+        else:
+            hit = members >= plan.switch_at_members
+            first = np.where(hit.any(axis=1), hit.argmax(axis=1) + 1, M)   # 0-based month index of the switch
+            switched = np.arange(M)[None, :] >= first[:, None]
+    cost = np.where(switched, (to.fixed_per_month if to else 0.0) + (to.per_member_per_month if to else 0.0) * members,
+                    start.fixed_per_month + start.per_member_per_month * members)
+    cost[:, 0] += start.setup_cost
+    if to is not None:
+        first_on = switched & ~np.concatenate([np.zeros((n_s, 1), bool), switched[:, :-1]], axis=1)
+        cost += first_on * to.setup_cost
+    return cost, switched.astype(int)
+
+
+def evaluate(inputs: Inputs, sched: Schedule, draws: dict, months: int, mode: str | None = None) -> dict:
+    """The plan's flows and money per (simulation, month) for given draws of the uncertain inputs
+    (``alpha``, ``beta`` (S, T), ``causal`` (S,), ``conversion`` (S, C)); ``mode`` fixes one
+    management mode for every month (None: the plan's rule)."""
+    plan = inputs.plan
+    contacts, joins = _flows(inputs, sched, draws["conversion"], months)
+    J = joins.sum(axis=2)                                        # (S, M)
+    joins_t = J[:, :, None] * inputs.mix[None, None, :]
+    alive, renew, due = _members(inputs, joins_t, draws["alpha"], draws["beta"], months)
+    members_t = alive[:, 1:, :]
+    members = members_t.sum(axis=2)
+    prev = alive[:, :-1, :].sum(axis=2)
+    renewals = renew[:, 1:, :].sum(axis=2)
+    dues = due[:, 1:, :].sum(axis=2)
+    fee = ((joins_t + renew[:, 1:, :]) * inputs.fee_per_period[None, None, :]).sum(axis=2)
+    uplift = 1.0 - 1.0 / draws["causal"]                        # (S,)
+    incr = (members_t * (inputs.margin * inputs.member_spend / 12.0)[None, None, :]).sum(axis=2) * uplift[:, None]
+    phase_cost = np.array([inputs.benefit_cost[plan.phase_of(m).name] for m in range(1, months + 1)])  # (M, T)
+    benefit = (members_t * phase_cost[None, :, :] / 12.0).sum(axis=2)
+    cpc = np.array([inputs.cost_per_contact[k]["value"] for k in inputs.channels])
+    cpj = np.array([plan.channels[k].cost_per_join for k in inputs.channels])
+    cpm = np.array([plan.channels[k].cost_per_month for k in inputs.channels])
+    on = np.array([[sched.active.get((m, k), False) for k in inputs.channels] for m in range(1, months + 1)], float)
+    channel = (contacts * cpc).sum(axis=2) + (joins * cpj).sum(axis=2) + (on * cpm).sum(axis=1)[None, :]
+    operating, switched = _modes(inputs, members, mode)
+    profit = fee + incr - benefit - channel - operating
+    active = inputs.active_customers + np.cumsum(joins[:, :, [i for i, k in enumerate(inputs.channels)
+                                                              if plan.channels[k].external]].sum(axis=2), axis=1)
+    return {"contacts": contacts, "joins_by_channel": joins, "joins": J, "members_by_tier": members_t,
+            "members": members, "members_before": prev, "renewals": renewals, "renewals_due": dues,
+            "lapses": dues - renewals, "fee_revenue": fee, "incremental_margin": incr, "benefit_cost": benefit,
+            "channel_cost": channel, "operating_cost": operating, "profit": profit,
+            "cumulative_profit": np.cumsum(profit, axis=1), "switched": switched, "active_customers": active}
+
+
+def break_even_month(cumulative) -> int | None:
+    """First month (1-based) from which cumulative profit stays at or above zero; None if it ends below."""
+    c = np.asarray(cumulative, float)
+    if not len(c) or c[-1] < 0:
+        return None
+    below = np.flatnonzero(c < 0)
+    return 1 if not len(below) else int(below[-1]) + 2
+
+
+# ----------------------------------------------------------------------------------------------
+# The deterministic projection and what is read from it
+# ----------------------------------------------------------------------------------------------
+@dataclass
+class Projection:
+    monthly: pd.DataFrame
+    joins_by_channel: pd.DataFrame
+    contacts_by_channel: pd.DataFrame
+    members_by_tier: pd.DataFrame
+    break_even_month: int | None
+    mode_switch_month: int | None
+    raw: dict
+
+
+def _monthly_frame(inputs: Inputs, ev: dict, months: int, s: int = 0) -> pd.DataFrame:
+    plan = inputs.plan
+    m = np.arange(1, months + 1)
+    start_label, to = plan.start_mode, plan.switch_to
+    flows = ("joins", "renewals_due", "renewals", "lapses", "members", "fee_revenue", "incremental_margin",
+             "benefit_cost", "channel_cost", "operating_cost", "profit", "cumulative_profit", "active_customers")
+    df = pd.DataFrame({"month": m, "phase": [plan.phase_of(i).name for i in m],
+                       "contacts": ev["contacts"][s].sum(axis=1), **{k: ev[k][s] for k in flows}})
+    df["mode"] = np.where(ev["switched"][s] == 1, to or start_label, start_label)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        df["penetration"] = df["members"] / df["active_customers"]
+        df["conversion"] = np.where(df["contacts"] > 0, df["joins"] / df["contacts"], np.nan)
+        df["renewal_rate"] = np.where(df["renewals_due"] > 0, df["renewals"] / df["renewals_due"], np.nan)
+        spend = (ev["members_by_tier"][s] * inputs.member_spend[None, :] / 12.0).sum(axis=1)
+        df["revenue_per_member"] = np.where(df["members"] > 0, (df["fee_revenue"] + spend) / df["members"] * 12, np.nan)
+    df["members_before"] = ev["members_before"][s]
+    return df
+
+
+def project(inputs: Inputs, months: int, mode: str | None = None, sched: Schedule | None = None) -> Projection:
+    """The plan at the point values of every input, month by month."""
+    sched = sched or schedule_contacts(inputs, months)
+    ev = evaluate(inputs, sched, _point(inputs), months, mode)
+    monthly = _monthly_frame(inputs, ev, months)
+    labels = inputs.channels
+    jbc = pd.DataFrame(ev["joins_by_channel"][0], columns=labels, index=monthly["month"])
+    cbc = pd.DataFrame(ev["contacts"][0], columns=labels, index=monthly["month"])
+    mbt = pd.DataFrame(ev["members_by_tier"][0], columns=inputs.tiers, index=monthly["month"])
+    sw = np.flatnonzero(ev["switched"][0])
+    switch = int(sw[0]) + 1 if mode is None and inputs.plan.switch_to and len(sw) else None
+    return Projection(monthly=monthly, joins_by_channel=jbc, contacts_by_channel=cbc, members_by_tier=mbt,
+                      break_even_month=break_even_month(monthly["cumulative_profit"]), mode_switch_month=switch,
+                      raw={"schedule": sched, "eval": ev})
+
+
+def kpis_by_phase(inputs: Inputs, monthly: pd.DataFrame) -> pd.DataFrame:
+    """Each phase's KPIs against the plan's targets, with a traffic light: green at or above target,
+    amber within 10% below it, red further below; empty where the plan sets no target."""
+    rows = []
+    for p in inputs.plan.phases:
+        d = monthly[(monthly["month"] >= p.first) & (monthly["month"] <= min(p.last, monthly["month"].max()))]
+        if p is inputs.plan.phases[-1]:
+            d = monthly[monthly["month"] >= p.first]
+        if d.empty:
+            continue
+        spend = d["revenue_per_member"] * d["members"]
+        vals = {
+            "penetration": float(d["penetration"].iloc[-1]),
+            "conversion": float(d["joins"].sum() / d["contacts"].sum()) if d["contacts"].sum() > 0 else np.nan,
+            "renewal": float(d["renewals"].sum() / d["renewals_due"].sum()) if d["renewals_due"].sum() > 0 else np.nan,
+            "revenue_per_member": float(spend.sum() / d["members"].sum()) if d["members"].sum() > 0 else np.nan,
+        }
+        for k in KPI_NAMES:
+            target = p.targets.get(k)
+            v = vals[k]
+            if target is None or not np.isfinite(v):
+                light = None
+            else:
+                light = "green" if v >= target else ("amber" if v >= 0.9 * target else "red")
+            rows.append({"phase": p.name, "months": f"{d['month'].iloc[0]}-{d['month'].iloc[-1]}", "kpi": k,
+                         "value": v, "target": target, "status": light})
+    return pd.DataFrame(rows)
+
+
+def monte_carlo(inputs: Inputs, sched: Schedule, months: int, n_sims: int = 1000, seed: int = 0) -> dict:
+    """``n_sims`` draws of the uncertain inputs through the same plan: 80% bands (10th-90th
+    percentile) per month of members and cumulative profit, and the probability of breaking even."""
+    check_number("n_sims", n_sims, low=1, integer=True, fix="e.g. 1000.")
+    d = _draws(inputs, int(n_sims), seed)
+    ev = evaluate(inputs, sched, d, months)
+    cum = ev["cumulative_profit"]
+    be = np.array([break_even_month(c) or 0 for c in cum])
+    q = lambda x: np.quantile(x, BAND, axis=0)  # noqa: E731
+    mem, cp = q(ev["members"]), q(cum)
+    return {"n_sims": int(n_sims), "band": list(BAND), "seed": seed,
+            "members_low": mem[0], "members_high": mem[1], "members_median": np.median(ev["members"], axis=0),
+            "cumulative_profit_low": cp[0], "cumulative_profit_high": cp[1],
+            "cumulative_profit_median": np.median(cum, axis=0),
+            "p_break_even": float((be > 0).mean()),
+            "p_break_even_by_month": [float(((be > 0) & (be <= m)).mean()) for m in range(1, months + 1)],
+            "profit_total_low": float(np.quantile(cum[:, -1], BAND[0])),
+            "profit_total_high": float(np.quantile(cum[:, -1], BAND[1])),
+            "draws": d, "final_cumulative": cum[:, -1]}
+
+
+def tornado(inputs: Inputs, sched: Schedule, months: int, mc: dict) -> pd.DataFrame:
+    """Profit over the horizon with one uncertain input at its 10th and at its 90th percentile (of
+    the Monte Carlo draws), the others at their point values; sorted by swing, largest first."""
+    point = _point(inputs)
+    base = float(evaluate(inputs, sched, point, months)["cumulative_profit"][0, -1])
+    d = mc["draws"]
+    rows = []
+
+    def run_with(**over):
+        p = {k: v.copy() for k, v in point.items()}
+        for k, (idx, val) in over.items():
+            if idx is None:
+                p[k][:] = val
+            else:
+                p[k][0, idx] = val
+        return float(evaluate(inputs, sched, p, months)["cumulative_profit"][0, -1])
+
+    L = 12 // inputs.plan.periods_per_year
+    for i, t in enumerate(inputs.tiers):
+        a, b = d["alpha"][:, i], d["beta"][:, i]
+        s = survival_table(a, b, months // L + 1)[:, -1]
+        lo_i, hi_i = (int(np.argsort(s)[int(round(p * (len(s) - 1)))]) for p in BAND)
+        vals = []
+        for j in (lo_i, hi_i):
+            p = {k: v.copy() for k, v in point.items()}
+            p["alpha"][0, i], p["beta"][0, i] = a[j], b[j]
+            vals.append(float(evaluate(inputs, sched, p, months)["cumulative_profit"][0, -1]))
+        rows.append({"input": f"renewal {t}", "low": vals[0], "high": vals[1],
+                     "low_value": f"{months // L}-renewal survival {s[lo_i]:.0%}",
+                     "high_value": f"{s[hi_i]:.0%}"})
+    c = d["causal"]
+    if np.ptp(c) > 0:
+        lo, hi = np.quantile(c, BAND)
+        rows.append({"input": "causal spend ratio", "low": run_with(causal=(None, lo)), "high": run_with(causal=(None, hi)),
+                     "low_value": f"{lo:.2f}", "high_value": f"{hi:.2f}"})
+    for j, key in enumerate(inputs.channels):
+        x = d["conversion"][:, j]
+        if np.ptp(x) > 0:
+            lo, hi = np.quantile(x, BAND)
+            rows.append({"input": f"conversion {key}", "low": run_with(conversion=(j, lo)),
+                         "high": run_with(conversion=(j, hi)), "low_value": f"{lo:.2%}", "high_value": f"{hi:.2%}"})
+    out = pd.DataFrame(rows)
+    if out.empty:
+        return pd.DataFrame(columns=["input", "low", "high", "low_value", "high_value", "swing", "base"])
+    out["swing"] = (out["high"] - out["low"]).abs()
+    out["base"] = base
+    return out.sort_values("swing", ascending=False, kind="mergesort").reset_index(drop=True)
+
+
+def compare_modes(inputs: Inputs, sched: Schedule, months: int) -> pd.DataFrame:
+    """Each management mode kept for every month, and the plan's rule: members, operating cost,
+    profit over the horizon, break-even month, and the months where members exceed the capacity."""
+    rows = []
+    options = [(None, "plan's rule")] + [(k, f"{k} only") for k in inputs.plan.modes]
+    for mode, label in options:
+        ev = evaluate(inputs, sched, _point(inputs), months, mode)
+        mem = ev["members"][0]
+        cap_months = []
+        if mode is not None and inputs.plan.modes[mode].capacity is not None:
+            cap_months = (np.flatnonzero(mem > inputs.plan.modes[mode].capacity) + 1).tolist()
+        rows.append({"mode": label, "operating_cost": float(ev["operating_cost"][0].sum()),
+                     "profit": float(ev["cumulative_profit"][0, -1]),
+                     "break_even_month": break_even_month(ev["cumulative_profit"][0]),
+                     "months_over_capacity": len(cap_months),
+                     "first_month_over_capacity": cap_months[0] if cap_months else None})
+    return pd.DataFrame(rows)
+
+
+def action_lists(inputs: Inputs, sched: Schedule, month: int = 1) -> dict:
+    """The CRM team's lists for ``month``: per channel that contacts customers of the data, who to
+    contact (highest priority first), why, and the chance that they join."""
+    out = {}
+    pool = inputs.pool
+    for key in inputs.channels:
+        idx = sched.lists.get((month, key))
+        if idx is None or not len(idx):
+            continue
+        ch = inputs.plan.channels[key]
+        sub = pool.iloc[idx]
+        reasons = []
+        for _, r in sub.iterrows():
+            bits = []
+            if "top_prospects" in ch.eligible or "prospects_only" in ch.eligible:
+                bits.append(f"potential super user #{int(r['prospect_rank'])}: {r['prospect_reason']}")
+            if "min_repeat_purchases" in ch.eligible:
+                bits.append(f"{int(r['repeat_purchases'])} repeat purchases (at least {ch.eligible['min_repeat_purchases']})")
+            if "min_criteria" in ch.eligible:
+                bits.append(f"meets {int(r['criteria_met'])} of the four criteria")
+            if "dormant_days" in ch.eligible:
+                bits.append(f"dormant: no purchase for {int(r['days_since_last'])} days (at least {ch.eligible['dormant_days']})")
+            if "active_days" in ch.eligible:
+                bits.append(f"bought {int(r['days_since_last'])} days ago")
+            if "min_p_alive" in ch.eligible or "max_p_alive" in ch.eligible or key == "paid_ads":
+                bits.append(f"still active with probability {r['p_alive']:.2f}")
+            if "buys_in" in ch.eligible:
+                bits.append("buys in " + ", ".join(c for c in ch.eligible["buys_in"] if r.get(f"buys_in:{c}", False)))
+            if not bits:
+                bits.append(r["history"])
+            reasons.append("; ".join(bits) + " -- not a member yet")
+        out[key] = pd.DataFrame({
+            "customer_id": sub.index.astype(str), "channel": key, "rank": np.arange(1, len(sub) + 1),
+            "reason": reasons, "join_probability": inputs.conversion[key]["value"],
+            "repeat_purchases": sub["repeat_purchases"].to_numpy(), "days_since_last": sub["days_since_last"].to_numpy(),
+            "revenue": sub["revenue"].round(2).to_numpy(), "p_alive": sub["p_alive"].round(3).to_numpy(),
+        })
+    return out
+
+
+# ----------------------------------------------------------------------------------------------
+# The analysis of notebook 06
+# ----------------------------------------------------------------------------------------------
+@dataclass
+class PhasesResult(Result):
+    inputs: Inputs
+    projection: Projection
+    kpis: pd.DataFrame
+    mc: dict
+    tornado: pd.DataFrame
+    modes: pd.DataFrame
+    actions: dict
+    settings: dict
+    from_zero: dict = field(default_factory=dict)
+
+    @property
+    def monthly(self) -> pd.DataFrame:
+        return self.projection.monthly
+
+    @property
+    def months(self) -> int:
+        return int(self.settings["months"])
+
+    @property
+    def kpi_table(self) -> pd.DataFrame:
+        """KPIs by phase as a wide table (value and target per KPI), for the notebook."""
+        k = self.kpis
+        if k.empty:
+            return k
+        return k.pivot_table(index=["phase", "months"], columns="kpi", values=["value", "target"], aggfunc="first",
+                             sort=False)
+
+    @property
+    def headline(self) -> str:
+        m = self.monthly
+        last = m.iloc[-1]
+        be = self.projection.break_even_month
+        when = f"breaks even in month {be}" if be else f"does not break even in {self.months} months"
+        start = float(m["members_before"].iloc[0])
+        launch = ""
+        if start > 0 and self.from_zero:
+            zb = self.from_zero.get("break_even_month")
+            launch = (f"; without the {start:,.0f} members already paying, the plan alone "
+                      + (f"breaks even in month {zb}" if zb else f"does not break even in {self.months} months"))
+        lever = ""
+        if not self.tornado.empty:
+            top = self.tornado.iloc[0]
+            lever = (f" The lever that matters most is {top['input']} (profit {top['low']:,.0f} to "
+                     f"{top['high']:,.0f} yuan).")
+        return (f"Under this plan the membership goes from {start:,.0f} to {last['members']:,.0f} members in "
+                f"{self.months} months and {when} (cumulative profit {last['cumulative_profit']:,.0f} yuan, 80% band "
+                f"{self.mc['profit_total_low']:,.0f} to {self.mc['profit_total_high']:,.0f}; probability of breaking "
+                f"even {self.mc['p_break_even']:.0%}){launch}.{lever}")
+
+    def _json(self, **files) -> dict:
+        m = self.monthly
+        cols = ["month", "phase", "contacts", "joins", "renewals_due", "renewals", "lapses", "members", "fee_revenue",
+                "incremental_margin", "benefit_cost", "channel_cost", "operating_cost", "profit", "cumulative_profit",
+                "penetration", "conversion", "renewal_rate", "revenue_per_member", "active_customers", "mode"]
+        mc = self.mc
+        return {
+            "plan": self.inputs.plan.name,
+            "plan_file": files.get("plan_file"),
+            "months": self.months,
+            "renewal_period": self.inputs.plan.renewal_period,
+            "monthly": m[cols].to_dict(orient="records"),
+            "joins_by_channel": {k: float(v) for k, v in self.projection.joins_by_channel.sum().items()},
+            "contacts_by_channel": {k: float(v) for k, v in self.projection.contacts_by_channel.sum().items()},
+            "members_end": float(m["members"].iloc[-1]),
+            "members_start": float(m["members_before"].iloc[0]),
+            "profit_total": float(m["cumulative_profit"].iloc[-1]),
+            "break_even_month": self.projection.break_even_month,
+            "mode_switch_month": self.projection.mode_switch_month,
+            "from_zero": self.from_zero,
+            "kpis_by_phase": self.kpis.to_dict(orient="records"),
+            "monte_carlo": {
+                "n_sims": mc["n_sims"], "band": mc["band"], "p_break_even": mc["p_break_even"],
+                "p_break_even_by_month": mc["p_break_even_by_month"],
+                "members_low": mc["members_low"].tolist(), "members_high": mc["members_high"].tolist(),
+                "cumulative_profit_low": mc["cumulative_profit_low"].tolist(),
+                "cumulative_profit_high": mc["cumulative_profit_high"].tolist(),
+                "profit_total_low": mc["profit_total_low"], "profit_total_high": mc["profit_total_high"]},
+            "tornado": self.tornado.drop(columns=["base"], errors="ignore").to_dict(orient="records"),
+            "modes": self.modes.to_dict(orient="records"),
+            "inputs": {k: v for k, v in self.inputs.sources.items()},
+            "assumed_inputs": [k for k, v in self.inputs.sources.items()
+                               if str(v).startswith(("plan", "assumed"))],
+            "conversion": {k: {kk: v[kk] for kk in ("value", "low", "high", "kind")}
+                           for k, v in self.inputs.conversion.items()},
+            "causal_ratio": self.inputs.causal["value"],
+            "action_lists": files.get("action_files", {}),
+            "notes": list(self.inputs.notes),
+            "observation_end": self.settings["observation_end"],
+            "headline": self.headline,
+        }
+
+
+def default_plan_path() -> str:
+    return str(DATASETS_DIR / "coffee_club" / "plan.yaml")
+
+
+def run(tables, plan_path: str = "", months: int = 24, n_sims: int = 1000, seed: int = 0, observation_end=None,
+        causal_ratio=None, sbg: dict = {}, member_spend: dict = {}, benefit_cost: dict = {},  # noqa: B006
+        bundles: dict = {}, include_existing: bool = True, window_days: int = 30) -> PhasesResult:  # noqa: B006
+    """Notebook 06's analysis: read the plan (``plan_path``; empty: the bundled coffee_club plan),
+    resolve its inputs, project ``months`` months, run ``n_sims`` Monte Carlo draws, the tornado, the
+    mode comparison and the first month's action lists."""
+    months = check_number("months", months, low=1, high=120, integer=True, fix="e.g. 24.")
+    window_days = check_number("window_days", window_days, low=1, integer=True, fix="e.g. 30.")
+    text = "" if plan_path is None else str(plan_path).strip()
+    if text.lower() in ("none", "-"):
+        text = ""          # a report with the client's data and no plan: the template, with a warning
+    plan = read_plan(text or default_plan_path(), months=months)
+    end = observation_end if observation_end not in (None, "") else tables.observation_end
+    inputs = resolve_inputs(tables, plan, end, causal_ratio, sbg, member_spend, benefit_cost, bundles,
+                            include_existing, window_days)
+    if not text and not str(tables.sources.get("transactions", "")).startswith("bundled"):
+        inputs.notes.insert(0, "no plan was given: the channel, cost and target numbers are the bundled coffee_club "
+                               "template's assumptions; write your own plan (copy datasets/coffee_club/plan.yaml)")
+    sched = schedule_contacts(inputs, months)
+    proj = project(inputs, months, sched=sched)
+    mc = monte_carlo(inputs, sched, months, n_sims, seed)
+    tor = tornado(inputs, sched, months, mc)
+    modes = compare_modes(inputs, sched, months)
+    kp = kpis_by_phase(inputs, proj.monthly)
+    # the same plan as a launch from zero: the members already paying left out
+    zero = project(replace(inputs, existing=inputs.existing.iloc[0:0]), months, sched=sched)
+    from_zero = {"members_end": float(zero.monthly["members"].iloc[-1]),
+                 "profit_total": float(zero.monthly["cumulative_profit"].iloc[-1]),
+                 "break_even_month": zero.break_even_month}
+    acts = action_lists(inputs, sched, 1)
+    settings = {"months": months, "n_sims": n_sims, "seed": seed, "window_days": window_days,
+                "observation_end": str(pd.Timestamp(parse_date(end, "observation_end",
+                                                               default=lambda: tables.transactions["timestamp"].max())).date())}
+    return PhasesResult(inputs=inputs, projection=proj, kpis=kp, mc=mc, tornado=tor, modes=modes, actions=acts,
+                        settings=settings, from_zero=from_zero)

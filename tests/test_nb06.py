@@ -1,0 +1,79 @@
+"""Notebook 06_membership_phases: the bundled plan on coffee_club, every published month adding up,
+the action lists, and a client plan with an annual fee and a switch of management mode."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from test_architecture import readme_keys
+
+FIGURES = {"phase_chart", "joins_by_channel", "pnl", "kpis", "tornado", "modes"}
+
+
+def test_nb06_defaults_publish_a_plan_that_adds_up(run_notebook, tmp_path):
+    res = run_notebook("06_membership_phases", n_sims=300)
+    assert set(res) == readme_keys("06_membership_phases")
+    m = pd.DataFrame(res["monthly"])
+    assert len(m) == res["months"] == 24 and list(m["month"]) == list(range(1, 25))
+    assert np.allclose(m["members"], m["members"].shift(1, fill_value=res["members_start"]) + m["joins"] - m["lapses"])
+    parts = m["fee_revenue"] + m["incremental_margin"] - m["benefit_cost"] - m["channel_cost"] - m["operating_cost"]
+    assert np.allclose(m["profit"], parts) and np.allclose(m["cumulative_profit"], m["profit"].cumsum())
+    assert abs(sum(res["joins_by_channel"].values()) - m["joins"].sum()) < 1e-6
+    assert set(m["phase"]) == {"startup", "growth", "stable"} and set(m["mode"]) == {"simple"}
+    assert res["mode_switch_month"] is None            # 10,000 members is far beyond this chain
+    be = res["break_even_month"]
+    assert be is None or (m.loc[m["month"] >= be, "cumulative_profit"] >= 0).all()
+    # what the playbook says: the 187 members already paying carry the plan from month 1, the same
+    # plan as a launch from zero breaks even later (or not at all)
+    assert be == 1 and res["members_start"] == 187
+    zb = res["from_zero"]["break_even_month"]
+    assert zb is None or zb > 1
+    mc = res["monte_carlo"]
+    assert mc["n_sims"] == 300 and 0 <= mc["p_break_even"] <= 1
+    assert np.all(np.array(mc["members_low"]) <= m["members"] + 1e-6)
+    assert np.all(m["members"] <= np.array(mc["members_high"]) + 1e-6)
+    # run alone: the causal ratio and the bundles are the plan's assumptions and say so
+    assert "causal spend ratio" in res["assumed_inputs"] and res["causal_ratio"] == 1.3
+    assert res["inputs"]["renewal V1 (sBG)"].startswith("fitted here")
+    assert {r["kpi"] for r in res["kpis_by_phase"]} == {"penetration", "conversion", "renewal", "revenue_per_member"}
+    assert all(r["status"] in ("green", "amber", "red") for r in res["kpis_by_phase"])
+    out = tmp_path / "06_membership_phases"
+    assert {p.stem for p in (out / "figures").glob("*.png")} == FIGURES
+    assert set(res["action_lists"]) == {"phone", "sms_email", "stores", "app"}
+    phone = pd.read_csv(out / res["action_lists"]["phone"], dtype={"customer_id": str})
+    assert len(phone) == 40 and phone["reason"].str.startswith("potential super user #").all()
+    assert list(phone["rank"]) == list(range(1, 41))
+    assert res["tornado"] and res["tornado"][0]["swing"] >= res["tornado"][-1]["swing"]
+
+
+def test_nb06_runs_a_client_plan_with_an_annual_fee_and_a_mode_switch(run_notebook, tmp_path):
+    from superkit.data.simulate import simulate
+
+    w = simulate(3000, seed=21, period_days=365.25)
+    w.transactions.to_csv(tmp_path / "orders.csv", index=False)
+    w.members.to_csv(tmp_path / "members.csv", index=False)
+    plan = yaml.safe_load(open(__import__("superkit.analyses.phases", fromlist=["x"]).default_plan_path(),
+                               encoding="utf-8"))
+    plan.update(renewal_period="annual", months=30)
+    plan["mode_rule"] = {"start": "simple", "switch_to": "standard", "at_members": 150}
+    plan["assumptions"].pop("bundles")
+    plan["assumptions"]["benefit_cost"] = {"V1": 60, "V2": 140, "V3": 260}
+    # two years of an annual membership show at most one renewal: too little to fit, so assumed
+    plan["assumptions"]["sbg"] = {k: {"alpha": v["alpha"], "beta": v["beta"]} for k, v in w.truth["tiers"].items()}
+    (tmp_path / "plan.yaml").write_text(yaml.safe_dump(plan, allow_unicode=True), encoding="utf-8")
+    res = run_notebook("06_membership_phases", plan_path=str(tmp_path / "plan.yaml"),
+                       transactions_path=str(tmp_path / "orders.csv"), members_path=str(tmp_path / "members.csv"),
+                       events_path="none", benefits_path="none", contacts_path="none", months=30, n_sims=200,
+                       causal_ratio=1.43)
+    m = pd.DataFrame(res["monthly"])
+    assert len(m) == 30 and res["renewal_period"] == "annual"
+    assert res["inputs"]["benefit cost"] == "plan assumption (benefit_cost)"
+    assert res["causal_ratio"] == 1.43 and "causal spend ratio" not in res["assumed_inputs"]
+    sw = res["mode_switch_month"]
+    first = int(m.loc[m["members"] >= 150, "month"].iloc[0])
+    assert sw == first + 1 and set(m.loc[m["month"] >= sw, "mode"]) == {"standard"}
+    # an annual fee: members lapse only at a renewal, a year after they joined
+    assert np.allclose(m["members"], m["members"].shift(1, fill_value=res["members_start"]) + m["joins"] - m["lapses"])
+    assert res["inputs"]["renewal V1 (sBG)"] == "plan assumption"
+    assert any("renewal of V1 could not be fitted" in n for n in res["notes"])
