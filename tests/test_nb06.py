@@ -71,8 +71,9 @@ def test_nb06_runs_a_client_plan_with_an_annual_fee_and_a_mode_switch(run_notebo
     assert res["inputs"]["benefit cost"] == "plan assumption (benefit_cost)"
     assert res["causal_ratio"] == 1.43 and "causal spend ratio" not in res["assumed_inputs"]
     sw = res["mode_switch_month"]
-    first = int(m.loc[m["members"] >= 150, "month"].iloc[0])
-    assert sw == first + 1 and set(m.loc[m["month"] >= sw, "mode"]) == {"standard"}
+    before = np.r_[res["members_start"], m["members"].to_numpy()[:-1]]      # members at the start of each month
+    assert sw == int(np.flatnonzero(before >= 150)[0]) + 1
+    assert set(m.loc[m["month"] >= sw, "mode"]) == {"standard"} and set(m.loc[m["month"] < sw, "mode"]) <= {"simple"}
     # an annual fee: members lapse only at a renewal, a year after they joined
     assert np.allclose(m["members"], m["members"].shift(1, fill_value=res["members_start"]) + m["joins"] - m["lapses"])
     assert res["inputs"]["renewal V1 (sBG)"] == "plan assumption"

@@ -415,3 +415,114 @@ def test_conversions_measured_from_a_contacts_table_replace_the_plans():
     j = inp.channels.index("sms_email")
     d = mc["draws"]["conversion"][:, j]
     assert abs(np.median(d) - sms["value"]) < 0.25 * (sms["high"] - sms["low"])
+
+
+# ----------------------------------------------------------------------------------------------
+# after a red-team pass
+# ----------------------------------------------------------------------------------------------
+def test_the_plans_horizon_is_used_unless_months_is_given(coffee, tmp_path):
+    import yaml
+
+    doc = yaml.safe_load(open(phases.default_plan_path(), encoding="utf-8"))
+    doc["months"] = 30
+    (tmp_path / "p.yaml").write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    assert phases.run(coffee, plan_path=str(tmp_path / "p.yaml"), observation_end=END, n_sims=20).months == 30
+    assert phases.run(coffee, plan_path=str(tmp_path / "p.yaml"), months=12, observation_end=END, n_sims=20).months == 12
+    with pytest.raises(ParameterError, match="at least 20"):
+        phases.run(coffee, observation_end=END, n_sims=5)
+
+
+def test_members_without_tiers_take_the_tier_of_their_fee(coffee):
+    members = coffee.members.drop(columns=["tier"])
+    t = Tables(transactions=coffee.transactions, members=members, events=coffee.events, benefits=coffee.benefits,
+               sources=coffee.sources)
+    inp, _ = inputs_for(t, base_plan(fees={"V1": 99, "V2": 199, "V3": 299}))
+    by_tier = inp.existing.groupby("tier")["n"].sum().to_dict()
+    assert by_tier == {"V1": 82, "V2": 68, "V3": 37}
+    assert any("read from the fee" in n for n in inp.notes)
+    t.members = members.drop(columns=["fee"])
+    inp, _ = inputs_for(t, base_plan(fees={"V1": 99, "V2": 199, "V3": 299}))
+    assert inp.existing["tier"].unique().tolist() == ["V1"] and any("counted in V1" in n for n in inp.notes)
+
+
+def test_phase_benefit_lists_that_miss_the_bundles_are_noted(coffee):
+    plan = read_plan(phases.default_plan_path())
+    doc = yaml_plan()
+    doc["phases"]["startup"]["benefits"] = ["member_price"]     # in the catalog, in no bundle
+    inp = phases.resolve_inputs(coffee, read_plan(doc), END)
+    assert (inp.benefit_cost["startup"] == 0).all()
+    assert any("member_price, which no tier's bundle holds" in n for n in inp.notes)
+    assert any("startup offers none of the bundles' benefits" in n for n in inp.notes)
+    assert any("may be overstated" in n for n in inp.notes)
+    assert plan.phases[0].benefits is not None
+
+
+def yaml_plan() -> dict:
+    import yaml
+
+    return yaml.safe_load(open(phases.default_plan_path(), encoding="utf-8"))
+
+
+def test_eligibility_no_one_can_meet_is_refused_or_noted(coffee):
+    doc = yaml_plan()
+    doc["channels"]["stores"]["eligible"]["buys_in"] = ["shop"]
+    with pytest.raises(DataError, match=r"buys_in names \['shop'\].*use the transactions' channels"):
+        phases.resolve_inputs(coffee, read_plan(doc), END)
+    doc = yaml_plan()
+    doc["channels"]["phone"]["eligible"] = {"top_prospects": 120, "min_p_alive": 0.99, "max_p_alive": 0.5}
+    with pytest.raises(DataError, match="min_p_alive 0.99 is above max_p_alive 0.5"):
+        read_plan(doc)
+    doc["channels"]["phone"]["eligible"] = {"top_prospects": 120, "dormant_days": 700}
+    inp = phases.resolve_inputs(coffee, read_plan(doc), END)
+    assert any(n.startswith("no customer meets phone's eligibility") for n in inp.notes)
+
+
+def test_a_customer_gets_one_message_a_month(coffee_run):
+    sched = coffee_run.projection.raw["schedule"]
+    for m in range(1, 25):
+        seen = np.concatenate([sched.lists.get((m, k), np.array([], int)) for k in phases.OUTBOUND])
+        assert len(seen) == len(np.unique(seen)), m
+    lists = coffee_run.actions
+    assert not set(lists["phone"]["customer_id"]) & set(lists["sms_email"]["customer_id"])
+    assert len(lists["sms_email"]) == 400           # nobody was messaged before, so the cap is the list
+
+
+def test_mode_rules_count_capacity_and_set_up_costs_as_they_run(coffee):
+    modes = {"simple": {"fixed_per_month": 1000, "per_member_per_month": 1.0, "capacity": 150, "setup_cost": 500},
+             "standard": {"fixed_per_month": 3000, "per_member_per_month": 0.1, "setup_cost": 7000}}
+    doc = base_plan(modes=modes, mode_rule={"start": "simple", "switch_to": "standard", "at_month": 7})
+    inp, _ = inputs_for(coffee, doc)                 # 187 members paying from the start: over 150
+    cmp_ = phases.compare_modes(inp, phases.schedule_contacts(inp, 12), 12).set_index("mode")
+    assert cmp_.loc["plan's rule", "months_over_capacity"] == 6          # simple runs months 1-6
+    assert cmp_.loc["standard only", "months_over_capacity"] == 0
+    doc["mode_rule"] = {"start": "simple", "switch_to": "standard", "at_month": 1}
+    inp, _ = inputs_for(coffee, doc)
+    m = phases.project(inp, 12).monthly
+    assert np.isclose(m["operating_cost"].iloc[0], 3000 + 0.1 * m["members"].iloc[0] + 7000)   # no simple set-up
+    doc["mode_rule"] = {"start": "simple", "switch_to": "standard", "at_members": 100}
+    inp, _ = inputs_for(coffee, doc)
+    p = phases.project(inp, 12)
+    assert p.mode_switch_month == 1 and (p.monthly["mode"] == "standard").all()
+
+
+def test_missing_inputs_of_a_membership_without_members_come_in_one_message(coffee):
+    t = Tables(transactions=coffee.transactions, events=coffee.events, benefits=coffee.benefits,
+               sources={"transactions": "client"})
+    with pytest.raises(DataError) as e:
+        phases.resolve_inputs(t, read_plan(phases.default_plan_path()), END)
+    msg = str(e.value)
+    assert "no renewal model" in msg and "no member spend" in msg and "assumptions" in msg
+    doc = yaml_plan()
+    doc["renewal_period"] = "annual"
+    with pytest.raises(DataError, match="could not be fitted"):
+        phases.resolve_inputs(coffee, read_plan(doc), END)
+
+
+def test_the_tornado_uses_exact_percentiles_of_the_plans_ranges(coffee_run):
+    from scipy import stats
+
+    tor = coffee_run.tornado.set_index("input")
+    lo, hi = stats.triang(c=(1.3 - 1.0) / 0.6, loc=1.0, scale=0.6).ppf([0.1, 0.9])
+    assert tor.loc["causal spend ratio", "low_value"] == f"{lo:.2f}"
+    assert tor.loc["causal spend ratio", "high_value"] == f"{hi:.2f}"
+    assert tor.loc["renewal V1", "low_value"].startswith("24-renewal survival")

@@ -9,7 +9,8 @@ it is not a second world simulator. In a month *m* (1 = the first month after th
 * **Contacts and joins.** Each channel open in the month's phase contacts customers of the data who
   meet its eligibility rules (as of the observation end: 01's prospects and criteria, 02's
   probability of being active for dormant customers), highest priority first, at most
-  ``contacts_per_month``, a customer again only after ``recontact_months``. A contacted customer
+  ``contacts_per_month``, a customer again only after ``recontact_months``, and at most one outbound
+  message (phone, SMS / e-mail, ads) a customer a month, the costliest channel first. A contacted customer
   who is not a member yet joins with the channel's conversion; the projection carries each
   customer's probability of not having joined yet (expected values, so nobody is "half" contacted
   twice). Channels with ``reach_per_month`` reach people outside the data (alliances' customers,
@@ -55,7 +56,9 @@ __all__ = [
     "BAND",
     "Inputs",
     "MIN_MEASURED_CONTACTS",
+    "MIN_SIMS",
     "MONTH_DAYS",
+    "OUTBOUND",
     "PhasesResult",
     "Projection",
     "Schedule",
@@ -79,6 +82,11 @@ __all__ = [
 MONTH_DAYS = DAYS_PER_YEAR / 12.0
 BAND = (0.10, 0.90)          # the Monte Carlo band shown (80%)
 MIN_MEASURED_CONTACTS = 100  # fewer contacts than this in a channel: the plan's conversion is kept
+MIN_SIMS = 20                # fewer Monte Carlo draws than this give no band worth the name
+# Channels that send a message to a customer: one of them a month at most per customer (the costliest
+# first), so nobody is phoned and texted in the same month. Stores and the app are touchpoints where
+# the customer is asked when they come; they are not exclusive.
+OUTBOUND = ("phone", "sms_email", "paid_ads")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -258,14 +266,27 @@ def _resolve_sbg(plan: Plan, tables, sbg_param: dict, observation_end, notes: li
             cov = m.cov_
             out[t] = _sbg_from({"alpha": m.alpha, "beta": m.beta, "log_cov": None if cov is None else cov.tolist()},
                                f"fitted here on {m.durations_.n_members:,.0f} {t} members", plan.assumptions["sbg_spread"])
+    missing = [t for t in tiers if t not in out]
+    if missing and members is not None and len(members) and "tier" not in members.columns:
+        try:      # members without tiers: one fit for everyone, used for every tier
+            m = fit_members(members, want_days, observation_end, by="all")["all"]
+            cov = m.cov_
+            for t in missing:
+                out[t] = _sbg_from({"alpha": m.alpha, "beta": m.beta, "log_cov": None if cov is None else cov.tolist()},
+                                   f"fitted here on all {m.durations_.n_members:,.0f} members (no tiers in the data)",
+                                   plan.assumptions["sbg_spread"])
+        except (DataError, ModelError) as exc:
+            notes.append(f"renewal could not be fitted on the members ({str(exc).split('. Remedy')[0]})")
     for t in tiers:
         if t not in out and t in plan.assumptions.get("sbg", {}):
             out[t] = _sbg_from(plan.assumptions["sbg"][t], "plan assumption", plan.assumptions["sbg_spread"])
     missing = [t for t in tiers if t not in out]
     if missing:
-        raise DataError(f"no renewal model for tiers {missing}", source="sbg",
-                        fix="give a members table with tiers, run notebook 03 in the same report, set the sbg "
-                            "parameter, or add assumptions: sbg: {tier: {alpha: .., beta: ..}} to the plan.")
+        why = [n for n in notes if n.startswith("renewal")]
+        have = "no members table" if members is None or not len(members) else "; ".join(why) or "no members of these tiers"
+        raise DataError(f"no renewal model for tiers {missing} ({have})", source="sbg",
+                        fix="run notebook 03 in the same report, set the sbg parameter, or add assumptions: sbg: "
+                            "{tier: {alpha: .., beta: ..}} to the plan (e.g. from a similar programme).")
     return out
 
 
@@ -339,13 +360,28 @@ def _resolve_benefit_cost(plan: Plan, tables, S: np.ndarray, benefit_cost: dict,
             raise DataError(f"benefits {unknown[:5]} are not in the benefit catalog", source="plan",
                             fix=f"use the catalog's benefit ids ({', '.join(list(cat.index)[:6])}, ...).")
         out = {}
+        held = {b for ids in chosen.values() for b in ids}
         for p in plan.phases:
+            if p.benefits is not None:
+                idle = sorted(set(p.benefits) - held)
+                if idle:
+                    notes.append(f"{p.name} lists {', '.join(idle)}, which no tier's bundle holds: a phase's list "
+                                 "only keeps benefits of the bundles, so these are not offered or costed")
+                if not set(p.benefits) & held:
+                    notes.append(f"{p.name} offers none of the bundles' benefits: its benefit cost is 0")
             cost = []
             for i, t in enumerate(tiers):
                 ids = [b for b in chosen.get(t, []) if p.benefits is None or b in p.benefits]
                 sub = cat.loc[ids]
                 cost.append(float((sub["fixed_cost"] + sub["spend_share"] * S[i]).sum()))
             out[p.name] = np.array(cost)
+        full = [p.name for p in plan.phases if p.benefits is not None and
+                any(b not in p.benefits for ids in chosen.values() for b in ids)]
+        if full:
+            notes.append(f"{', '.join(full)} offer{'s' if len(full) == 1 else ''} fewer benefits than the full "
+                         "bundles, but the causal spend ratio "
+                         "(measured on members with the benefits they had) is applied in every phase: the margin "
+                         "of those phases may be overstated")
         return out, f"{src}, costed from the catalog"
     if "benefit_cost" in plan.assumptions and set(plan.assumptions["benefit_cost"]) >= set(tiers):
         c = np.array([plan.assumptions["benefit_cost"][t] for t in tiers], dtype=float)
@@ -392,6 +428,16 @@ def resolve_inputs(tables, plan: Plan, observation_end=None, causal_ratio=None, 
         f", {int(pool['prospect_rank'].notna().sum()):,} prospects"
     sources["probability active"] = pa_src
     active = float(np.nansum(everyone["p_alive"].to_numpy(float)))
+    found = sorted(c.split(":", 1)[1] for c in pool.columns if c.startswith("buys_in:"))
+    for key, ch in plan.channels.items():
+        want = ch.eligible.get("buys_in")
+        if want and not set(want) <= set(found):
+            raise DataError(f"channels.{key}.eligible.buys_in names {sorted(set(want) - set(found))}, which no "
+                            "purchase in the transactions has", source=plan.source,
+                            fix=(f"use the transactions' channels {found}" if found else
+                                 "the transactions have no channel column: map it (column_mapping) or drop buys_in") + ".")
+        if not ch.external and ch.eligible and not eligible(pool, ch.eligible).any():
+            notes.append(f"no customer meets {key}'s eligibility {ch.eligible}: the channel contacts nobody")
     # members already paying
     existing = pd.DataFrame(columns=["tier", "months", "n"])
     members = tables.members
@@ -399,7 +445,19 @@ def resolve_inputs(tables, plan: Plan, observation_end=None, causal_ratio=None, 
         m = members[members["joined_at"] <= end]
         if "ended_at" in m.columns:
             m = m[m["ended_at"].isna() | (m["ended_at"] > end)]
-        tier = m["tier"].astype(str) if "tier" in m.columns else pd.Series(tiers[0], index=m.index)
+        if "tier" in m.columns:
+            tier = m["tier"].astype(str)
+        else:
+            by_fee = {round(float(f), 2): t for t, f in plan.fees.items()}
+            fee = m["fee"].round(2).map(by_fee) if "fee" in m.columns else pd.Series(np.nan, index=m.index)
+            if len(m) and fee.notna().all():
+                tier = fee.astype(str)
+                notes.append("the members table has no tier column: each member's tier is read from the fee "
+                             "paid (the plan's fees)")
+            else:
+                tier = pd.Series(tiers[0], index=m.index)
+                notes.append(f"the members table has no tier column (and no fee that matches the plan's): the "
+                             f"{len(m):,} members paying are counted in {tiers[0]}, the lowest tier")
         odd = sorted(set(tier) - set(tiers))
         if odd:
             raise DataError(f"members have tiers {odd} that the plan's fees do not list", source="members",
@@ -414,17 +472,34 @@ def resolve_inputs(tables, plan: Plan, observation_end=None, causal_ratio=None, 
     if plan.mix:
         mix, mix_src = np.array([plan.mix[t] for t in tiers]), "plan"
     else:
-        per = None if members is None or not len(members) else members.rename(columns={})
-        mix, mix_src = benefit_analysis.resolve_mix(tiers, None, per if per is not None and "tier" in per.columns else None)
+        has_tiers = members is not None and len(members) and "tier" in members.columns
+        mix, mix_src = benefit_analysis.resolve_mix(tiers, None, members if has_tiers else None)
     sources["tier mix of new members"] = mix_src
-    sbg_res = _resolve_sbg(plan, tables, sbg or {}, end, notes)
+    # renewal and member spend: what is missing is said in one message, not one run at a time
+    problems = []
+    try:
+        sbg_res = _resolve_sbg(plan, tables, sbg or {}, end, notes)
+    except DataError as exc:
+        problems.append(exc)
+    try:
+        S, s_src = _resolve_member_spend(plan, tables, member_spend or {}, end)
+    except DataError as exc:
+        problems.append(exc)
+    if problems:
+        if len(problems) == 1:
+            raise problems[0]
+        raise DataError("the plan lacks two inputs: " + "; and ".join(str(e).split(". Fix:")[0].split(": ", 1)[-1]
+                                                                     for e in problems),
+                        source="plan",
+                        fix="for a membership that has no members yet, give both as assumptions in the plan "
+                            "(assumptions: sbg: {tier: {alpha: .., beta: ..}}, member_spend: {tier: yuan a year}) "
+                            "or as the sbg and member_spend parameters.")
     for t in tiers:
         sources[f"renewal {t} (sBG)"] = sbg_res[t]["source"]
     causal = _resolve_causal(plan, tables, causal_ratio)
     if causal.get("warning"):
         notes.append(causal["warning"])
     sources["causal spend ratio"] = causal["source"]
-    S, s_src = _resolve_member_spend(plan, tables, member_spend or {}, end)
     for t, s in zip(tiers, s_src):
         sources[f"member spend {t}"] = s
     bcost, b_src = _resolve_benefit_cost(plan, tables, S, benefit_cost or {}, bundles or {}, notes)
@@ -439,6 +514,7 @@ def resolve_inputs(tables, plan: Plan, observation_end=None, causal_ratio=None, 
         if row is not None and row.get("n_contacts", 0) >= MIN_MEASURED_CONTACTS and np.isfinite(row.get("conversion", np.nan)):
             lo, hi = float(row["conversion_ci_low"]), float(row["conversion_ci_high"])
             conv = {"value": max(float(row["conversion"]), 0.0), "low": max(lo, 0.0), "high": max(hi, 0.0),
+                    "sd": (hi - lo) / (2 * 1.959964),
                     "kind": "measured", "source": f"measured: {int(row['n_contacts']):,} contacts, join within "
                                                   f"{window_days} days against uncontacted customers"}
             if np.isfinite(row.get("cost_per_contact", np.nan)):
@@ -519,9 +595,11 @@ class Schedule:
 def schedule_contacts(inputs: Inputs, months: int) -> Schedule:
     """The contact plan: each month, each running channel takes the highest-priority eligible
     customers not contacted by it in the last ``recontact_months``, up to ``contacts_per_month``
-    expected contacts of customers who have not joined yet (point conversions)."""
+    expected contacts of customers who have not joined yet (point conversions); a customer gets at
+    most one outbound message a month (:data:`OUTBOUND`, the costliest channel first)."""
     plan, pool = inputs.plan, inputs.pool
     q = np.ones(len(pool))
+    messaged = np.zeros(len(pool), dtype=int)       # month of the last outbound message
     lists, active, counts = {}, {}, {}
     masks, orders, last = {}, {}, {}
     for key in inputs.channels:
@@ -543,6 +621,8 @@ def schedule_contacts(inputs: Inputs, months: int) -> Schedule:
                 continue
             cand = orders[key]
             cand = cand[last[key][cand] <= m - ch.recontact_months]
+            if key in OUTBOUND:
+                cand = cand[messaged[cand] != m]
             if ch.contacts_per_month is not None and len(cand):
                 take = np.searchsorted(np.cumsum(q[cand]), ch.contacts_per_month + 1e-9, side="right")
                 cand = cand[:take]
@@ -550,6 +630,8 @@ def schedule_contacts(inputs: Inputs, months: int) -> Schedule:
             if len(cand):
                 q[cand] *= 1.0 - inputs.conversion[key]["value"]
                 last[key][cand] = m
+                if key in OUTBOUND:
+                    messaged[cand] = m
     return Schedule(lists=lists, active=active, eligible_counts=counts)
 
 
@@ -647,26 +729,38 @@ def _draws(inputs: Inputs, n: int, seed: int) -> dict:
         cov = np.asarray(cov, float)
         ab = np.exp(rng.multivariate_normal(mu, cov, size=n))
         out["alpha"][:, i], out["beta"][:, i] = ab[:, 0], ab[:, 1]
+    causal, conv = _distributions(inputs)
+    out["causal"] = np.full(n, inputs.causal["value"]) if causal is None else causal.rvs(size=n, random_state=rng)
+    out["conversion"] = np.column_stack(
+        [np.full(n, inputs.conversion[k]["value"]) if d is None else np.clip(d.rvs(size=n, random_state=rng), 0, 1)
+         for k, d in zip(inputs.channels, conv)]) if inputs.channels else np.empty((n, 0))
+    return out
+
+
+def _distributions(inputs: Inputs):
+    """The distributions of the causal ratio and of each channel's conversion (None: not uncertain):
+    log-normal from 04's 95% interval; normal from a measured conversion's interval (draws clipped to
+    0..1); triangular over a plan's range, peaked at the plan's value."""
+    from scipy import stats
+
+    def triangular(lo, mode, hi):
+        return stats.triang(c=(mode - lo) / (hi - lo), loc=lo, scale=hi - lo) if hi > lo else None
+
     c = inputs.causal
     if c.get("ci"):
-        sd = (np.log(c["ci"][1]) - np.log(c["ci"][0])) / (2 * 1.959964)
-        out["causal"] = np.exp(rng.normal(np.log(c["value"]), sd, n))
-    elif c.get("range") and c["range"][1] > c["range"][0]:
-        out["causal"] = rng.triangular(c["range"][0], c["value"], c["range"][1], n)
+        causal = stats.lognorm(s=(np.log(c["ci"][1]) - np.log(c["ci"][0])) / (2 * 1.959964), scale=c["value"])
+    elif c.get("range"):
+        causal = triangular(c["range"][0], c["value"], c["range"][1])
     else:
-        out["causal"] = np.full(n, c["value"])
-    conv = np.empty((n, len(inputs.channels)))
-    for j, key in enumerate(inputs.channels):
+        causal = None
+    conv = []
+    for key in inputs.channels:
         v = inputs.conversion[key]
-        if v["high"] <= v["low"]:
-            conv[:, j] = v["value"]
-        elif v["kind"] == "measured":
-            sd = (v["high"] - v["low"]) / (2 * 1.959964)
-            conv[:, j] = np.clip(rng.normal(v["value"], sd, n), 0.0, 1.0)
+        if v["kind"] == "measured":
+            conv.append(stats.norm(v["value"], v["sd"]) if v.get("sd", 0) > 0 else None)
         else:
-            conv[:, j] = rng.triangular(v["low"], v["value"], v["high"], n)
-    out["conversion"] = conv
-    return out
+            conv.append(triangular(v["low"], v["value"], v["high"]))
+    return causal, conv
 
 
 def _point(inputs: Inputs) -> dict:
@@ -676,8 +770,11 @@ def _point(inputs: Inputs) -> dict:
             "conversion": np.array([[inputs.conversion[k]["value"] for k in inputs.channels]])}
 
 
-def _modes(inputs: Inputs, members: np.ndarray, mode: str | None) -> tuple[np.ndarray, np.ndarray]:
-    """Operating cost (S, M) and the index of the mode in force (0 start, 1 switched) per month."""
+def _modes(inputs: Inputs, members: np.ndarray, mode: str | None, start_members: float = 0.0
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """Operating cost (S, M) and the index of the mode in force (0 start, 1 switched) per month.
+    ``at_members``: the month after members reach the threshold (month 1 when the members already
+    paying reach it); a mode's set-up cost falls in its first month, and only if it runs."""
     plan = inputs.plan
     n_s, M = members.shape
     if mode is not None:
@@ -691,12 +788,13 @@ def _modes(inputs: Inputs, members: np.ndarray, mode: str | None) -> tuple[np.nd
         if plan.switch_at_month is not None:
             switched[:, plan.switch_at_month - 1:] = True
         else:
-            hit = members >= plan.switch_at_members
-            first = np.where(hit.any(axis=1), hit.argmax(axis=1) + 1, M)   # 0-based month index of the switch
+            path = np.concatenate([np.full((n_s, 1), start_members), members[:, :-1]], axis=1)  # before each month
+            hit = path >= plan.switch_at_members
+            first = np.where(hit.any(axis=1), hit.argmax(axis=1), M)   # 0-based month index of the switch
             switched = np.arange(M)[None, :] >= first[:, None]
     cost = np.where(switched, (to.fixed_per_month if to else 0.0) + (to.per_member_per_month if to else 0.0) * members,
                     start.fixed_per_month + start.per_member_per_month * members)
-    cost[:, 0] += start.setup_cost
+    cost[:, 0] += np.where(switched[:, 0], 0.0, start.setup_cost)
     if to is not None:
         first_on = switched & ~np.concatenate([np.zeros((n_s, 1), bool), switched[:, :-1]], axis=1)
         cost += first_on * to.setup_cost
@@ -727,7 +825,7 @@ def evaluate(inputs: Inputs, sched: Schedule, draws: dict, months: int, mode: st
     cpm = np.array([plan.channels[k].cost_per_month for k in inputs.channels])
     on = np.array([[sched.active.get((m, k), False) for k in inputs.channels] for m in range(1, months + 1)], float)
     channel = (contacts * cpc).sum(axis=2) + (joins * cpj).sum(axis=2) + (on * cpm).sum(axis=1)[None, :]
-    operating, switched = _modes(inputs, members, mode)
+    operating, switched = _modes(inputs, members, mode, float(inputs.existing["n"].sum()) if len(inputs.existing) else 0.0)
     profit = fee + incr - benefit - channel - operating
     active = inputs.active_customers + np.cumsum(joins[:, :, [i for i, k in enumerate(inputs.channels)
                                                               if plan.channels[k].external]].sum(axis=2), axis=1)
@@ -847,8 +945,10 @@ def monte_carlo(inputs: Inputs, sched: Schedule, months: int, n_sims: int = 1000
 
 
 def tornado(inputs: Inputs, sched: Schedule, months: int, mc: dict) -> pd.DataFrame:
-    """Profit over the horizon with one uncertain input at its 10th and at its 90th percentile (of
-    the Monte Carlo draws), the others at their point values; sorted by swing, largest first."""
+    """Profit over the horizon with one uncertain input at its 10th and at its 90th percentile, the
+    others at their point values; sorted by swing, largest first. The causal ratio's and the
+    conversions' percentiles are exact (their distributions); a tier's renewal takes the Monte Carlo
+    draws of (alpha, beta) whose survival to the horizon is at the 10th and 90th percentile."""
     point = _point(inputs)
     base = float(evaluate(inputs, sched, point, months)["cumulative_profit"][0, -1])
     d = mc["draws"]
@@ -866,7 +966,7 @@ def tornado(inputs: Inputs, sched: Schedule, months: int, mc: dict) -> pd.DataFr
     L = 12 // inputs.plan.periods_per_year
     for i, t in enumerate(inputs.tiers):
         a, b = d["alpha"][:, i], d["beta"][:, i]
-        s = survival_table(a, b, months // L + 1)[:, -1]
+        s = survival_table(a, b, months // L)[:, -1]
         lo_i, hi_i = (int(np.argsort(s)[int(round(p * (len(s) - 1)))]) for p in BAND)
         vals = []
         for j in (lo_i, hi_i):
@@ -876,15 +976,14 @@ def tornado(inputs: Inputs, sched: Schedule, months: int, mc: dict) -> pd.DataFr
         rows.append({"input": f"renewal {t}", "low": vals[0], "high": vals[1],
                      "low_value": f"{months // L}-renewal survival {s[lo_i]:.0%}",
                      "high_value": f"{s[hi_i]:.0%}"})
-    c = d["causal"]
-    if np.ptp(c) > 0:
-        lo, hi = np.quantile(c, BAND)
+    causal, conv = _distributions(inputs)
+    if causal is not None:
+        lo, hi = causal.ppf(BAND)
         rows.append({"input": "causal spend ratio", "low": run_with(causal=(None, lo)), "high": run_with(causal=(None, hi)),
                      "low_value": f"{lo:.2f}", "high_value": f"{hi:.2f}"})
-    for j, key in enumerate(inputs.channels):
-        x = d["conversion"][:, j]
-        if np.ptp(x) > 0:
-            lo, hi = np.quantile(x, BAND)
+    for j, (key, dist) in enumerate(zip(inputs.channels, conv)):
+        if dist is not None:
+            lo, hi = np.clip(dist.ppf(BAND), 0.0, 1.0)
             rows.append({"input": f"conversion {key}", "low": run_with(conversion=(j, lo)),
                          "high": run_with(conversion=(j, hi)), "low_value": f"{lo:.2%}", "high_value": f"{hi:.2%}"})
     out = pd.DataFrame(rows)
@@ -903,9 +1002,11 @@ def compare_modes(inputs: Inputs, sched: Schedule, months: int) -> pd.DataFrame:
     for mode, label in options:
         ev = evaluate(inputs, sched, _point(inputs), months, mode)
         mem = ev["members"][0]
-        cap_months = []
-        if mode is not None and inputs.plan.modes[mode].capacity is not None:
-            cap_months = (np.flatnonzero(mem > inputs.plan.modes[mode].capacity) + 1).tolist()
+        plan = inputs.plan
+        in_force = ([mode] * months if mode is not None else
+                    [plan.switch_to if sw else plan.start_mode for sw in ev["switched"][0]])
+        caps = np.array([np.inf if plan.modes[k].capacity is None else plan.modes[k].capacity for k in in_force])
+        cap_months = (np.flatnonzero(mem > caps) + 1).tolist()
         rows.append({"mode": label, "operating_cost": float(ev["operating_cost"][0].sum()),
                      "profit": float(ev["cumulative_profit"][0, -1]),
                      "break_even_month": break_even_month(ev["cumulative_profit"][0]),
@@ -925,26 +1026,35 @@ def action_lists(inputs: Inputs, sched: Schedule, month: int = 1) -> dict:
             continue
         ch = inputs.plan.channels[key]
         sub = pool.iloc[idx]
-        reasons = []
-        for _, r in sub.iterrows():
-            bits = []
-            if "top_prospects" in ch.eligible or "prospects_only" in ch.eligible:
-                bits.append(f"potential super user #{int(r['prospect_rank'])}: {r['prospect_reason']}")
-            if "min_repeat_purchases" in ch.eligible:
-                bits.append(f"{int(r['repeat_purchases'])} repeat purchases (at least {ch.eligible['min_repeat_purchases']})")
-            if "min_criteria" in ch.eligible:
-                bits.append(f"meets {int(r['criteria_met'])} of the four criteria")
-            if "dormant_days" in ch.eligible:
-                bits.append(f"dormant: no purchase for {int(r['days_since_last'])} days (at least {ch.eligible['dormant_days']})")
-            if "active_days" in ch.eligible:
-                bits.append(f"bought {int(r['days_since_last'])} days ago")
-            if "min_p_alive" in ch.eligible or "max_p_alive" in ch.eligible or key == "paid_ads":
-                bits.append(f"still active with probability {r['p_alive']:.2f}")
-            if "buys_in" in ch.eligible:
-                bits.append("buys in " + ", ".join(c for c in ch.eligible["buys_in"] if r.get(f"buys_in:{c}", False)))
-            if not bits:
-                bits.append(r["history"])
-            reasons.append("; ".join(bits) + " -- not a member yet")
+        e = ch.eligible
+        days = sub["days_since_last"].astype(float).fillna(-1).astype(int).astype(str)
+        bits = []
+        if "top_prospects" in e or "prospects_only" in e:
+            bits.append("potential super user #" + sub["prospect_rank"].fillna(0).astype(int).astype(str) + ": "
+                        + sub["prospect_reason"].astype(str))
+        if "min_repeat_purchases" in e:
+            bits.append(sub["repeat_purchases"].astype(int).astype(str)
+                        + f" repeat purchases (at least {e['min_repeat_purchases']})")
+        if "min_criteria" in e:
+            bits.append("meets " + sub["criteria_met"].astype(int).astype(str) + " of the four criteria")
+        if "dormant_days" in e:
+            bits.append("dormant: no purchase for " + days + f" days (at least {e['dormant_days']})")
+        if "active_days" in e:
+            bits.append("bought " + days + " days ago")
+        if "min_p_alive" in e or "max_p_alive" in e or key == "paid_ads":
+            bits.append("still active with probability " + sub["p_alive"].map(lambda v: f"{v:.2f}"))
+        if "buys_in" in e:
+            where = pd.Series("", index=sub.index)
+            for c in e["buys_in"]:
+                if f"buys_in:{c}" in sub.columns:
+                    where = where + np.where(sub[f"buys_in:{c}"], (where.ne("").map({True: ", ", False: ""}) + c), "")
+            bits.append("buys in " + where)
+        if not bits:
+            bits.append(sub["history"].astype(str))
+        reasons = bits[0]
+        for b in bits[1:]:
+            reasons = reasons + "; " + b
+        reasons = (reasons + " -- not a member yet").to_numpy()
         out[key] = pd.DataFrame({
             "customer_id": sub.index.astype(str), "channel": key, "rank": np.arange(1, len(sub) + 1),
             "reason": reasons, "join_probability": inputs.conversion[key]["value"],
@@ -1055,18 +1165,24 @@ def default_plan_path() -> str:
     return str(DATASETS_DIR / "coffee_club" / "plan.yaml")
 
 
-def run(tables, plan_path: str = "", months: int = 24, n_sims: int = 1000, seed: int = 0, observation_end=None,
+def run(tables, plan_path: str = "", months: int | None = None, n_sims: int = 1000, seed: int = 0, observation_end=None,
         causal_ratio=None, sbg: dict = {}, member_spend: dict = {}, benefit_cost: dict = {},  # noqa: B006
         bundles: dict = {}, include_existing: bool = True, window_days: int = 30) -> PhasesResult:  # noqa: B006
     """Notebook 06's analysis: read the plan (``plan_path``; empty: the bundled coffee_club plan),
-    resolve its inputs, project ``months`` months, run ``n_sims`` Monte Carlo draws, the tornado, the
-    mode comparison and the first month's action lists."""
-    months = check_number("months", months, low=1, high=120, integer=True, fix="e.g. 24.")
+    resolve its inputs, project ``months`` months (None: the plan's ``months``), run ``n_sims`` Monte
+    Carlo draws, the tornado, the mode comparison and the first month's action lists."""
+    if months is not None and str(months).strip() != "":
+        months = check_number("months", months, low=1, high=120, integer=True, fix="e.g. 24, or None for the plan's.")
+    else:
+        months = None
+    n_sims = check_number("n_sims", n_sims, low=MIN_SIMS, integer=True,
+                          fix=f"use at least {MIN_SIMS} simulations (1000 gives steady 80% bands).")
     window_days = check_number("window_days", window_days, low=1, integer=True, fix="e.g. 30.")
     text = "" if plan_path is None else str(plan_path).strip()
     if text.lower() in ("none", "-"):
         text = ""          # a report with the client's data and no plan: the template, with a warning
     plan = read_plan(text or default_plan_path(), months=months)
+    months = plan.months
     end = observation_end if observation_end not in (None, "") else tables.observation_end
     inputs = resolve_inputs(tables, plan, end, causal_ratio, sbg, member_spend, benefit_cost, bundles,
                             include_existing, window_days)

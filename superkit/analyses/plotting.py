@@ -583,7 +583,8 @@ def joins_by_channel(joins: pd.DataFrame, channel_labels: dict | None = None, ax
         bottom += v
     ax.set_xlabel("month of the plan")
     ax.set_ylabel("new members")
-    ax.legend(frameon=False, fontsize=8, ncol=4, loc="upper left")
+    if bottom.any():
+        ax.legend(frameon=False, fontsize=8, ncol=4, loc="upper left")
     return ax
 
 

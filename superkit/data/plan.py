@@ -34,6 +34,7 @@ spend, conversion where a contacts table exists) are taken from the data in the 
       simple: {fixed_per_month: 40000, per_member_per_month: 0.5, capacity: 50000}
       standard: {fixed_per_month: 60000, per_member_per_month: 0.2, setup_cost: 300000}
     mode_rule: {start: simple, switch_to: standard, at_members: 10000}   # or at_month: 13
+    # at_members: from the month after members reach it (month 1 if the members already paying do)
     assumptions: {causal_ratio: 1.3, causal_ratio_range: [1.1, 1.5], member_spend: {...},
                   benefit_cost: {...}, bundles: {...}, sbg: {V1: {alpha: 1.2, beta: 5.0}}}
 
@@ -256,6 +257,9 @@ def _eligibility(src: str, key: str, value) -> dict:
             out[k] = _num(src, where, v, 0.0, 1.0)
         else:
             out[k] = _int(src, where, v, low=0 if k != "top_prospects" else 1)
+    if out.get("min_p_alive", 0.0) > out.get("max_p_alive", 1.0):
+        raise _err(src, key, f"min_p_alive {out['min_p_alive']:g} is above max_p_alive {out['max_p_alive']:g}: no one "
+                   "can qualify", "keep min_p_alive at or below max_p_alive.")
     if "dormant_days" in out and "active_days" in out and out["active_days"] <= out["dormant_days"]:
         raise _err(src, key, "asks for customers both dormant and active: no one can qualify",
                    "keep dormant_days or active_days, not both.")
