@@ -40,7 +40,13 @@ def test_nb06_defaults_publish_a_plan_that_adds_up(run_notebook, tmp_path):
     assert all(r["status"] in ("green", "amber", "red") for r in res["kpis_by_phase"])
     out = tmp_path / "06_membership_phases"
     assert {p.stem for p in (out / "figures").glob("*.png")} == FIGURES
-    assert set(res["action_lists"]) == {"phone", "sms_email", "stores", "app"}
+    # each channel's first list: month 1 for those that start at once, month 10 for the ads
+    assert res["action_lists"] == {"phone": "actions_phone_month1.csv", "sms_email": "actions_sms_email_month1.csv",
+                                   "stores": "actions_stores_month1.csv", "app": "actions_app_month1.csv",
+                                   "paid_ads": "actions_paid_ads_month10.csv"}
+    ads = pd.read_csv(out / res["action_lists"]["paid_ads"], dtype={"customer_id": str})
+    assert (ads["month"] == 10).all() and ads["reason"].str.startswith("dormant: no purchase for").all()
+    assert (ads["days_since_last"] >= 180).all() and (ads["p_alive"] >= 0.2).all()
     phone = pd.read_csv(out / res["action_lists"]["phone"], dtype={"customer_id": str})
     assert len(phone) == 40 and phone["reason"].str.startswith("potential super user #").all()
     assert list(phone["rank"]) == list(range(1, 41))

@@ -1015,13 +1015,18 @@ def compare_modes(inputs: Inputs, sched: Schedule, months: int) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def action_lists(inputs: Inputs, sched: Schedule, month: int = 1) -> dict:
-    """The CRM team's lists for ``month``: per channel that contacts customers of the data, who to
-    contact (highest priority first), why, and the chance that they join."""
+def action_lists(inputs: Inputs, sched: Schedule, month: int | None = None) -> dict:
+    """The CRM team's lists: per channel that contacts customers of the data, who to contact in
+    ``month`` (None: the first month the channel contacts anyone -- month 1 for the channels that
+    start at once), highest priority first, why, and the chance that they join."""
     out = {}
     pool = inputs.pool
     for key in inputs.channels:
-        idx = sched.lists.get((month, key))
+        months = [month] if month is not None else sorted(m for (m, k), v in sched.lists.items() if k == key and len(v))
+        if not months:
+            continue
+        first = months[0]
+        idx = sched.lists.get((first, key))
         if idx is None or not len(idx):
             continue
         ch = inputs.plan.channels[key]
@@ -1056,7 +1061,7 @@ def action_lists(inputs: Inputs, sched: Schedule, month: int = 1) -> dict:
             reasons = reasons + "; " + b
         reasons = (reasons + " -- not a member yet").to_numpy()
         out[key] = pd.DataFrame({
-            "customer_id": sub.index.astype(str), "channel": key, "rank": np.arange(1, len(sub) + 1),
+            "customer_id": sub.index.astype(str), "channel": key, "month": first, "rank": np.arange(1, len(sub) + 1),
             "reason": reasons, "join_probability": inputs.conversion[key]["value"],
             "repeat_purchases": sub["repeat_purchases"].to_numpy(), "days_since_last": sub["days_since_last"].to_numpy(),
             "revenue": sub["revenue"].round(2).to_numpy(), "p_alive": sub["p_alive"].round(3).to_numpy(),
@@ -1170,7 +1175,7 @@ def run(tables, plan_path: str = "", months: int | None = None, n_sims: int = 10
         bundles: dict = {}, include_existing: bool = True, window_days: int = 30) -> PhasesResult:  # noqa: B006
     """Notebook 06's analysis: read the plan (``plan_path``; empty: the bundled coffee_club plan),
     resolve its inputs, project ``months`` months (None: the plan's ``months``), run ``n_sims`` Monte
-    Carlo draws, the tornado, the mode comparison and the first month's action lists."""
+    Carlo draws, the tornado, the mode comparison and each channel's first action list."""
     if months is not None and str(months).strip() != "":
         months = check_number("months", months, low=1, high=120, integer=True, fix="e.g. 24, or None for the plan's.")
     else:
@@ -1200,7 +1205,7 @@ def run(tables, plan_path: str = "", months: int | None = None, n_sims: int = 10
     from_zero = {"members_end": float(zero.monthly["members"].iloc[-1]),
                  "profit_total": float(zero.monthly["cumulative_profit"].iloc[-1]),
                  "break_even_month": zero.break_even_month}
-    acts = action_lists(inputs, sched, 1)
+    acts = action_lists(inputs, sched)
     settings = {"months": months, "n_sims": n_sims, "seed": seed, "window_days": window_days,
                 "observation_end": str(pd.Timestamp(parse_date(end, "observation_end",
                                                                default=lambda: tables.transactions["timestamp"].max())).date())}
