@@ -91,7 +91,7 @@ def main() -> int:
 
     print(f"2. Monte Carlo, {args.peer_sims} simulations x 24 months on coffee_club: superkit vs member-by-member")
     inputs = res.inputs
-    sched = res.projection.raw["schedule"]
+    sched = res.projection.schedule
     draws = phases.monte_carlo(inputs, sched, 24, args.peer_sims, seed=1)["draws"]
     t_ours, ev = median_time(lambda: phases.evaluate(inputs, sched, draws, 24))
     rng = np.random.default_rng(2)

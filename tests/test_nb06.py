@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from superkit.analyses import phases
 from test_architecture import readme_keys
 
 FIGURES = {"phase_chart", "joins_by_channel", "pnl", "kpis", "tornado", "modes"}
@@ -59,8 +60,7 @@ def test_nb06_runs_a_client_plan_with_an_annual_fee_and_a_mode_switch(run_notebo
     w = simulate(3000, seed=21, period_days=365.25)
     w.transactions.to_csv(tmp_path / "orders.csv", index=False)
     w.members.to_csv(tmp_path / "members.csv", index=False)
-    plan = yaml.safe_load(open(__import__("superkit.analyses.phases", fromlist=["x"]).default_plan_path(),
-                               encoding="utf-8"))
+    plan = yaml.safe_load(open(phases.default_plan_path(), encoding="utf-8"))
     plan.update(renewal_period="annual", months=30)
     plan["mode_rule"] = {"start": "simple", "switch_to": "standard", "at_members": 150}
     plan["assumptions"].pop("bundles")

@@ -154,7 +154,7 @@ def test_zero_conversion_gives_no_members_and_a_loss_of_the_fixed_costs(coffee):
 
 
 def test_eligibility_rules_are_respected(coffee_run):
-    inp, sched = coffee_run.inputs, coffee_run.projection.raw["schedule"]
+    inp, sched = coffee_run.inputs, coffee_run.projection.schedule
     pool = inp.pool
     for (month, key), idx in sched.lists.items():
         sub = pool.iloc[idx]
@@ -411,7 +411,7 @@ def test_conversions_measured_from_a_contacts_table_replace_the_plans():
     assert inp.conversion["alliances"]["kind"] == "plan"       # not in the contacts table
     # the Monte Carlo draws the measured conversion from its interval
     p = phases.project(inp, 12)
-    mc = phases.monte_carlo(inp, p.raw["schedule"], 12, 300, seed=1)
+    mc = phases.monte_carlo(inp, p.schedule, 12, 300, seed=1)
     j = inp.channels.index("sms_email")
     d = mc["draws"]["conversion"][:, j]
     assert abs(np.median(d) - sms["value"]) < 0.25 * (sms["high"] - sms["low"])
@@ -478,7 +478,7 @@ def test_eligibility_no_one_can_meet_is_refused_or_noted(coffee):
 
 
 def test_a_customer_gets_one_message_a_month(coffee_run):
-    sched = coffee_run.projection.raw["schedule"]
+    sched = coffee_run.projection.schedule
     for m in range(1, 25):
         seen = np.concatenate([sched.lists.get((m, k), np.array([], int)) for k in phases.OUTBOUND])
         assert len(seen) == len(np.unique(seen)), m
@@ -526,3 +526,26 @@ def test_the_tornado_uses_exact_percentiles_of_the_plans_ranges(coffee_run):
     assert tor.loc["causal spend ratio", "low_value"] == f"{lo:.2f}"
     assert tor.loc["causal spend ratio", "high_value"] == f"{hi:.2f}"
     assert tor.loc["renewal V1", "low_value"].startswith("24-renewal survival")
+
+
+def test_the_datasheet_restates_the_templates_numbers():
+    """The coffee_club datasheet's table of the plan quotes each channel's conversion and range as the
+    plan file has them (a plan edited without its datasheet fails here)."""
+    from superkit.core.paths import DATASETS_DIR
+
+    sheet = (DATASETS_DIR / "coffee_club" / "README.md").read_text(encoding="utf-8")
+    rows = {"phone": "| phone |", "sms_email": "| SMS / e-mail |", "stores": "| stores |", "app": "| app |",
+            "own_media": "| own media |", "paid_ads": "| paid ads |", "alliances": "| alliances |",
+            "online_shops": "| online shops |"}
+    plan = read_plan(phases.default_plan_path())
+    pct = lambda x: f"{x * 100:g}"  # noqa: E731
+    for key, start in rows.items():
+        row = next(line for line in sheet.splitlines() if line.startswith(start))
+        ch = plan.channels[key]
+        lo, hi = ch.conversion_range
+        assert f"{pct(ch.conversion)}%" in row and f"({pct(lo)}–{pct(hi)}%)" in row, (key, row)
+        volume = ch.reach_per_month if ch.external else ch.contacts_per_month
+        if volume is not None:
+            assert f"{volume:,.0f}" in row, (key, row)
+    assert f"simple: {plan.modes['simple'].fixed_per_month:,.0f} yuan a month" in sheet
+    assert f"switch at {plan.switch_at_members:,.0f} members" in sheet

@@ -46,7 +46,7 @@ from superkit.analyses import benefits as benefit_analysis
 from superkit.analyses import super_users
 from superkit.analyses.result import Result
 from superkit.core.checks import check_number, parse_date
-from superkit.core.constants import DAYS_PER_YEAR
+from superkit.core.constants import DAYS_PER_YEAR, Z95
 from superkit.core.errors import DataError, ModelError, ParameterError
 from superkit.core.paths import DATASETS_DIR
 from superkit.data.plan import CHANNEL_ORDER, KPI_NAMES, Plan, read_plan
@@ -113,10 +113,10 @@ class Inputs:
     sbg: dict
     causal: dict
     member_spend: np.ndarray
-    margin: float
     benefit_cost: dict
     conversion: dict
     cost_per_contact: dict
+    observation_end: str = ""
     sources: dict = field(default_factory=dict)
     notes: list = field(default_factory=list)
 
@@ -129,16 +129,18 @@ class Inputs:
     def fee_per_period(self) -> np.ndarray:
         return self.fees / self.plan.periods_per_year
 
+    def kind(self, name: str) -> str:
+        """Where input ``name`` came from: ``measured`` (the data, or an earlier notebook of the same
+        report), ``assumed`` (the plan, or a default) or ``parameter`` (set by hand)."""
+        src = str(self.sources[name])
+        if src.startswith("parameter"):
+            return "parameter"
+        return "assumed" if src.startswith(("plan", "assumed", "equal shares")) else "measured"
+
     def sources_table(self) -> pd.DataFrame:
         """Which inputs were measured on the data and which were assumed."""
-        rows = [{"input": k, "source": v, "measured": not str(v).startswith(("plan", "assumed", "parameter"))}
-                for k, v in self.sources.items()]
-        return pd.DataFrame(rows).set_index("input")
-
-
-def _customer_reasons(t: pd.DataFrame) -> pd.Series:
-    return pd.Series([f"bought on {int(d)} days, last {int(s)} days ago" if pd.notna(s) else f"bought on {int(d)} days"
-                      for d, s in zip(t["purchase_days"], t["days_since_last"])], index=t.index)
+        return pd.DataFrame([{"input": k, "source": v, "kind": self.kind(k)} for k, v in self.sources.items()]
+                            ).set_index("input")
 
 
 def customer_pool(tables, observation_end=None, rules: dict | None = None, p_alive: pd.Series | None = None
@@ -157,9 +159,7 @@ def customer_pool(tables, observation_end=None, rules: dict | None = None, p_ali
     pros = listed.table[listed.table["status"] == "prospect"]
     t.loc[pros.index, "prospect_rank"] = np.arange(1, len(pros) + 1, dtype=float)
     t["prospect_reason"] = ""
-    t.loc[pros.index, "prospect_reason"] = pros["reason"].str.replace(" -- not a member yet: invite to join", "",
-                                                                      regex=False)
-    t["history"] = _customer_reasons(t)
+    t.loc[pros.index, "prospect_reason"] = pros["evidence"]
     if p_alive is None:
         t["p_alive"] = np.nan
     else:
@@ -170,9 +170,7 @@ def customer_pool(tables, observation_end=None, rules: dict | None = None, p_ali
         flags = pd.crosstab(bought["customer_id"], bought["channel"].astype(str)).reindex(t.index, fill_value=0) > 0
         for ch in flags.columns:
             t[f"buys_in:{ch}"] = flags[ch].to_numpy()
-    pool = t[~t["gate_member"]].copy()
-    pool["position"] = np.arange(len(pool))
-    return pool, t
+    return t[~t["gate_member"]].copy(), t
 
 
 def eligible(pool: pd.DataFrame, rules: dict) -> np.ndarray:
@@ -219,6 +217,12 @@ def _sbg_from(params: dict, source: str, spread: float) -> dict:
             "spread": spread, "source": source}
 
 
+def _sbg_fitted(model, source: str, spread: float) -> dict:
+    cov = model.cov_
+    return _sbg_from({"alpha": model.alpha, "beta": model.beta, "log_cov": None if cov is None else cov.tolist()},
+                     source, spread)
+
+
 def _resolve_sbg(plan: Plan, tables, sbg_param: dict, observation_end, notes: list) -> dict:
     from superkit.analyses.renewal import fit_members
 
@@ -263,18 +267,15 @@ def _resolve_sbg(plan: Plan, tables, sbg_param: dict, observation_end, notes: li
                 notes.append(f"renewal of {t} could not be fitted on its {len(sub):,} members "
                              f"({str(exc).split('. Remedy')[0]})")
                 continue
-            cov = m.cov_
-            out[t] = _sbg_from({"alpha": m.alpha, "beta": m.beta, "log_cov": None if cov is None else cov.tolist()},
-                               f"fitted here on {m.durations_.n_members:,.0f} {t} members", plan.assumptions["sbg_spread"])
+            out[t] = _sbg_fitted(m, f"fitted here on {m.durations_.n_members:,.0f} {t} members",
+                                 plan.assumptions["sbg_spread"])
     missing = [t for t in tiers if t not in out]
     if missing and members is not None and len(members) and "tier" not in members.columns:
         try:      # members without tiers: one fit for everyone, used for every tier
             m = fit_members(members, want_days, observation_end, by="all")["all"]
-            cov = m.cov_
             for t in missing:
-                out[t] = _sbg_from({"alpha": m.alpha, "beta": m.beta, "log_cov": None if cov is None else cov.tolist()},
-                                   f"fitted here on all {m.durations_.n_members:,.0f} members (no tiers in the data)",
-                                   plan.assumptions["sbg_spread"])
+                out[t] = _sbg_fitted(m, f"fitted here on all {m.durations_.n_members:,.0f} members (no tiers in the "
+                                        "data)", plan.assumptions["sbg_spread"])
         except (DataError, ModelError) as exc:
             notes.append(f"renewal could not be fitted on the members ({str(exc).split('. Remedy')[0]})")
     for t in tiers:
@@ -514,7 +515,7 @@ def resolve_inputs(tables, plan: Plan, observation_end=None, causal_ratio=None, 
         if row is not None and row.get("n_contacts", 0) >= MIN_MEASURED_CONTACTS and np.isfinite(row.get("conversion", np.nan)):
             lo, hi = float(row["conversion_ci_low"]), float(row["conversion_ci_high"])
             conv = {"value": max(float(row["conversion"]), 0.0), "low": max(lo, 0.0), "high": max(hi, 0.0),
-                    "sd": (hi - lo) / (2 * 1.959964),
+                    "sd": (hi - lo) / (2 * Z95),
                     "kind": "measured", "source": f"measured: {int(row['n_contacts']):,} contacts, join within "
                                                   f"{window_days} days against uncontacted customers"}
             if np.isfinite(row.get("cost_per_contact", np.nan)):
@@ -525,8 +526,9 @@ def resolve_inputs(tables, plan: Plan, observation_end=None, causal_ratio=None, 
         conversion[key] = conv
         sources[f"conversion {key}"] = conv["source"]
     return Inputs(plan=plan, tiers=tiers, fees=fees, mix=np.asarray(mix, float), pool=pool, existing=existing,
-                  active_customers=active, sbg=sbg_res, causal=causal, member_spend=S, margin=plan.margin,
-                  benefit_cost=bcost, conversion=conversion, cost_per_contact=cpc, sources=sources, notes=notes)
+                  active_customers=active, sbg=sbg_res, causal=causal, member_spend=S, benefit_cost=bcost,
+                  conversion=conversion, cost_per_contact=cpc, observation_end=str(end.date()), sources=sources,
+                  notes=notes)
 
 
 def _p_alive(tables, end) -> tuple[pd.Series, str]:
@@ -722,7 +724,7 @@ def _draws(inputs: Inputs, n: int, seed: int) -> dict:
         cov = s.get("log_cov")
         if cov is None and s.get("ci") and all(isinstance(c, (list, tuple)) and len(c) == 2 and c[0] and c[1] > 0
                                                for c in s["ci"]):
-            sd = [(np.log(c[1]) - np.log(c[0])) / (2 * 1.959964) for c in s["ci"]]
+            sd = [(np.log(c[1]) - np.log(c[0])) / (2 * Z95) for c in s["ci"]]
             cov = np.diag(np.square(sd))
         if cov is None:
             cov = np.eye(2) * s["spread"] ** 2
@@ -748,7 +750,7 @@ def _distributions(inputs: Inputs):
 
     c = inputs.causal
     if c.get("ci"):
-        causal = stats.lognorm(s=(np.log(c["ci"][1]) - np.log(c["ci"][0])) / (2 * 1.959964), scale=c["value"])
+        causal = stats.lognorm(s=(np.log(c["ci"][1]) - np.log(c["ci"][0])) / (2 * Z95), scale=c["value"])
     elif c.get("range"):
         causal = triangular(c["range"][0], c["value"], c["range"][1])
     else:
@@ -817,7 +819,7 @@ def evaluate(inputs: Inputs, sched: Schedule, draws: dict, months: int, mode: st
     dues = due[:, 1:, :].sum(axis=2)
     fee = ((joins_t + renew[:, 1:, :]) * inputs.fee_per_period[None, None, :]).sum(axis=2)
     uplift = 1.0 - 1.0 / draws["causal"]                        # (S,)
-    incr = (members_t * (inputs.margin * inputs.member_spend / 12.0)[None, None, :]).sum(axis=2) * uplift[:, None]
+    incr = (members_t * (plan.margin * inputs.member_spend / 12.0)[None, None, :]).sum(axis=2) * uplift[:, None]
     phase_cost = np.array([inputs.benefit_cost[plan.phase_of(m).name] for m in range(1, months + 1)])  # (M, T)
     benefit = (members_t * phase_cost[None, :, :] / 12.0).sum(axis=2)
     cpc = np.array([inputs.cost_per_contact[k]["value"] for k in inputs.channels])
@@ -856,7 +858,7 @@ class Projection:
     members_by_tier: pd.DataFrame
     break_even_month: int | None
     mode_switch_month: int | None
-    raw: dict
+    schedule: Schedule
 
 
 def _monthly_frame(inputs: Inputs, ev: dict, months: int, s: int = 0) -> pd.DataFrame:
@@ -891,7 +893,7 @@ def project(inputs: Inputs, months: int, mode: str | None = None, sched: Schedul
     switch = int(sw[0]) + 1 if mode is None and inputs.plan.switch_to and len(sw) else None
     return Projection(monthly=monthly, joins_by_channel=jbc, contacts_by_channel=cbc, members_by_tier=mbt,
                       break_even_month=break_even_month(monthly["cumulative_profit"]), mode_switch_month=switch,
-                      raw={"schedule": sched, "eval": ev})
+                      schedule=sched)
 
 
 def kpis_by_phase(inputs: Inputs, monthly: pd.DataFrame) -> pd.DataFrame:
@@ -899,9 +901,8 @@ def kpis_by_phase(inputs: Inputs, monthly: pd.DataFrame) -> pd.DataFrame:
     amber within 10% below it, red further below; empty where the plan sets no target."""
     rows = []
     for p in inputs.plan.phases:
-        d = monthly[(monthly["month"] >= p.first) & (monthly["month"] <= min(p.last, monthly["month"].max()))]
-        if p is inputs.plan.phases[-1]:
-            d = monthly[monthly["month"] >= p.first]
+        last = monthly["month"].max() if p is inputs.plan.phases[-1] else p.last   # the last phase goes on
+        d = monthly[(monthly["month"] >= p.first) & (monthly["month"] <= last)]
         if d.empty:
             continue
         spend = d["revenue_per_member"] * d["members"]
@@ -926,7 +927,8 @@ def kpis_by_phase(inputs: Inputs, monthly: pd.DataFrame) -> pd.DataFrame:
 def monte_carlo(inputs: Inputs, sched: Schedule, months: int, n_sims: int = 1000, seed: int = 0) -> dict:
     """``n_sims`` draws of the uncertain inputs through the same plan: 80% bands (10th-90th
     percentile) per month of members and cumulative profit, and the probability of breaking even."""
-    check_number("n_sims", n_sims, low=1, integer=True, fix="e.g. 1000.")
+    check_number("n_sims", n_sims, low=MIN_SIMS, integer=True,
+                 fix=f"use at least {MIN_SIMS} simulations (1000 gives steady 80% bands).")
     d = _draws(inputs, int(n_sims), seed)
     ev = evaluate(inputs, sched, d, months)
     cum = ev["cumulative_profit"]
@@ -934,14 +936,13 @@ def monte_carlo(inputs: Inputs, sched: Schedule, months: int, n_sims: int = 1000
     q = lambda x: np.quantile(x, BAND, axis=0)  # noqa: E731
     mem, cp = q(ev["members"]), q(cum)
     return {"n_sims": int(n_sims), "band": list(BAND), "seed": seed,
-            "members_low": mem[0], "members_high": mem[1], "members_median": np.median(ev["members"], axis=0),
+            "members_low": mem[0], "members_high": mem[1],
             "cumulative_profit_low": cp[0], "cumulative_profit_high": cp[1],
-            "cumulative_profit_median": np.median(cum, axis=0),
             "p_break_even": float((be > 0).mean()),
             "p_break_even_by_month": [float(((be > 0) & (be <= m)).mean()) for m in range(1, months + 1)],
             "profit_total_low": float(np.quantile(cum[:, -1], BAND[0])),
             "profit_total_high": float(np.quantile(cum[:, -1], BAND[1])),
-            "draws": d, "final_cumulative": cum[:, -1]}
+            "draws": d}
 
 
 def tornado(inputs: Inputs, sched: Schedule, months: int, mc: dict) -> pd.DataFrame:
@@ -1055,7 +1056,7 @@ def action_lists(inputs: Inputs, sched: Schedule, month: int | None = None) -> d
                     where = where + np.where(sub[f"buys_in:{c}"], (where.ne("").map({True: ", ", False: ""}) + c), "")
             bits.append("buys in " + where)
         if not bits:
-            bits.append(sub["history"].astype(str))
+            bits.append("bought on " + sub["purchase_days"].astype(int).astype(str) + " days, last " + days + " days ago")
         reasons = bits[0]
         for b in bits[1:]:
             reasons = reasons + "; " + b
@@ -1092,14 +1093,21 @@ class PhasesResult(Result):
     def months(self) -> int:
         return int(self.settings["months"])
 
-    @property
-    def kpi_table(self) -> pd.DataFrame:
-        """KPIs by phase as a wide table (value and target per KPI), for the notebook."""
-        k = self.kpis
-        if k.empty:
-            return k
-        return k.pivot_table(index=["phase", "months"], columns="kpi", values=["value", "target"], aggfunc="first",
-                             sort=False)
+    def channel_months(self) -> dict:
+        """Channel -> the months it runs (its phase has it and it has opened), for the phase chart."""
+        active = self.projection.schedule.active
+        return {k: [m for m in range(1, self.months + 1) if active.get((m, k))] for k in self.inputs.channels}
+
+    def channel_table(self) -> pd.DataFrame:
+        """Per channel over the plan: contacts, joins, the conversion used and whether it was measured
+        or assumed, and the customers of the data it may contact (None: it reaches people outside)."""
+        counts = self.projection.schedule.eligible_counts
+        chans = self.inputs.channels
+        return pd.DataFrame({"contacts": self.projection.contacts_by_channel.sum(),
+                             "joins": self.projection.joins_by_channel.sum(),
+                             "conversion": [self.inputs.conversion[k]["value"] for k in chans],
+                             "conversion from": [self.inputs.conversion[k]["kind"] for k in chans],
+                             "eligible customers": [counts.get(k) for k in chans]}, index=chans)
 
     @property
     def headline(self) -> str:
@@ -1153,15 +1161,14 @@ class PhasesResult(Result):
                 "profit_total_low": mc["profit_total_low"], "profit_total_high": mc["profit_total_high"]},
             "tornado": self.tornado.drop(columns=["base"], errors="ignore").to_dict(orient="records"),
             "modes": self.modes.to_dict(orient="records"),
-            "inputs": {k: v for k, v in self.inputs.sources.items()},
-            "assumed_inputs": [k for k, v in self.inputs.sources.items()
-                               if str(v).startswith(("plan", "assumed"))],
+            "inputs": dict(self.inputs.sources),
+            "assumed_inputs": [k for k in self.inputs.sources if self.inputs.kind(k) == "assumed"],
             "conversion": {k: {kk: v[kk] for kk in ("value", "low", "high", "kind")}
                            for k, v in self.inputs.conversion.items()},
             "causal_ratio": self.inputs.causal["value"],
             "action_lists": files.get("action_files", {}),
             "notes": list(self.inputs.notes),
-            "observation_end": self.settings["observation_end"],
+            "observation_end": self.inputs.observation_end,
             "headline": self.headline,
         }
 
@@ -1180,8 +1187,6 @@ def run(tables, plan_path: str = "", months: int | None = None, n_sims: int = 10
         months = check_number("months", months, low=1, high=120, integer=True, fix="e.g. 24, or None for the plan's.")
     else:
         months = None
-    n_sims = check_number("n_sims", n_sims, low=MIN_SIMS, integer=True,
-                          fix=f"use at least {MIN_SIMS} simulations (1000 gives steady 80% bands).")
     window_days = check_number("window_days", window_days, low=1, integer=True, fix="e.g. 30.")
     text = "" if plan_path is None else str(plan_path).strip()
     if text.lower() in ("none", "-"):
@@ -1206,8 +1211,6 @@ def run(tables, plan_path: str = "", months: int | None = None, n_sims: int = 10
                  "profit_total": float(zero.monthly["cumulative_profit"].iloc[-1]),
                  "break_even_month": zero.break_even_month}
     acts = action_lists(inputs, sched)
-    settings = {"months": months, "n_sims": n_sims, "seed": seed, "window_days": window_days,
-                "observation_end": str(pd.Timestamp(parse_date(end, "observation_end",
-                                                               default=lambda: tables.transactions["timestamp"].max())).date())}
+    settings = {"months": months, "n_sims": n_sims, "seed": seed, "window_days": window_days}
     return PhasesResult(inputs=inputs, projection=proj, kpis=kp, mc=mc, tornado=tor, modes=modes, actions=acts,
                         settings=settings, from_zero=from_zero)

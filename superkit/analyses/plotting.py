@@ -537,8 +537,7 @@ def phase_chart(monthly: pd.DataFrame, phases, channel_months: dict, band: dict 
         colour = _phase_colour(p.name, i)
         a1.barh(len(rows), end - p.first + 1, left=p.first - 0.5, color=colour, edgecolor="white")
         a1.text((p.first + end) / 2, len(rows), p.name, ha="center", va="center", fontsize=9, weight="bold")
-        for ax in (a2,):
-            ax.axvspan(p.first - 0.5, end + 0.5, color=colour, alpha=0.25, lw=0)
+        a2.axvspan(p.first - 0.5, end + 0.5, color=colour, alpha=0.25, lw=0)
     for j, key in enumerate(rows):
         ms = sorted(channel_months[key])
         runs, start = [], None
@@ -573,8 +572,10 @@ def joins_by_channel(joins: pd.DataFrame, channel_labels: dict | None = None, ax
     """New members per month, stacked by channel (``joins``: month index x channel columns)."""
     ax = _ax(ax, (11, 4))
     names = channel_labels or {}
+    import matplotlib
+
     bottom = np.zeros(len(joins))
-    cmap = __import__("matplotlib").colormaps["tab10"]
+    cmap = matplotlib.colormaps["tab10"]
     for i, c in enumerate(joins.columns):
         v = joins[c].to_numpy(float)
         if not v.any():

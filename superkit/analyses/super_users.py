@@ -345,7 +345,8 @@ def score_criteria(transactions: pd.DataFrame, members: pd.DataFrame | None = No
                           why={k: v[1] for k, v in avail.items()}, rules=rules)
 
 
-def _reason(row: pd.Series, rules: Rules) -> str:
+def _evidence(row: pd.Series, rules: Rules) -> str:
+    """What the customer did that meets the criteria, in plain words (the reason without the status)."""
     parts = []
     if row["meets_frequency_recency"]:
         parts.append(f"bought on {row['purchase_days']} days, last {int(row['days_since_last'])} days ago")
@@ -360,7 +361,11 @@ def _reason(row: pd.Series, rules: Rules) -> str:
         if row["n_brands"] >= rules.min_brands:
             bits.append(f"{row['n_brands']} brands")
         parts.append("bought " + " and ".join(bits) if bits else "cross purchase")
-    reason = "; ".join(parts)
+    return "; ".join(parts)
+
+
+def _reason(row: pd.Series, rules: Rules) -> str:
+    reason = row["evidence"]
     if row["gate_member"]:
         tier = row.get("tier")
         tier = f" {tier}" if isinstance(tier, str) and tier else ""
@@ -378,8 +383,9 @@ def select_super_users(scores: CriteriaScores, min_criteria: int | None = None,
     ``require_frequency_recency`` one of the criteria met must be repurchase frequency with
     recency: a lapsed customer who once left many reviews is not a prospect. ``min_criteria`` is
     capped at the number of criteria the data supports (the cap is ``min_criteria_used``). Sorted by
-    criteria met, then revenue; adds a ``reason`` column in plain words and ``status`` (``member``
-    / ``prospect``).
+    criteria met, then revenue; adds ``evidence`` (what the customer did, in plain words), ``reason``
+    (the evidence and what to do: keep and upgrade, or invite to join) and ``status`` (``member`` /
+    ``prospect``).
     """
     rules = scores.rules
     min_criteria = rules.min_criteria if min_criteria is None else int(min_criteria)
@@ -394,6 +400,7 @@ def select_super_users(scores: CriteriaScores, min_criteria: int | None = None,
         keep &= t["meets_frequency_recency"]
     sel = t[keep].copy()
     sel["status"] = np.where(sel["gate_member"], "member", "prospect")
+    sel["evidence"] = [_evidence(row, rules) for _, row in sel.iterrows()] if len(sel) else []
     sel["reason"] = [_reason(row, rules) for _, row in sel.iterrows()] if len(sel) else []
     sel = sel.sort_values(["criteria_met", "revenue"], ascending=[False, False], kind="mergesort")
     return SuperUserList(table=sel, min_criteria_used=k, require_frequency_recency=require)

@@ -39,7 +39,7 @@ from superkit.data.spec import (ABSURD_AMOUNT, ATTRIBUTE_TABLES, BENEFIT_DIMENSI
                                 CONTACT_CHANNELS, DIMENSION_ALIASES, EVENT_KINDS, TABLES, attribute_columns)
 
 __all__ = ["READERS", "read_benefits", "read_choices", "read_cohorts", "read_contacts", "read_events",
-           "read_members", "read_transactions", "source_name", "validate"]
+           "read_members", "read_transactions", "source_name", "validate", "yaml_loader"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -74,13 +74,14 @@ def _load_frame(source, table: str = "table") -> pd.DataFrame:
         raise rules.unreadable(name, f"{type(exc).__name__}: {str(exc).splitlines()[0]}") from None
 
 
-def _text_loader():
-    """A YAML loader that keeps every scalar as the text written (``007`` stays ``007``, not 7 or
-    octal; ``yes`` stays ``yes``), as the CSV reader does, and refuses a key given twice in a mapping
-    (plain YAML keeps the last silently)."""
+def yaml_loader(keep_text: bool = True):
+    """A YAML loader that refuses a key given twice in a mapping (plain YAML keeps the last
+    silently). ``keep_text``: every scalar stays the text written (``007`` stays ``007``, not 7 or
+    octal; ``yes`` stays ``yes``), as the CSV reader does -- for tables; otherwise numbers and
+    booleans are typed (yaml's safe loader) -- for the membership plan."""
     import yaml
 
-    class TextLoader(yaml.BaseLoader):
+    class TextLoader(yaml.BaseLoader if keep_text else yaml.SafeLoader):
         pass
 
     def mapping(loader, node, deep=False):
@@ -101,7 +102,7 @@ def _load_yaml(path: Path, table: str) -> pd.DataFrame:
 
     name = str(path)
     try:
-        doc = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=_text_loader())
+        doc = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=yaml_loader())
     except UnicodeDecodeError:
         raise rules.not_utf8(name, "YAML file") from None
     except yaml.YAMLError as exc:
@@ -252,6 +253,17 @@ def _unique_ids(df: pd.DataFrame, col: str, name: str, problem: str, fix: str) -
         raise DataError(problem, source=name, column=col, rows=int(dup.sum()),
                         examples=ids[dup].unique()[:3].tolist(), fix=fix)
     return ids
+
+
+def _aliased(raw: pd.Series, aliases: Mapping[str, str]) -> pd.Series:
+    """Each value's key under ``aliases``, compared in lower case with runs of spaces, underscores and
+    hyphens as one space (``Member Price``, ``member_price`` and ``member-price`` are one name); None
+    where no alias matches."""
+    def norm(text: str) -> str:
+        return re.sub(r"[\s_-]+", " ", text.strip().lower())
+
+    keys = {norm(k): v for k, v in aliases.items()}
+    return raw.map(lambda v: keys.get(norm(v)) if isinstance(v, str) else None)
 
 
 def _strings(df: pd.DataFrame, col: str) -> pd.Series:
@@ -420,9 +432,7 @@ def read_benefits(source, mapping: Mapping[str, str] | None = None,
         raise rules.missing_values(name, "name", int((names.isna() | (names == "")).sum()), "names")
     out["name"] = names
     raw_dim = df["dimension"].astype("string").str.strip()
-    key = raw_dim.str.lower().str.replace(r"[\s_-]+", " ", regex=True)
-    aliases = {k.replace("_", " "): v for k, v in DIMENSION_ALIASES.items()}
-    dim = key.map(lambda k: aliases.get(k) if isinstance(k, str) else None)
+    dim = _aliased(raw_dim, DIMENSION_ALIASES)
     bad = dim.isna()
     if bad.any():
         raise DataError("unknown benefit dimensions", source=name, column="dimension", rows=int(bad.sum()),
@@ -509,10 +519,6 @@ def read_choices(source, mapping: Mapping[str, str] | None = None,
     return out.reset_index(drop=True)
 
 
-def _channel_key(text: str) -> str:
-    """A channel as the aliases compare it: lower case, runs of spaces, underscores and hyphens one space."""
-    return re.sub(r"[\s_-]+", " ", text.strip().lower())
-
 
 def read_contacts(source, mapping: Mapping[str, str] | None = None,
                   observation_end=None) -> pd.DataFrame:
@@ -529,9 +535,7 @@ def read_contacts(source, mapping: Mapping[str, str] | None = None,
     out["customer_id"] = _ids(df, "customer_id", name)
     out["timestamp"] = _dates(df, "timestamp", name)
     raw = df["channel"].astype("string").str.strip()
-    key = raw.str.lower().str.replace(r"[\s_-]+", " ", regex=True)
-    aliases = {_channel_key(k): v for k, v in CHANNEL_ALIASES.items()}
-    channel = key.map(lambda k: aliases.get(k) if isinstance(k, str) else None)
+    channel = _aliased(raw, CHANNEL_ALIASES)
     bad = channel.isna()
     if bad.any():
         raise DataError("unknown contact channels", source=name, column="channel", rows=int(bad.sum()),

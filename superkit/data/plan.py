@@ -47,6 +47,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from superkit.core.errors import DataError
+from superkit.data.contract import yaml_loader
 from superkit.data.spec import CONTACT_CHANNELS
 
 __all__ = ["CHANNEL_KEYS", "CHANNEL_ORDER", "Channel", "ELIGIBILITY_RULES", "KPI_NAMES", "Mode", "PRIORITIES",
@@ -111,11 +112,6 @@ class Channel:
         """Reaches people outside the data (no customer list, no depletion)."""
         return self.reach_per_month is not None
 
-    @property
-    def label(self) -> str:
-        en, zh, _ = CONTACT_CHANNELS[self.key]
-        return f"{en} ({zh})"
-
 
 @dataclass(frozen=True)
 class Phase:
@@ -172,10 +168,6 @@ class Plan:
             if p.first <= month <= p.last:
                 return p
         return self.phases[-1]
-
-    def with_months(self, months: int) -> "Plan":
-        from dataclasses import replace
-        return replace(self, months=int(months))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -266,7 +258,7 @@ def _eligibility(src: str, key: str, value) -> dict:
     return out
 
 
-def _channel(src: str, key: str, raw, months: int) -> Channel:
+def _channel(src: str, key: str, raw) -> Channel:
     where = f"channels.{key}"
     if key not in CONTACT_CHANNELS:
         raise _err(src, where, "is not one of the channels",
@@ -464,24 +456,6 @@ def _assumptions(src: str, raw, tiers: list[str]) -> dict:
     return out
 
 
-def _duplicate_safe_loader():
-    """yaml.SafeLoader that refuses a key given twice (plain YAML keeps the last one silently)."""
-    import yaml
-
-    class Loader(yaml.SafeLoader):
-        pass
-
-    def mapping(loader, node, deep=False):
-        keys = [loader.construct_object(k, deep=deep) for k, _ in node.value]
-        twice = sorted({str(k) for k in keys if keys.count(k) > 1})
-        if twice:
-            raise yaml.constructor.ConstructorError(None, None, f"the key {twice[0]!r} appears twice", node.start_mark)
-        return {k: loader.construct_object(v, deep=True) for k, (_, v) in zip(keys, node.value)}
-
-    Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
-    return Loader
-
-
 def read_plan(source, months: int | None = None) -> Plan:
     """Read and check a plan: a YAML file path, or a dict with the same content. ``months`` (the
     notebook parameter) overrides the plan's horizon."""
@@ -496,7 +470,7 @@ def read_plan(source, months: int | None = None) -> Plan:
             raise DataError("plan file not found", source=src,
                             fix="give the path of a YAML plan (copy datasets/coffee_club/plan.yaml and edit it).")
         try:
-            doc = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=_duplicate_safe_loader())
+            doc = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=yaml_loader(keep_text=False))
         except UnicodeDecodeError:
             raise DataError("the plan is not UTF-8 text", source=src,
                             fix="save the YAML file as UTF-8 (in Excel or Notepad: Save as, UTF-8).") from None
@@ -536,7 +510,7 @@ def read_plan(source, months: int | None = None) -> Plan:
     ch_raw = _mapping(src, "channels", doc["channels"], required=True)
     if not ch_raw:
         raise _err(src, "channels", "is empty", "give at least one channel (see the channel keys).")
-    channels = {k: _channel(src, k, v, horizon) for k, v in ch_raw.items()}
+    channels = {k: _channel(src, k, v) for k, v in ch_raw.items()}
     phases, notes = _phases(src, doc["phases"], channels, horizon)
     for c in channels.values():
         if c.opens > horizon:

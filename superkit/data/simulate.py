@@ -136,27 +136,25 @@ class World:
         contacts_truth.csv)."""
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
-        tx = self.transactions.copy()
-        tx["timestamp"] = tx["timestamp"].dt.strftime("%Y-%m-%d %H:%M:%S")
-        atomic_write_frame(tx, out / "transactions.csv", index=False)
-        m = self.members.copy()
-        for c in ("joined_at", "ended_at"):
-            m[c] = m[c].dt.strftime("%Y-%m-%d")
-        atomic_write_frame(m, out / "members.csv", index=False)
-        ev = self.events.copy()
-        ev["timestamp"] = ev["timestamp"].dt.strftime("%Y-%m-%d %H:%M:%S")
-        atomic_write_frame(ev, out / "events.csv", index=False)
-        atomic_write_frame(self.cohorts, out / "cohorts.csv", index=False)
+
+        def put(frame: pd.DataFrame, name: str, dates=(), stamps=("timestamp",)) -> None:
+            f = frame.copy()
+            for c in dates:
+                f[c] = f[c].dt.strftime("%Y-%m-%d")
+            for c in stamps:
+                f[c] = f[c].dt.strftime("%Y-%m-%d %H:%M:%S")
+            atomic_write_frame(f, out / name, index=False)
+
+        put(self.transactions, "transactions.csv")
+        put(self.members, "members.csv", dates=("joined_at", "ended_at"), stamps=())
+        put(self.events, "events.csv")
+        put(self.cohorts, "cohorts.csv", stamps=())
         if len(self.contacts):
-            ct = self.contacts.copy()
-            ct["timestamp"] = ct["timestamp"].dt.strftime("%Y-%m-%d %H:%M:%S")
-            atomic_write_frame(ct, out / "contacts.csv", index=False)
+            put(self.contacts, "contacts.csv")
         if customers:
-            atomic_write_frame(self.customers, out / "customers_truth.csv", index=False)
+            put(self.customers, "customers_truth.csv", stamps=())
             if len(self.contact_truth):
-                ct = self.contact_truth.copy()
-                ct["timestamp"] = ct["timestamp"].dt.strftime("%Y-%m-%d %H:%M:%S")
-                atomic_write_frame(ct, out / "contacts_truth.csv", index=False)
+                put(self.contact_truth, "contacts_truth.csv")
         atomic_write_text(out / "truth.json", json.dumps(to_jsonable(self.truth), indent=2))
         return out
 
