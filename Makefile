@@ -7,7 +7,7 @@ export PYTHONHASHSEED := 0
 export MPLBACKEND := Agg
 export TQDM_DISABLE := 1
 
-.PHONY: help install browser-deps test test-fast test-slow report bench clean
+.PHONY: help install browser-deps test test-fast test-slow report lab bench clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -37,6 +37,10 @@ browser-deps: ## install headless Chromium and a CJK font for the browser test a
 
 report: install ## run every notebook on the bundled coffee_club data and write reports/<run>/
 	$(VENV)/bin/superkit report
+
+lab: install ## open JupyterLab on the notebooks with the kit's kernel, "Python 3 (superkit)"; its terminal has superkit on the PATH
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/jupyter lab --ServerApp.root_dir="$(CURDIR)" --FileContentsManager.preferred_dir=notebooks \
+	  $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 bench: install ## run the benchmarks (prints medians, ratios against lifetimes, peak memory)
 	$(PY) benchmarks/run_all.py
