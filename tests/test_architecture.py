@@ -158,7 +158,8 @@ def test_every_layer_says_what_it_holds():
 
 
 def test_nothing_in_the_repository_points_outside_it():
-    files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    files = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
+                           capture_output=True, text=True, check=True).stdout.split()
     leaks = []
     for f in files:
         p = ROOT / f
