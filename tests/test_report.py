@@ -322,3 +322,26 @@ def test_a_client_report_without_a_benefit_catalog_says_so(tmp_path):
     assert not r.ok and "no benefits table was given, and designing the tiers needs one" in r.error
     assert r.parameters["benefits_path"] == "none" and r.parameters["choices_path"] == "none"
     assert r.parameters["results_dir"].endswith("outputs")        # the report's folder of results
+
+
+def test_notebook_pages_keep_links_to_the_playbook_working(tmp_path):
+    from superkit.report.html import notebook_page, relink
+
+    (tmp_path / "playbook" / "en").mkdir(parents=True)
+    (tmp_path / "playbook" / "en" / "02-find-them.md").write_text("# 2. Find them\n")
+    src = tmp_path / "notebooks"
+    src.mkdir()
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("[chapter 2](../playbook/en/02-find-them.md#run-it) · [web](https://x.org/a.md) "
+                                              "· [gone](../playbook/zh/missing.md) · [top](#top)")]
+    nbformat.write(nb, str(src / "01_x.ipynb"))
+    page = tmp_path / "reports" / "run1" / "html" / "01_x.html"
+    page.parent.mkdir(parents=True)
+    notebook_page(src / "01_x.ipynb", page, "x", source_dir=src)
+    hrefs = re.findall(r'href="([^"]+)"', page.read_text())
+    local = [h for h in hrefs if h.endswith("02-find-them.md#run-it")]
+    assert local == ["../../../playbook/en/02-find-them.md#run-it"]
+    assert (page.parent / local[0].split("#")[0]).resolve().is_file()
+    assert "https://x.org/a.md" in hrefs and "#top" in hrefs
+    assert "../playbook/zh/missing.md" in hrefs            # a link to nothing is left as written
+    assert relink("[a](b.md)", src, page.parent) == "[a](b.md)"

@@ -3,16 +3,19 @@ from __future__ import annotations
 
 import base64
 import html
+import os
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from superkit.core.io import atomic_write_text
+from superkit.core.paths import NOTEBOOKS_DIR
 
 if TYPE_CHECKING:
     from superkit.report.run import NotebookRun
 
-__all__ = ["CHECK_FIGURES_JS", "CSS", "RESERVED_KEYS", "headline_rows", "notebook_page", "render_index"]
+__all__ = ["CHECK_FIGURES_JS", "CSS", "LOCAL_LINK", "RESERVED_KEYS", "headline_rows", "notebook_page", "relink",
+           "render_index"]
 
 RESERVED_KEYS = {"headline", "key_figure"}
 
@@ -135,14 +138,33 @@ def render_index(runs: list[NotebookRun], build: Path, meta: dict) -> str:
     return "".join(parts)
 
 
-def notebook_page(executed: Path, target: Path, title: str) -> str:
+LOCAL_LINK = re.compile(r"\]\((?![A-Za-z][\w+.-]*:|#|/)([^)\s#]+)(#[^)\s]*)?\)")
+
+
+def relink(markdown: str, source_dir: Path, page_dir: Path) -> str:
+    """Markdown links relative to the notebook's folder (``../playbook/en/02-find-them.md``) made
+    relative to the page's folder, so that they still open from the report; links to files that do
+    not exist are left as they are."""
+    def fix(m: re.Match) -> str:
+        path = (Path(source_dir) / m.group(1)).resolve()
+        if not path.exists():
+            return m.group(0)
+        return f"]({Path(os.path.relpath(path, Path(page_dir).resolve())).as_posix()}{m.group(2) or ''})"
+
+    return LOCAL_LINK.sub(fix, markdown)
+
+
+def notebook_page(executed: Path, target: Path, title: str, source_dir: Path = NOTEBOOKS_DIR) -> str:
     """Write the executed notebook as an HTML page without code or stderr; return its path
-    relative to the report folder."""
+    relative to the report folder. Links relative to ``source_dir`` (the notebooks' folder) still
+    open from the page (:func:`relink`)."""
     import nbformat
     from nbconvert import HTMLExporter
 
     nb = nbformat.read(str(executed), as_version=4)
     for cell in nb.cells:  # warnings on stderr are for the analyst, not the client
+        if cell.cell_type == "markdown":
+            cell.source = relink(cell.source, source_dir, target.parent)
         if cell.cell_type == "code":
             cell.outputs = [o for o in cell.get("outputs", [])
                             if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]

@@ -199,7 +199,7 @@ def run_notebook(path: Path, build: Path, cfg: dict, timeout: float) -> Notebook
     run.key_figure = _key_figure(out_dir, run.results, build)
     if run.executed:
         try:
-            run.html = notebook_page(executed, build / "html" / f"{stem}.html", run.title or stem)
+            run.html = notebook_page(executed, build / "html" / f"{stem}.html", run.title or stem, source_dir=path.parent)
         except Exception as exc:
             run.notes.append(f"could not write its HTML page ({type(exc).__name__}: {exc})")
     return run
