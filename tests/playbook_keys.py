@@ -20,7 +20,9 @@ import numpy as np
 import pandas as pd
 
 from superkit.analyses import benefits, channels, clv, phases, renewal, super_users, uplift
+from superkit.core.paths import DATASETS_DIR
 from superkit.data import load_tables
+from superkit.data.plan import read_plan
 
 END = "2025-12-31"
 BUNDLED = {"transactions_path": "coffee_club", "members_path": "coffee_club", "events_path": "coffee_club"}
@@ -69,16 +71,18 @@ def compute_keys(report_dir: Path, work_dir: Path) -> dict:
 
     # 2 Find them (01)
     r01 = res["01_super_users"]
-    k["2.1"] = [r01["n_super_users"], r01["n_prospects"]]
+    k["2.1"] = [r01["n_super_users"], r01["n_prospects"], r01["n_super_users_members"]]
     listed = pd.read_csv(outputs / "01_super_users" / r01["super_user_list"], dtype={"customer_id": str})
     prospects = listed[listed["status"] == "prospect"]
     others = {c.removeprefix("meets_"): int(prospects[c].sum()) for c in listed.columns
               if c.startswith("meets_") and c != "meets_frequency_recency"}
     best = max(others, key=others.get)
     k["2.2"] = [best, others[best], len(prospects), others["feedback"], others["sharing"]]
-    k["2.3"] = [r01["gates"]["paid_again"], r01["gates"]["member"]]
+    gates = r01["gates"]
+    k["2.3"] = [gates["paid_again"], gates["paid_again"] / gates["paid"], gates["member"], gates["member"] / gates["paid"]]
     five = super_users.run(coffee, observation_end=END, min_repeat_purchases=5).to_json()
-    k["2.4"] = [five["n_super_users"], five["n_prospects"]]
+    k["2.4"] = [five["n_super_users"], five["n_prospects"], listed["purchase_days"].median(),
+                int((listed["purchase_days"] - 1 < 5).sum())]
 
     # 3 Reach them (06's channels)
     r06 = res["06_membership_phases"]
@@ -99,7 +103,7 @@ def compute_keys(report_dir: Path, work_dir: Path) -> dict:
 
     # 4 The three supers
     bought = tx.groupby("customer_id")["category"].agg(lambda s: (s == "coffee").any())
-    k["4.1"] = [bought.mean()]
+    k["4.1"] = [bought.mean(), tx.loc[tx["category"] == "coffee", "amount"].sum() / tx["amount"].sum()]
     complaints = ev[ev["kind"] == "complaint"]
     k["4.2"] = [complaints["customer_id"].nunique(), 1000 * len(complaints) / len(tx), len(complaints), len(tx)]
     visits = tx.groupby(["customer_id", "store"]).size().rename("n").reset_index()
@@ -119,25 +123,39 @@ def compute_keys(report_dir: Path, work_dir: Path) -> dict:
     cdnow = clv.run(load_tables(transactions_path="cdnow_sample"), calibration_end="1997-09-30",
                     observation_end="1998-06-30", time_unit="W").to_json()
     p = cdnow["models"]["bgnbd"]["params"]
-    k["5.4"] = [p["r"], p["alpha"], p["a"], p["b"]]
+    k["5.4"] = [p["r"], p["alpha"], p["a"], p["b"], p["a"] / (p["a"] + p["b"])]
 
     # 6 Renewal (03)
     r03 = res["03_renewal"]
     het = r03["heterogeneity"]
     k["6.1"] = [het["mean_theta_at_join"], het["mean_theta_after_fit_periods"],
-                r03["cohorts"]["V1"]["projected_renewal_rate"][0], r03["cohorts"]["V1"]["projected_renewal_rate"][11]]
-    fh = renewal.run(load_tables(cohorts_path="fader_hardie_2007"), fit_periods=7).to_json()["cohorts"]
-    k["6.2"] = [fh["regular"]["alpha"], fh["regular"]["beta"], fh["high_end"]["alpha"], fh["high_end"]["beta"],
-                fh["regular"]["projected_survival"][12], fh["regular"]["actual_survival"][12],
-                fh["high_end"]["projected_survival"][12], fh["high_end"]["actual_survival"][12]]
+                r03["cohorts"]["V1"]["projected_renewal_rate"][0], r03["cohorts"]["V1"]["projected_renewal_rate"][11],
+                1 - het["mean_theta_after_fit_periods"]]
+    fh_tables = load_tables(cohorts_path="fader_hardie_2007")
+    fh = renewal.run(fh_tables, fit_periods=7).to_json()["cohorts"]
+    yearly = renewal.run(fh_tables, fit_periods=7, period_days=365).to_json()["cohorts"]
+    reg, high = fh["regular"], fh["high_end"]
+    k["6.2"] = [reg["alpha"], reg["beta"], high["alpha"], high["beta"],
+                reg["projected_survival"][12], reg["actual_survival"][12],
+                high["projected_survival"][12], high["actual_survival"][12],
+                high["alpha"] + high["beta"], high["alpha"] / (high["alpha"] + high["beta"]),
+                reg["alpha"] + reg["beta"], reg["alpha"] / (reg["alpha"] + reg["beta"]),
+                high["expected_lifetime"], reg["expected_lifetime"],
+                yearly["high_end"]["discounted_expected_lifetime"], yearly["regular"]["discounted_expected_lifetime"]]
     value = {tier: r03["cohorts"][tier]["discounted_expected_value"] for tier in ("V1", "V2", "V3")}
-    k["6.3"] = [value["V3"], value["V1"], value["V2"], *r03["cohorts"]["V3"]["discounted_expected_value_ci"]]
+    v1 = r03["cohorts"]["V1"]
+    k["6.3"] = [value["V3"], value["V1"], value["V2"], v1["discounted_expected_lifetime"], v1["fee_per_period"],
+                *r03["cohorts"]["V3"]["discounted_expected_value_ci"]]
 
     # 7 Test the claims (04, 01)
     r04 = res["04_spend_uplift"]
-    k["7.1"] = [r04["naive_ratio"], r04["pre_join_ratio"], r04["causal_ratio"], *r04["causal_ratio_ci"], r04["verdict"]]
+    coffee_truth = json.loads((DATASETS_DIR / "coffee_club" / "truth.json").read_text(encoding="utf-8"))
+    k["7.1"] = [r04["naive_ratio"], r04["pre_join_ratio"], r04["causal_ratio"], *r04["causal_ratio_ci"], r04["verdict"],
+                r04["selection_share"], r04["causal_share"], r04["causal_ratio"] - 1, coffee_truth["true_causal_ratio"]]
     lift = r04["implied_sales_lift_per_point"]
-    k["7.2"] = [r04["member_share"], lift["causal"], lift["ratio_needed_for_20pct"]]
+    share = r04["member_share"]
+    k["7.2"] = [share, lift["causal"], *lift["causal_ci"], lift["naive"], lift["ratio_needed_for_20pct"],
+                share * r04["naive_ratio"] + 1 - share]
     k["7.3"] = [r01["top20_revenue_share"], r01["customers_for_80pct_revenue"], r01["top10_revenue_share"],
                 r01["top10_spend_multiple"]]
     null = uplift.run(_world_tables(simulate_world(work / "null_world", "--selection", "2", "--uplift-frequency", "1",
@@ -187,7 +205,9 @@ def compute_keys(report_dir: Path, work_dir: Path) -> dict:
     k["10.1"] = [modes["simple only"]["profit"], modes["standard only"]["profit"],
                  modes["simple only"]["profit"] - modes["standard only"]["profit"]]
     last = r06["monthly"][-1]
-    k["10.2"] = [last["penetration"], last["conversion"], last["renewal_rate"], last["revenue_per_member"]]
+    stable = next(p for p in read_plan(phases.default_plan_path()).phases if p.name == "stable").targets
+    k["10.2"] = [last["penetration"], last["conversion"], last["renewal_rate"], last["revenue_per_member"],
+                 stable["penetration"], stable["conversion"], stable["renewal"], stable["revenue_per_member"]]
     latest = tx.groupby("customer_id")["timestamp"].max()
     recent_complaints = complaints[complaints["timestamp"] > end - pd.Timedelta(days=90)]
     k["10.3"] = [int(((end - latest).dt.days >= 180).sum()), int((latest >= end.replace(day=1)).sum()),

@@ -137,13 +137,18 @@ def test_answer_keys_quote_no_number_that_is_not_checked(slug, edition):
     md = text(edition, slug)
     key = sections(md).get(SECTIONS[edition][5], "")
     rest = md.replace(key, "")
-    checked = [parse_token(t) for other in CHAPTERS for tokens in answer_blocks(text(edition, other), edition).values()
-               for t in tokens]
-    checked = [(v, tol) for v, tol in checked if tol is not None]
+    checked = []  # (value as written, tolerance): a percent token as the number before its % sign
+    for other in CHAPTERS:
+        for tokens in answer_blocks(text(edition, other), edition).values():
+            for t in tokens:
+                value, tol = parse_token(t)
+                if tol is not None:
+                    scale = 100 if "%" in t else 1
+                    checked.append((value * scale, tol * scale))
     ids = {float(i) for i in answer_blocks(md, edition)}
 
     def known(x):
-        return x in ids or any(abs(x - v) <= tol + 1e-9 or abs(x / 100 - v) <= tol + 1e-9 for v, tol in checked)
+        return x in ids or any(abs(x - v) <= tol + 1e-9 for v, tol in checked)
 
     loose = sorted(x for x in figures(key) - figures(rest) if not known(x))
     assert not loose, f"{edition}/{slug}: the answer key quotes {loose}, which no test checks: bold and key them, or drop them"
