@@ -320,3 +320,17 @@ def test_decile_records_and_interval_pairs_are_plain_json():
     iv = {"clv_total": {"lower": 1.5, "upper": 2.5}, "p_alive_mean": {"lower": 0.2, "upper": 0.3}}
     assert clv.interval_pairs(iv) == {"clv_total": [1.5, 2.5], "p_alive_mean": [0.2, 0.3]}
     assert clv.interval_pairs({}) == {}
+
+
+def test_dates_outside_the_data_are_refused_not_scored_as_zero():
+    """Notebook 02's coffee dates on CDNOW (1997-98) used to give a valid-looking run with CLV 0."""
+    from superkit.analyses import clv as clv_analysis
+    from superkit.data import load_tables
+
+    cdnow = load_tables(transactions_path="cdnow_sample")
+    with pytest.raises(DataError, match=r"no purchase between calibration_end 2025-06-30 and observation_end 2025-12-31.*1997-01-01 to 1998-06-30"):
+        clv_analysis.run(cdnow)
+    with pytest.raises(DataError, match=r"observation_end 2001-06-30 is 1096 days after the last purchase \(1998-06-30\)"):
+        clv_analysis.run(cdnow, calibration_end="1997-09-30", observation_end="2001-06-30")
+    clv_analysis.check_dates_in_data(cdnow.transactions, "1997-09-30", "1998-06-30")   # the published setting passes
+    clv_analysis.check_dates_in_data(cdnow.transactions, "1997-09-30", "1998-07-31")   # a month after the export is fine

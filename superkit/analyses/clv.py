@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from superkit.analyses.result import Result
-from superkit.core.checks import check_number, require_columns
+from superkit.core.checks import check_number, parse_date, require_columns
 from superkit.core.errors import DataError, ModelError
 from superkit.core.stats import percentile_interval
 from superkit.data.summary import UNIT_DAYS, summarize
@@ -31,6 +31,7 @@ __all__ = [
     "SUMMARY_COLUMNS",
     "bootstrap_intervals",
     "calibration_vs_holdout",
+    "check_dates_in_data",
     "compare_models",
     "comparison_table",
     "cumulative_tracking",
@@ -419,6 +420,30 @@ class ClvResult(Result):
         }
 
 
+def check_dates_in_data(transactions: pd.DataFrame, calibration_end, observation_end) -> None:
+    """Refuse dates that leave the holdout without data: with no purchase after ``calibration_end``
+    the models cannot be compared, and an ``observation_end`` long after the last purchase makes
+    every customer look gone (the summaries would be valid and every number wrong)."""
+    cal = parse_date(calibration_end, "calibration_end", allow_empty=False)
+    obs = parse_date(observation_end, "observation_end", allow_empty=False)
+    if cal >= obs:
+        return  # the summary refuses it with its own message
+    stamps = pd.to_datetime(transactions["timestamp"])
+    first, last = stamps.min(), stamps.max()
+    span = f"the transactions run from {first.date()} to {last.date()}"
+    if not ((stamps > cal) & (stamps <= obs + pd.Timedelta(days=1))).any():
+        raise DataError(f"no purchase between calibration_end {cal.date()} and observation_end {obs.date()}: "
+                        f"{span}, so the holdout is empty and every customer would look inactive",
+                        source="calibration_end", fix=f"set the dates inside the data, e.g. observation_end="
+                        f"'{last.date()}' and calibration_end about a third of the way back from it.")
+    gap = (obs - last.normalize()).days
+    if gap > 0.5 * (obs - cal).days:
+        raise DataError(f"observation_end {obs.date()} is {gap} days after the last purchase ({last.date()}), more than "
+                        f"half the holdout", source="observation_end",
+                        fix=f"set observation_end to the last day the export covers (e.g. '{last.date()}'); "
+                            "customers cannot buy after the data ends.")
+
+
 def run(tables, calibration_end: str = "2025-06-30", observation_end: str = "2025-12-31",
         time_unit: str = "D", horizon_years: float = 1.0, discount_rate: float = 0.10,
         margin: float = 0.30, penalizer_coef: float = 0.0, n_boot: int = 50) -> ClvResult:
@@ -433,6 +458,7 @@ def run(tables, calibration_end: str = "2025-06-30", observation_end: str = "202
     check_number("horizon_years", horizon_years, low=0, low_open=True, fix="e.g. 1 for a year.")
     horizon = horizon_years * UNITS_PER_YEAR[unit]
     tx = tables.require("transactions", "lifetime value")
+    check_dates_in_data(tx, calibration_end, observation_end)
     cal = summarize(tx, observation_end, calibration_end=calibration_end, unit=unit)
     full = summarize(tx, observation_end, unit=unit)
     comparison = compare_models(cal, penalizer_coef=penalizer_coef)
