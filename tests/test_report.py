@@ -164,6 +164,15 @@ def test_bad_config_is_a_data_error(tmp_path, stub_notebooks):
     bad.write_text("run_name: ../escape\n")
     with pytest.raises(DataError, match="plain folder name"):
         rep.load_config(bad)
+    # the one YAML rule of tables and plans: no key twice, UTF-8 (a BOM allowed), never a traceback
+    bad.write_text("timeout: 60\ntimeout: 600\n")
+    with pytest.raises(DataError, match="the key 'timeout' appears twice"):
+        rep.load_config(bad)
+    bad.write_bytes("title: 咖啡会员\n".encode("gb18030"))
+    with pytest.raises(DataError, match="not UTF-8.*GBK"):
+        rep.load_config(bad)
+    bad.write_bytes("\ufefftitle: 咖啡会员\n".encode("utf-8"))
+    assert rep.load_config(bad)["title"] == "咖啡会员"
     with pytest.raises(DataError, match="no notebook named"):
         rep.discover(stub_notebooks, only=["99_missing"])
 

@@ -39,7 +39,7 @@ from superkit.data.spec import (ABSURD_AMOUNT, ATTRIBUTE_TABLES, BENEFIT_DIMENSI
                                 CONTACT_CHANNELS, DIMENSION_ALIASES, EVENT_KINDS, TABLES, attribute_columns)
 
 __all__ = ["READERS", "read_benefits", "read_choices", "read_cohorts", "read_contacts", "read_events",
-           "read_members", "read_transactions", "source_name", "validate", "yaml_loader"]
+           "read_members", "read_transactions", "read_yaml", "source_name", "validate"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -74,7 +74,7 @@ def _load_frame(source, table: str = "table") -> pd.DataFrame:
         raise rules.unreadable(name, f"{type(exc).__name__}: {str(exc).splitlines()[0]}") from None
 
 
-def yaml_loader(keep_text: bool = True):
+def _yaml_loader(keep_text: bool = True):
     """A YAML loader that refuses a key given twice in a mapping (plain YAML keeps the last
     silently). ``keep_text``: every scalar stays the text written (``007`` stays ``007``, not 7 or
     octal; ``yes`` stays ``yes``), as the CSV reader does -- for tables; otherwise numbers and
@@ -96,19 +96,28 @@ def yaml_loader(keep_text: bool = True):
     return TextLoader
 
 
-def _load_yaml(path: Path, table: str) -> pd.DataFrame:
-    """A YAML table: a list of rows (mappings), or a mapping holding that list under the table's name."""
+def read_yaml(path: str | Path, keep_text: bool = True, what: str = "YAML file",
+              fix: str = "check the indentation and the colons, and that no key appears twice."):
+    """Parse a YAML file by the one set of rules for every YAML input (tables, the membership plan,
+    the report config): UTF-8 with or without a BOM, never decoded with replacement characters; no
+    key given twice (:func:`_yaml_loader`); a :class:`DataError` naming the file and ``fix``
+    otherwise. Returns the document (None for an empty file)."""
     import yaml
 
     name = str(path)
     try:
-        doc = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=yaml_loader())
+        return yaml.load(Path(path).read_text(encoding="utf-8-sig"), Loader=_yaml_loader(keep_text))
     except UnicodeDecodeError:
-        raise rules.not_utf8(name, "YAML file") from None
+        raise rules.not_utf8(name, what) from None
     except yaml.YAMLError as exc:
-        raise DataError(f"not valid YAML ({str(exc).splitlines()[0]})", source=name,
-                        fix="check the indentation and the colons (each row a '- key: value' block), "
-                            "and that no key appears twice in a row.") from None
+        raise DataError(f"not valid YAML ({str(exc).splitlines()[0]})", source=name, fix=fix) from None
+
+
+def _load_yaml(path: Path, table: str) -> pd.DataFrame:
+    """A YAML table: a list of rows (mappings), or a mapping holding that list under the table's name."""
+    name = str(path)
+    doc = read_yaml(path, fix="check the indentation and the colons (each row a '- key: value' block), "
+                              "and that no key appears twice in a row.")
     if isinstance(doc, dict) and table in doc:
         doc = doc[table]
     if not isinstance(doc, list) or not all(isinstance(row, dict) for row in doc):
@@ -264,6 +273,19 @@ def _aliased(raw: pd.Series, aliases: Mapping[str, str]) -> pd.Series:
 
     keys = {norm(k): v for k, v in aliases.items()}
     return raw.map(lambda v: keys.get(norm(v)) if isinstance(v, str) else None)
+
+
+def _vocabulary(df: pd.DataFrame, col: str, aliases: Mapping[str, str], source: str, what: str,
+                fix: str) -> pd.Series:
+    """A column whose values must be one of a fixed set of keys, each written as any of its aliases
+    (:func:`_aliased`); unknown values refused with examples and ``fix``."""
+    raw = df[col].astype("string").str.strip()
+    keys = _aliased(raw, aliases)
+    bad = keys.isna()
+    if bad.any():
+        raise DataError(f"unknown {what}", source=source, column=col, rows=int(bad.sum()),
+                        examples=sorted(set(raw[bad].fillna("<empty>").tolist()))[:5], fix=fix)
+    return keys.astype(object)
 
 
 def _strings(df: pd.DataFrame, col: str) -> pd.Series:
@@ -431,14 +453,9 @@ def read_benefits(source, mapping: Mapping[str, str] | None = None,
     if names.isna().any() or (names == "").any():
         raise rules.missing_values(name, "name", int((names.isna() | (names == "")).sum()), "names")
     out["name"] = names
-    raw_dim = df["dimension"].astype("string").str.strip()
-    dim = _aliased(raw_dim, DIMENSION_ALIASES)
-    bad = dim.isna()
-    if bad.any():
-        raise DataError("unknown benefit dimensions", source=name, column="dimension", rows=int(bad.sum()),
-                        examples=sorted(set(raw_dim[bad].fillna("<empty>").tolist()))[:5],
-                        fix=f"use one of the six: {', '.join(f'{k} ({zh})' for k, (_, zh) in BENEFIT_DIMENSIONS.items())}.")
-    out["dimension"] = dim.astype(object)
+    out["dimension"] = _vocabulary(
+        df, "dimension", DIMENSION_ALIASES, name, "benefit dimensions",
+        f"use one of the six: {', '.join(f'{k} ({zh})' for k, (_, zh) in BENEFIT_DIMENSIONS.items())}.")
     for col in ("cost_per_member", "perceived_value"):
         vals = _numbers(df, col, name)
         neg = vals < 0
@@ -534,16 +551,10 @@ def read_contacts(source, mapping: Mapping[str, str] | None = None,
     name, df, out = _begin(source, "contacts", mapping)
     out["customer_id"] = _ids(df, "customer_id", name)
     out["timestamp"] = _dates(df, "timestamp", name)
-    raw = df["channel"].astype("string").str.strip()
-    channel = _aliased(raw, CHANNEL_ALIASES)
-    bad = channel.isna()
-    if bad.any():
-        raise DataError("unknown contact channels", source=name, column="channel", rows=int(bad.sum()),
-                        examples=sorted(set(raw[bad].fillna("<empty>").tolist()))[:5],
-                        fix="use one of the eight: "
-                            f"{', '.join(f'{k} ({zh})' for k, (_, zh, _) in CONTACT_CHANNELS.items())} "
-                            "(map your own labels to these first).")
-    out["channel"] = channel.astype(object)
+    out["channel"] = _vocabulary(
+        df, "channel", CHANNEL_ALIASES, name, "contact channels",
+        f"use one of the eight: {', '.join(f'{k} ({zh})' for k, (_, zh, _) in CONTACT_CHANNELS.items())} "
+        "(map your own labels to these first).")
     if "cost" in df.columns:
         cost = _numbers(df, "cost", name, allow_missing=True)
         neg = cost < 0

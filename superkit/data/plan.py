@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from superkit.core.errors import DataError
-from superkit.data.contract import yaml_loader
+from superkit.data.contract import read_yaml
 from superkit.data.spec import CONTACT_CHANNELS
 
 __all__ = ["CHANNEL_KEYS", "CHANNEL_ORDER", "Channel", "ELIGIBILITY_RULES", "KPI_NAMES", "Mode", "PRIORITIES",
@@ -459,8 +459,6 @@ def _assumptions(src: str, raw, tiers: list[str]) -> dict:
 def read_plan(source, months: int | None = None) -> Plan:
     """Read and check a plan: a YAML file path, or a dict with the same content. ``months`` (the
     notebook parameter) overrides the plan's horizon."""
-    import yaml
-
     if isinstance(source, dict):
         src, doc = "the plan", source
     else:
@@ -469,14 +467,7 @@ def read_plan(source, months: int | None = None) -> Plan:
         if not path.is_file():
             raise DataError("plan file not found", source=src,
                             fix="give the path of a YAML plan (copy datasets/coffee_club/plan.yaml and edit it).")
-        try:
-            doc = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=yaml_loader(keep_text=False))
-        except UnicodeDecodeError:
-            raise DataError("the plan is not UTF-8 text", source=src,
-                            fix="save the YAML file as UTF-8 (in Excel or Notepad: Save as, UTF-8).") from None
-        except yaml.YAMLError as exc:
-            raise DataError(f"not valid YAML ({str(exc).splitlines()[0]})", source=src,
-                            fix="check the indentation and the colons, and that no key appears twice.") from None
+        doc = read_yaml(path, keep_text=False, what="plan (YAML)")
     if not isinstance(doc, dict):
         raise DataError("the plan must be a YAML mapping (name:, fees:, channels:, phases:, modes:)", source=src,
                         fix="start from datasets/coffee_club/plan.yaml.")

@@ -22,6 +22,7 @@ import re
 from pathlib import Path
 
 from superkit.core.errors import DataError
+from superkit.data.contract import read_yaml
 from superkit.data.tables import TABLE_NAMES
 
 __all__ = ["CONFIG_KEYS", "DATA_INPUTS", "DEFAULT_TIMEOUT", "load_config"]
@@ -48,18 +49,14 @@ def load_config(path: str | os.PathLike | None) -> dict:
     if path is None:
         return {"run_name": None, "timeout": DEFAULT_TIMEOUT, "data": {}, "mapping": {},
                 "parameters": {}, "title": None, "_source": None}
-    import yaml
-
     path = Path(path).expanduser().resolve()
     name = str(path)
     if not path.is_file():
         raise DataError("config file not found", source=name,
                         fix="give the path of a YAML file (see the README for an example).")
-    try:
-        cfg = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise DataError(f"not valid YAML ({str(exc).splitlines()[0]})", source=name,
-                        fix="check the indentation and the colons; see the README example.") from None
+    cfg = read_yaml(path, keep_text=False, what="config (YAML)",
+                    fix="check the indentation and the colons, and that no key appears twice; see the README "
+                        "example.") or {}
     if not isinstance(cfg, dict):
         raise DataError("the config must be a mapping of keys to values", source=name,
                         fix="start from the README example.")
