@@ -37,6 +37,7 @@ profit with one input at its 10th and 90th percentile, the others at their point
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -1098,6 +1099,10 @@ class PhasesResult(Result):
         active = self.projection.schedule.active
         return {k: [m for m in range(1, self.months + 1) if active.get((m, k))] for k in self.inputs.channels}
 
+    def action_files(self) -> dict:
+        """Channel -> the file name of its first action list, ``actions_<channel>_month<m>.csv``."""
+        return {k: f"actions_{k}_month{int(lst['month'].iloc[0])}.csv" for k, lst in self.actions.items()}
+
     def channel_table(self) -> pd.DataFrame:
         """Per channel over the plan: contacts, joins, the conversion used and whether it was measured
         or assumed, and the customers of the data it may contact (None: it reaches people outside)."""
@@ -1131,15 +1136,16 @@ class PhasesResult(Result):
                 f"{self.mc['profit_total_low']:,.0f} to {self.mc['profit_total_high']:,.0f}; probability of breaking "
                 f"even {self.mc['p_break_even']:.0%}){launch}.{lever}")
 
-    def _json(self, **files) -> dict:
+    def _json(self) -> dict:
         m = self.monthly
+        source = Path(self.inputs.plan.source)
         cols = ["month", "phase", "contacts", "joins", "renewals_due", "renewals", "lapses", "members", "fee_revenue",
                 "incremental_margin", "benefit_cost", "channel_cost", "operating_cost", "profit", "cumulative_profit",
                 "penetration", "conversion", "renewal_rate", "revenue_per_member", "active_customers", "mode"]
         mc = self.mc
         return {
             "plan": self.inputs.plan.name,
-            "plan_file": files.get("plan_file"),
+            "plan_file": source.name if source.is_file() else None,
             "months": self.months,
             "renewal_period": self.inputs.plan.renewal_period,
             "monthly": m[cols].to_dict(orient="records"),
@@ -1166,7 +1172,7 @@ class PhasesResult(Result):
             "conversion": {k: {kk: v[kk] for kk in ("value", "low", "high", "kind")}
                            for k, v in self.inputs.conversion.items()},
             "causal_ratio": self.inputs.causal["value"],
-            "action_lists": files.get("action_files", {}),
+            "action_lists": self.action_files(),
             "notes": list(self.inputs.notes),
             "observation_end": self.inputs.observation_end,
             "headline": self.headline,
