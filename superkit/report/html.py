@@ -14,7 +14,7 @@ from superkit.core.paths import NOTEBOOKS_DIR
 if TYPE_CHECKING:
     from superkit.report.run import NotebookRun
 
-__all__ = ["CHECK_FIGURES_JS", "CSS", "LOCAL_LINK", "RESERVED_KEYS", "headline_rows", "notebook_page", "relink",
+__all__ = ["CHECK_FIGURES_JS", "CSS", "RESERVED_KEYS", "headline_rows", "notebook_page", "relink",
            "render_index"]
 
 RESERVED_KEYS = {"headline", "key_figure"}
@@ -138,7 +138,7 @@ def render_index(runs: list[NotebookRun], build: Path, meta: dict) -> str:
     return "".join(parts)
 
 
-LOCAL_LINK = re.compile(r"\]\((?![A-Za-z][\w+.-]*:|#|/)([^)\s#]+)(#[^)\s]*)?\)")
+_LOCAL_LINK = re.compile(r"\]\((?![A-Za-z][\w+.-]*:|#|/)([^)\s#]+)(#[^)\s]*)?\)")
 
 
 def relink(markdown: str, source_dir: Path, page_dir: Path) -> str:
@@ -151,7 +151,7 @@ def relink(markdown: str, source_dir: Path, page_dir: Path) -> str:
             return m.group(0)
         return f"]({Path(os.path.relpath(path, Path(page_dir).resolve())).as_posix()}{m.group(2) or ''})"
 
-    return LOCAL_LINK.sub(fix, markdown)
+    return _LOCAL_LINK.sub(fix, markdown)
 
 
 def notebook_page(executed: Path, target: Path, title: str, source_dir: Path = NOTEBOOKS_DIR) -> str:
