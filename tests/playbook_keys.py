@@ -114,7 +114,8 @@ def compute_keys(report_dir: Path, work_dir: Path) -> dict:
 
     # 5 Value and silent churn (02)
     r02 = res["02_clv_churn"]
-    k["5.1"] = [r02["selected"], r02["models"][r02["selected"]]["holdout"]["mae_per_customer"]]
+    holdout = r02["models"][r02["selected"]]["holdout"]
+    k["5.1"] = [r02["selected"], holdout["mae_per_customer"], holdout["actual_total"] / r02["n_customers"]]
     k["5.2"] = [r02["clv_total"], *r02["clv_total_interval"]]
     scores = pd.read_csv(outputs / "02_clv_churn" / r02["scores_file"], dtype={"customer_id": str})
     regular = scores[scores["frequency"] >= 3]
@@ -123,7 +124,8 @@ def compute_keys(report_dir: Path, work_dir: Path) -> dict:
     cdnow = clv.run(load_tables(transactions_path="cdnow_sample"), calibration_end="1997-09-30",
                     observation_end="1998-06-30", time_unit="W").to_json()
     p = cdnow["models"]["bgnbd"]["params"]
-    k["5.4"] = [p["r"], p["alpha"], p["a"], p["b"], p["a"] / (p["a"] + p["b"])]
+    mae = {m: cdnow["models"][m]["holdout"]["mae_per_customer"] for m in ("pareto_nbd", "bgnbd")}
+    k["5.4"] = [p["r"], p["alpha"], p["a"], p["b"], p["a"] / (p["a"] + p["b"]), mae["pareto_nbd"], mae["bgnbd"]]
 
     # 6 Renewal (03)
     r03 = res["03_renewal"]

@@ -55,6 +55,26 @@ def figures(md: str) -> set:
     return out
 
 
+# a result quoted in the text, outside the answer keys: the number, then where it comes from, e.g.
+# "1.81<!-- report: 02_clv_churn.models.pareto_nbd.holdout.mae_per_customer -->" (the default report's
+# results.json) or "5.92<!-- key: 6.2.14 -->" (value 14 of an exercise's computed answers)
+QUOTE = re.compile(r"([¥￥]?-?[\d,]*\d(?:\.\d+)?\s*%?)(?:\*\*)?\s*<!--\s*(report|key):\s*([\w.\-]+)\s*-->")
+
+
+def quotes(md: str) -> list:
+    """Every annotated quote: (number as written, source, path)."""
+    return [(n.strip(), src, path) for n, src, path in QUOTE.findall(md)]
+
+
+def lookup(doc, path: str):
+    """``a.b.3.c`` in nested dicts and lists; a last part ``count`` is the length of a list."""
+    for part in path.split("."):
+        if part == "count" and isinstance(doc, list):
+            return len(doc)
+        doc = doc[int(part)] if isinstance(doc, list) else doc[part]
+    return doc
+
+
 def answer_blocks(md: str, edition: str) -> dict:
     """``### N.k`` in the answer key -> the bold tokens written there, in order."""
     key = sections(md).get(SECTIONS[edition][5], "")
@@ -210,6 +230,12 @@ def test_answer_tokens_parse_and_compare_at_the_precision_written():
     assert not matches(1.0, "`1`") and not matches("1", "1")
     with pytest.raises(AssertionError, match="neither a number"):
         parse_token("about 68%")
+    assert quotes("error 1.81<!-- report: 02_clv_churn.models.bgnbd.holdout.mae_per_customer --> and **9.2%**"
+                  "<!-- key: 2.3.3 --> ¥1,234.5 <!-- key: 1.1.0 -->") == [
+        ("1.81", "report", "02_clv_churn.models.bgnbd.holdout.mae_per_customer"), ("9.2%", "key", "2.3.3"),
+        ("¥1,234.5", "key", "1.1.0")]
+    assert lookup({"a": [{"b": 3}]}, "a.0.b") == 3 and lookup({"a": [{"b": 3}]}, "a.count") == 1
+    assert figures("1.81<!-- report: x.y -->") == {1.81}
     assert figures("共2000名，V1") == {2000.0}
     assert figures("5–10× and 80/20, 5 万 = 50,000; `V9` [a](x/99.md) 2.61 billion = 26.1 亿") == \
         {5.0, 10.0, 80.0, 20.0, 50000.0, 2.61e9}
@@ -218,11 +244,47 @@ def test_answer_tokens_parse_and_compare_at_the_precision_written():
 # ------------------------------------------------------------------------------------------ answers
 
 @pytest.fixture(scope="module")
-def keys(tmp_path_factory):
+def computed(tmp_path_factory):
+    """The default report's results and every exercise's computed answers."""
     from playbook_keys import build_default_report, compute_keys
 
     tmp = tmp_path_factory.mktemp("playbook")
-    return compute_keys(build_default_report(tmp / "report"), tmp)
+    report = build_default_report(tmp / "report")
+    results = json.loads((report / "results.json").read_text(encoding="utf-8"))
+    return results, compute_keys(report, tmp)
+
+
+@pytest.fixture(scope="module")
+def keys(computed):
+    return computed[1]
+
+
+@pytest.mark.parametrize("slug", CHAPTERS)
+def test_results_quoted_in_the_text_are_annotated_alike_in_both_editions(slug):
+    en, zh = ([(src, path) for _, src, path in quotes(text(e, slug))] for e in EDITIONS)
+    assert sorted(en) == sorted(zh), f"{slug}: only in English {sorted(set(en) - set(zh))}; only in Chinese {sorted(set(zh) - set(en))}"
+
+
+def test_results_quoted_in_the_text_equal_the_report_and_the_keys(computed):
+    results, keys = computed
+    wrong, n = [], 0
+    for slug in CHAPTERS:
+        for edition in EDITIONS:
+            for number, src, path in quotes(text(edition, slug)):
+                n += 1
+                try:
+                    if src == "report":
+                        value = lookup(results, path)
+                    else:
+                        ex, _, i = path.rpartition(".")
+                        value = keys[ex][int(i)]
+                except (KeyError, IndexError, ValueError, TypeError):
+                    wrong.append(f"{edition}/{slug}: {number} cites {src} {path}, which does not exist")
+                    continue
+                if not matches(value, number):
+                    wrong.append(f"{edition}/{slug}: {number} cites {src} {path} = {value}")
+    assert not wrong, "\n".join(wrong)
+    assert n > 0
 
 
 def test_answers_in_both_editions_equal_what_the_kit_computes(keys):
