@@ -85,13 +85,17 @@ def test_catalog_missing_column_and_bad_yaml_are_explained(tmp_path):
         read_benefits(tmp_path / "y.yaml")
 
 
-def test_a_gbk_catalog_is_refused_with_the_encoding_named(tmp_path):
+def test_a_gbk_catalog_is_read_with_its_chinese_names(tmp_path):
     f = tmp_path / "gbk.csv"
     f.write_bytes("benefit_id,name,dimension,cost_per_member,cost_share_of_spend,perceived_value\n"
                   "a,会员日,优惠折扣,0,0.01,100\n".encode("gbk"))
-    with pytest.raises(DataError, match="not UTF-8.*GBK") as err:
-        read_benefits(f)
-    assert "CSV UTF-8" in str(err.value)
+    df = read_benefits(f)
+    assert df["name"].tolist() == ["会员日"] and df["dimension"].tolist() == ["discount"]
+    assert any("GB18030" in n for n in df.attrs["notes"])
+    y = tmp_path / "gbk.yaml"                       # a YAML catalog saved by Notepad on Chinese Windows
+    y.write_bytes("- benefit_id: a\n  name: 会员日\n  dimension: 优惠折扣\n  cost_per_member: 0\n"
+                  "  cost_share_of_spend: 1%\n  perceived_value: 100\n".encode("gbk"))
+    assert read_benefits(y)["name"].tolist() == ["会员日"]
     f.write_bytes(f.read_bytes().decode("gbk").encode("utf-8-sig"))     # Excel's "CSV UTF-8" has a BOM
     assert read_benefits(f)["dimension"].tolist() == ["discount"]
 

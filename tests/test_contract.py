@@ -206,17 +206,19 @@ def test_written_files_are_readable_by_others_as_the_umask_allows(tmp_path):
     assert mode == 0o644                       # not mkstemp's private 0600: a report is handed over
 
 
-def test_a_gbk_export_is_refused_naming_the_encoding_on_both_paths(tmp_path):
+def test_a_gbk_export_is_read_as_gb18030_on_both_paths_never_with_replacement_characters(tmp_path):
     """Read with replacement characters, 张三 and 李四 would both become '����' and merge into one
-    customer; the pandas readers refuse the file, as the SQL engine does."""
-    from superkit.data import summarize_to_file
+    customer; both paths decode GBK strictly (as GB18030, its superset) and say so."""
+    from superkit.data import summarize
 
     f = tmp_path / "orders.csv"
     f.write_bytes("customer_id,timestamp,amount\n张三,2025-01-01,10\n李四,2025-01-02,20\n".encode("gbk"))
-    with pytest.raises(DataError, match="not UTF-8.*GBK") as err:
+    df = read_transactions(f)
+    assert sorted(df["customer_id"]) == ["张三", "李四"]
+    assert any("GB18030" in n for n in df.attrs["notes"])
+    assert sorted(summarize(f, observation_end="2025-12-31").index) == ["张三", "李四"]
+    # bytes that are neither UTF-8 nor GB18030 are refused, naming the fix
+    f.write_bytes(b"customer_id,timestamp,amount\n\xff\xfe\xff,2025-01-01,10\n" * 3)
+    with pytest.raises(DataError, match="neither UTF-8 nor GB18030") as err:
         read_transactions(f)
-    assert "CSV UTF-8" in str(err.value)
-    with pytest.raises(DataError):
-        summarize_to_file(f, tmp_path / "s.csv", observation_end="2025-12-31")
-    f.write_bytes("customer_id,timestamp,amount\n张三,2025-01-01,10\n李四,2025-01-02,20\n".encode("utf-8"))
-    assert read_transactions(f)["customer_id"].nunique() == 2
+    assert "--encoding" in str(err.value)

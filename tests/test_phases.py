@@ -361,9 +361,12 @@ def test_plan_files_are_read_strictly(tmp_path):
     twice.write_text("fees: {V1: 99}\nfees: {V1: 199}\n", encoding="utf-8")
     with pytest.raises(DataError, match="appears twice"):
         read_plan(twice)
-    gbk = tmp_path / "gbk.yaml"
+    gbk = tmp_path / "gbk.yaml"            # a plan saved by Notepad on Chinese Windows is read, as a CSV is
     gbk.write_bytes("name: 会员计划\n".encode("gbk"))
-    with pytest.raises(DataError, match="UTF-8"):
+    with pytest.raises(DataError, match="fees: is missing"):
+        read_plan(gbk)
+    gbk.write_bytes(b"name: \xff\xfe\xff\xfe\n")
+    with pytest.raises(DataError, match="neither UTF-8 nor GB18030"):
         read_plan(gbk)
     with pytest.raises(DataError, match="plan file not found"):
         read_plan(tmp_path / "missing.yaml")

@@ -467,7 +467,7 @@ def read_plan(source, months: int | None = None) -> Plan:
         if not path.is_file():
             raise DataError("plan file not found", source=src,
                             fix="give the path of a YAML plan (copy datasets/coffee_club/plan.yaml and edit it).")
-        doc = read_yaml(path, keep_text=False, what="plan (YAML)")
+        doc = read_yaml(path, keep_text=False)
     if not isinstance(doc, dict):
         raise DataError("the plan must be a YAML mapping (name:, fees:, channels:, phases:, modes:)", source=src,
                         fix="start from datasets/coffee_club/plan.yaml.")

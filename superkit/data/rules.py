@@ -22,20 +22,27 @@ __all__ = [
     "infinite_values",
     "missing_columns",
     "missing_values",
+    "mixed_offsets",
     "no_rows",
     "not_numbers",
-    "not_utf8",
+    "order_conflicts",
+    "scientific_ids",
+    "times_as_instants",
     "unreadable",
     "unreadable_dates",
+    "years_out_of_range",
 ]
 
-_DATE_FIX = "write dates as ISO dates (2024-03-31) or datetimes (2024-03-31 14:05:00)."
-_NUMBER_FIX = "use plain numbers with a dot for decimals (1234.50), no currency text."
+_DATE_FIX = ("write dates as ISO dates (2024-03-31) or datetimes (2024-03-31 14:05:00); 2024/3/31, "
+             "20240331 and 2024年3月31日 are read too, day-month orders such as 03/31/2024 and spreadsheet "
+             "serial numbers are not (they cannot be told apart safely).")
+_NUMBER_FIX = ("use numbers with a dot for decimals (1234.50, ¥1,234.50 and 12元 are read too); "
+               "1.234,50 and text such as 'free' are not.")
 
 
 def check_file(path: Path, table: str) -> tuple[bool, bytes]:
     """The checks every reader makes before parsing a file: it exists, is a file, is not empty and,
-    unless it is Parquet or gzip, is text. Returns ``(is_parquet, first_bytes)``."""
+    unless it is Parquet, gzip or UTF-16 with a BOM, is text. Returns ``(is_parquet, first_bytes)``."""
     name = str(path)
     if not path.exists():
         raise DataError("file not found", source=name,
@@ -50,7 +57,8 @@ def check_file(path: Path, table: str) -> tuple[bool, bytes]:
     with open(path, "rb") as fh:
         head = fh.read(4096)
     is_parquet = suffixes.endswith((".parquet", ".pq")) or head.startswith(b"PAR1")
-    if not is_parquet and not suffixes.endswith(".gz") and looks_binary(head):
+    utf16 = head.startswith((b"\xff\xfe", b"\xfe\xff"))  # a BOM: UTF-16 text, decoded by the reader
+    if not is_parquet and not utf16 and not suffixes.endswith(".gz") and looks_binary(head):
         raise DataError("the file is binary, not CSV text", source=name,
                         fix="save it as CSV (UTF-8) or Parquet; Excel files must be exported to CSV.")
     return is_parquet, head
@@ -59,13 +67,6 @@ def check_file(path: Path, table: str) -> tuple[bool, bytes]:
 def unreadable(source: str, detail: str) -> DataError:
     return DataError(f"could not be read as CSV or Parquet ({detail[:200]})", source=source,
                      fix="save it as comma-separated UTF-8 CSV with a header row, or as Parquet.")
-
-
-def not_utf8(source: str, what: str = "file") -> DataError:
-    """Text that does not decode as UTF-8: refused, never read with replacement characters (two
-    Chinese names would both become '����' and merge into one customer)."""
-    return DataError("text that is not UTF-8 (Excel's plain 'CSV' on Chinese Windows is GBK / GB18030)",
-                     source=source, fix=f"save the {what} as 'CSV UTF-8' in Excel (or UTF-8 from the export tool).")
 
 
 def missing_columns(missing: list[str], have: list, source: str) -> DataError:
@@ -80,9 +81,50 @@ def no_rows(table: str, source: str) -> DataError:
                      fix=f"export the {table} again, with data.")
 
 
-def blank_ids(source: str, column: str, rows: int) -> DataError:
-    return DataError("blank ids", source=source, column=column, rows=rows,
-                     fix="drop or fill the rows without a customer id before loading.")
+def blank_ids(source: str, column: str, rows: int, placeholders: int = 0, examples=None) -> DataError:
+    """Rows without an id: empty, or a placeholder (``#N/A``, ``NULL``, ``\\N`` ...), counted apart."""
+    held = f", {placeholders:,} of them placeholders such as {examples[0]!r}" if placeholders and examples else ""
+    return DataError(f"blank ids{held}", source=source, column=column, rows=rows,
+                     examples=examples or None,
+                     fix="drop or fill the rows without a customer id before loading (sales to walk-in "
+                         "customers without an id cannot be attributed to anyone).")
+
+
+def scientific_ids(source: str, column: str, rows: int, examples) -> DataError:
+    return DataError("ids written in scientific notation (digits lost, e.g. in Excel)", source=source,
+                     column=column, rows=rows, examples=examples,
+                     fix="export the ids again as text (in Excel: format the column as Text before pasting, or "
+                         "export from the source system); 1.2E+11 cannot be turned back into the id.")
+
+
+def order_conflicts(source: str, column: str, rows: int, examples) -> DataError:
+    return DataError("order ids that belong to more than one customer", source=source, column=column,
+                     rows=rows, examples=examples,
+                     fix="check the column mapping (order_id must be the order number), or drop order_id "
+                         "if the export reuses numbers across stores.")
+
+
+def years_out_of_range(source: str, column: str, rows: int, low: int, high: int, examples) -> DataError:
+    return DataError(f"dates with a year outside {low}-{high}", source=source, column=column, rows=rows,
+                     examples=examples,
+                     fix="correct the typed years (3025 for 2025); for a membership that never ends leave "
+                         "ended_at empty or write 9999-12-31.")
+
+
+def mixed_offsets(source: str, column: str, rows: int, offsets) -> DataError:
+    return DataError(f"times written in {len(offsets)}{'+' if len(offsets) > 4 else ''} different UTC offsets "
+                     f"({', '.join(offsets[:4])})", source=source, column=column, rows=rows,
+                     fix="give the time zone the business runs in (--timezone Asia/Shanghai, or reading: "
+                         "{timezone: Asia/Shanghai} in the config); every time is then read as that zone's "
+                         "wall-clock time.")
+
+
+def times_as_instants(source: str, column: str, rows: int) -> DataError:
+    return DataError("times stored as instants with a time zone (a Parquet TIMESTAMP WITH TIME ZONE, or a "
+                     "time-zone-aware pandas column)",
+                     source=source, column=column, rows=rows,
+                     fix="give the time zone the business runs in (--timezone Asia/Shanghai, or reading: "
+                         "{timezone: Asia/Shanghai} in the config) so each purchase falls on its local day.")
 
 
 def unreadable_dates(source: str, column: str, rows: int, examples) -> DataError:

@@ -100,10 +100,10 @@ class Engine(Protocol):
     name: str
 
     def summarize(self, source, observation_end, calibration_end=None, unit: str = "D",
-                  mapping: Mapping[str, str] | None = None) -> "pd.DataFrame": ...
+                  mapping: Mapping[str, str] | None = None, options=None) -> "pd.DataFrame": ...
 
     def summarize_to_file(self, source, out, observation_end, calibration_end=None,
-                          unit: str = "D", mapping: Mapping[str, str] | None = None) -> int: ...
+                          unit: str = "D", mapping: Mapping[str, str] | None = None, options=None) -> int: ...
 
 
 # name -> "module:class"; imported only when asked for (a Spark engine must not load for DuckDB users)
@@ -123,7 +123,8 @@ def get_engine(engine: "str | Engine" = "duckdb") -> Engine:
 
 
 def summarize(transactions, observation_end, calibration_end=None, unit: str = "D",
-              engine: "str | Engine" = "duckdb", mapping: Mapping[str, str] | None = None) -> "pd.DataFrame":
+              engine: "str | Engine" = "duckdb", mapping: Mapping[str, str] | None = None,
+              options=None) -> "pd.DataFrame":
     """One row per customer, indexed by ``customer_id``.
 
     ``transactions`` is a DataFrame in the contract (or with ``mapping``) or the path of a CSV /
@@ -132,11 +133,12 @@ def summarize(transactions, observation_end, calibration_end=None, unit: str = "
     days); with ``calibration_end`` also ``frequency_holdout``, ``monetary_value_holdout``,
     ``duration_holdout``.
     """
-    return get_engine(engine).summarize(transactions, observation_end, calibration_end, unit, mapping)
+    return get_engine(engine).summarize(transactions, observation_end, calibration_end, unit, mapping, options)
 
 
 def summarize_to_file(transactions, out, observation_end, calibration_end=None, unit: str = "D",
-                      engine: "str | Engine" = "duckdb", mapping: Mapping[str, str] | None = None) -> int:
+                      engine: "str | Engine" = "duckdb", mapping: Mapping[str, str] | None = None,
+                      options=None) -> int:
     """Summarise and write CSV or Parquet (by ``out``'s suffix); returns the number of customers."""
     return get_engine(engine).summarize_to_file(transactions, out, observation_end, calibration_end,
-                                                unit, mapping)
+                                                unit, mapping, options)

@@ -9,8 +9,10 @@
 --   monetary_value = mean net amount of the repeat purchase days (0 when there are none);
 --   holdout: purchase days after the calibration end and their mean net amount.
 -- Two aggregations only (customer-day, then customer), so it streams on files larger than memory.
+-- Sums are exact (DECIMAL, to a millionth of a yuan), so a parallel engine gives the same last digit
+-- whatever order its threads add the rows in.
 WITH days AS (
-    SELECT customer_id, day_num, SUM(amount) AS amount
+    SELECT customer_id, day_num, SUM(CAST(amount AS DECIMAL(38, 6))) AS amount
     FROM {source}
     WHERE day_num <= {obs_end}
     GROUP BY customer_id, day_num
@@ -32,9 +34,9 @@ SELECT customer_id,
        CAST(n_days - 1 AS DOUBLE) AS frequency,
        CAST(last_day - first_day AS DOUBLE) / {unit_days} AS recency,
        CAST({cal_end} - first_day AS DOUBLE) / {unit_days} AS T,
-       CASE WHEN n_days > 1 THEN (total - first_amount) / (n_days - 1) ELSE 0.0 END AS monetary_value,
+       CASE WHEN n_days > 1 THEN CAST((total - first_amount) AS DOUBLE) / (n_days - 1) ELSE 0.0 END AS monetary_value,
        CAST(n_hold AS DOUBLE) AS frequency_holdout,
-       COALESCE(mean_hold, 0.0) AS monetary_value_holdout,
+       COALESCE(CAST(mean_hold AS DOUBLE), 0.0) AS monetary_value_holdout,
        CAST({obs_end} - {cal_end} AS DOUBLE) / {unit_days} AS duration_holdout
 FROM cust
 WHERE n_days > 0
