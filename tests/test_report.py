@@ -164,15 +164,21 @@ def test_bad_config_is_a_data_error(tmp_path, stub_notebooks):
     bad.write_text("run_name: ../escape\n")
     with pytest.raises(DataError, match="plain folder name"):
         rep.load_config(bad)
-    # the one YAML rule of tables and plans: no key twice, UTF-8 (a BOM allowed), never a traceback
+    # the one reading rule of every text file: no key twice, UTF-8 (a BOM allowed) or GB18030,
+    # never decoded with replacement characters, never a traceback
     bad.write_text("timeout: 60\ntimeout: 600\n")
     with pytest.raises(DataError, match="the key 'timeout' appears twice"):
         rep.load_config(bad)
     bad.write_bytes("title: 咖啡会员\n".encode("gb18030"))
-    with pytest.raises(DataError, match="not UTF-8.*GBK"):
-        rep.load_config(bad)
+    assert rep.load_config(bad)["title"] == "咖啡会员"
     bad.write_bytes("\ufefftitle: 咖啡会员\n".encode("utf-8"))
     assert rep.load_config(bad)["title"] == "咖啡会员"
+    bad.write_bytes(b"title: \xff\xfe\xff\xfe\n")
+    with pytest.raises(DataError, match="neither UTF-8 nor GB18030"):
+        rep.load_config(bad)
+    bad.write_text("reading: {amount_unit: cents!}\n")
+    with pytest.raises(DataError, match="amount_unit.*yuan.*fen"):
+        rep.load_config(bad)
     with pytest.raises(DataError, match="no notebook named"):
         rep.discover(stub_notebooks, only=["99_missing"])
 
@@ -213,6 +219,7 @@ def test_notebook_follows_the_conventions_the_report_relies_on(path):
     assert "output_dir" in assigned
     if any(a.endswith("_path") for a in assigned):   # reads data: the config's mapping must reach it
         assert "column_mapping" in assigned, "a notebook that reads data needs a column_mapping parameter"
+        assert "read_options" in assigned, "a notebook that reads data needs a read_options parameter"
     assert nb.metadata["kernelspec"]["name"] == "python3"
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert not any(c.get("outputs") for c in code), "commit notebooks without outputs"

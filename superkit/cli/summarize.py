@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 
-from superkit.cli.common import parse_mapping
+from superkit.cli.common import add_reading_flags, parse_mapping, reading_options
 
 __all__ = ["add_parser", "run"]
 
@@ -25,6 +26,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--engine", default="duckdb", choices=["duckdb"], help="summary engine")
     p.add_argument("--memory-limit", default="768MB",
                    help="DuckDB memory limit (default 768MB; the whole command stays under 1 GB)")
+    add_reading_flags(p)
     return p
 
 
@@ -35,6 +37,10 @@ def run(args) -> int:
     t = time.perf_counter()
     engine = DuckDBEngine(memory_limit=args.memory_limit)
     n = summarize_to_file(args.path, args.out, args.observation_end, args.calibration_end, args.unit,
-                          engine=engine, mapping=parse_mapping(args.map))
+                          engine=engine, mapping=parse_mapping(args.map), options=reading_options(args))
+    for note in engine.notes:
+        print(f"read: {note}", file=sys.stderr)
+    for w in engine.warnings:
+        print(f"WARNING: {w}", file=sys.stderr)
     print(f"wrote {args.out}: {n:,} customers ({time.perf_counter() - t:.1f} s)")
     return 0

@@ -26,8 +26,9 @@ import json
 import pandas as pd
 
 from superkit.core.errors import DataError
-from superkit.data import datasets
+from superkit.data import datasets, reading
 from superkit.data.contract import READERS
+from superkit.data.quality import cross_checks
 
 __all__ = ["DEFAULT_DATASET", "NO_TABLE", "TABLE_NAMES", "Tables", "earlier_results", "load_tables",
            "resolve_path"]
@@ -76,6 +77,14 @@ class Tables:
     observation_end: str | None = None
     results: dict = field(default_factory=dict)   # notebook stem -> its published JSON (in a report)
     results_dir: str | None = None                # the report's folder of outputs (None: run alone)
+    notes: dict = field(default_factory=dict)     # table -> what reading did (an encoding, rows dropped)
+    warnings: list = field(default_factory=list)  # what to check: per table, and how the tables join
+
+    def quality(self) -> str:
+        """What reading did and what to check, as Markdown for a notebook ("" when there is nothing)."""
+        lines = [f"- **{t}**: {n}" for t, ns in self.notes.items() for n in ns]
+        lines += [f"- ⚠ **{w}**" for w in self.warnings]
+        return "\n".join(lines)
 
     def result(self, stem: str) -> dict | None:
         """What notebook ``stem`` published earlier in the same report, or None."""
@@ -125,13 +134,17 @@ def load_tables(transactions_path: str | None = None, members_path: str | None =
                 contacts_path: str | None = None, *,
                 column_mapping: dict | None = None, observation_end=None, required=(),
                 needed_for: str = "this analysis", dataset: str = DEFAULT_DATASET,
-                results_dir: str | None = None) -> Tables:
+                results_dir: str | None = None, read_options: dict | None = None) -> Tables:
     """Read the tables a notebook asks for, validated, with the path rules of the module docstring.
 
     Pass only the ``<table>_path`` parameters the notebook has (None: the notebook does not read
     that table). ``column_mapping`` is ``{table: {our name: your name}}`` and applies to the
     client's files; ``required`` names tables without which ``needed_for`` cannot run;
-    ``results_dir`` is where a report keeps earlier notebooks' results (:func:`earlier_results`).
+    ``results_dir`` is where a report keeps earlier notebooks' results (:func:`earlier_results`);
+    ``read_options`` how the client's files are read (:func:`superkit.data.reading.read_options`:
+    ``amount_unit``, ``timezone``, ``encoding``, ``strip_leading_zeros``). What reading did is in
+    ``notes``; per-table warnings and the cross-table checks (:func:`superkit.data.quality.cross_checks`:
+    member ids not found among the buyers ...) are in ``warnings``.
     """
     column_mapping = dict(column_mapping or {})
     unknown = sorted(set(column_mapping) - set(TABLE_NAMES))
@@ -139,6 +152,7 @@ def load_tables(transactions_path: str | None = None, members_path: str | None =
         raise DataError(f"column_mapping has unknown tables {unknown}", source="column_mapping",
                         fix="key it by table: {'transactions': {'customer_id': 'member_no'}}.")
     end = None if observation_end is None or str(observation_end).strip() == "" else observation_end
+    options = reading.read_options(read_options)
     asked = {"transactions": transactions_path, "members": members_path, "events": events_path,
              "cohorts": cohorts_path, "benefits": benefits_path, "choices": choices_path,
              "contacts": contacts_path}
@@ -165,7 +179,10 @@ def load_tables(transactions_path: str | None = None, members_path: str | None =
             out.sources[table] = f"bundled {name} ({table})"
             out.files[table] = name if name in datasets.CDNOW_FILES else datasets.path(name, table).name
         else:
-            df = READERS[table](where, column_mapping.get(table), observation_end=end)
+            df = READERS[table](where, column_mapping.get(table), observation_end=end, options=options)
             out.sources[table], out.files[table] = where, Path(where).name
+            out.notes[table] = list(df.attrs.get("notes", []))
+            out.warnings += [f"{table}: {w}" for w in df.attrs.get("warnings", [])]
         setattr(out, table, df)
+    out.warnings += cross_checks({t: getattr(out, t) for t in TABLE_NAMES if getattr(out, t) is not None})[1]
     return out

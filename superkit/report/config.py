@@ -10,6 +10,11 @@
       plan: plan.yaml                 # the membership plan of notebook 06 (not a table; plan_path)
     mapping:                          # column mapping per table, {our name: your name}
       transactions: {customer_id: member_no, timestamp: paid_at, amount: total}
+    reading:                          # how the client's exports are read (every table, every notebook)
+      amount_unit: fen                # amounts exported in fen (分) are divided by 100
+      timezone: Asia/Shanghai         # times written with UTC offsets -> this zone's wall clock
+      encoding: gb18030               # default: detected (UTF-8, GB18030 / GBK, UTF-16 with a BOM)
+      strip_leading_zeros: true       # one export wrote 000010, another 10
     parameters:
       all: {observation_end: "2025-12-31"}        # to every notebook that has the parameter
       01_super_users: {recency_days: 60}          # to one notebook
@@ -23,11 +28,12 @@ from pathlib import Path
 
 from superkit.core.errors import DataError
 from superkit.data.contract import read_yaml
+from superkit.data.reading import read_options
 from superkit.data.tables import TABLE_NAMES
 
 __all__ = ["CONFIG_KEYS", "DATA_INPUTS", "DEFAULT_TIMEOUT", "load_config"]
 
-CONFIG_KEYS = {"run_name", "timeout", "data", "mapping", "parameters", "title"}
+CONFIG_KEYS = {"run_name", "timeout", "data", "mapping", "parameters", "title", "reading"}
 # what `data:` may name: the contract's tables, and the plan file of notebook 06
 DATA_INPUTS = (*TABLE_NAMES, "plan")
 DEFAULT_TIMEOUT = 600
@@ -48,13 +54,13 @@ def load_config(path: str | os.PathLike | None) -> dict:
     """Read and check the YAML config; relative data paths are made absolute (relative to the file)."""
     if path is None:
         return {"run_name": None, "timeout": DEFAULT_TIMEOUT, "data": {}, "mapping": {},
-                "parameters": {}, "title": None, "_source": None}
+                "parameters": {}, "title": None, "reading": {}, "_source": None}
     path = Path(path).expanduser().resolve()
     name = str(path)
     if not path.is_file():
         raise DataError("config file not found", source=name,
                         fix="give the path of a YAML file (see the README for an example).")
-    cfg = read_yaml(path, keep_text=False, what="config (YAML)",
+    cfg = read_yaml(path, keep_text=False,
                     fix="check the indentation and the colons, and that no key appears twice; see the README "
                         "example.") or {}
     if not isinstance(cfg, dict):
@@ -83,6 +89,13 @@ def load_config(path: str | os.PathLike | None) -> dict:
         raise DataError(f"'mapping' must map table names {list(TABLE_NAMES)} to {{our column: your column}}",
                         source=name, fix="e.g. mapping: {transactions: {customer_id: member_no}}")
 
+    reading = cfg.get("reading") or {}
+    if not isinstance(reading, dict):
+        raise DataError("'reading' must map reading options to values", source=name,
+                        fix="e.g. reading: {amount_unit: fen, timezone: Asia/Shanghai}")
+    options = read_options(reading)   # unknown keys or values: a ParameterError naming the choices
+    reading = {k: v for k, v in options.__dict__.items() if k in reading}
+
     params = cfg.get("parameters") or {}
     if not isinstance(params, dict) or not all(isinstance(v, dict) for v in params.values()):
         raise DataError("'parameters' must map 'all' or a notebook stem to {parameter: value}",
@@ -101,4 +114,4 @@ def load_config(path: str | os.PathLike | None) -> dict:
         raise DataError(f"run_name {run_name!r} is not a plain folder name", source=name,
                         fix="use letters, digits, '.', '_' and '-' only.")
     return {"run_name": run_name, "timeout": timeout, "data": data, "mapping": mapping,
-            "parameters": params, "title": cfg.get("title"), "_source": name}
+            "parameters": params, "title": cfg.get("title"), "reading": reading, "_source": name}

@@ -14,8 +14,8 @@ from superkit.core.paths import NOTEBOOKS_DIR
 if TYPE_CHECKING:
     from superkit.report.run import NotebookRun
 
-__all__ = ["CHECK_FIGURES_JS", "CSS", "RESERVED_KEYS", "headline_rows", "notebook_page", "relink",
-           "render_index"]
+__all__ = ["CHECK_FIGURES_JS", "CSS", "RESERVED_KEYS", "headline_rows", "notebook_page", "quality_page",
+           "relink", "render_index"]
 
 RESERVED_KEYS = {"headline", "key_figure"}
 
@@ -103,6 +103,9 @@ def render_index(runs: list[NotebookRun], build: Path, meta: dict) -> str:
     if failed:
         text += " Failed: " + ", ".join(f"<b>{e(r.stem)}</b>" for r in failed) + " (see below why)."
     parts.append(f"<div class='{cls}'>{text}</div>")
+    quality = meta.get("quality")
+    if quality is not None:
+        parts.append(_quality_summary(quality))
     for r in runs:
         badge = "<span class='badge ok'>ok</span>" if r.ok else "<span class='badge failed'>failed</span>"
         parts.append(f"<section class='card' id='{e(r.stem)}'><h2>{e(r.title or r.stem)}{badge}</h2>"
@@ -136,6 +139,60 @@ def render_index(runs: list[NotebookRun], build: Path, meta: dict) -> str:
                  f"<a href='run.json'>run.json</a>.</footer></main><script>{CHECK_FIGURES_JS}</script>"
                  f"</body></html>")
     return "".join(parts)
+
+
+def _quality_summary(profile: dict, link: bool = True) -> str:
+    """The index's data-quality box: the warnings first (a join that fails is a result that is
+    wrong), then where the full profile is."""
+    e = html.escape
+    problems = [f"{t} refused: {m}" for t, m in profile.get("errors", {}).items()] + list(profile.get("warnings", []))
+    cls = "summary bad" if problems else "summary"
+    head = (f"<b>Data quality: {len(problems)} thing{'s' if len(problems) != 1 else ''} to check before reading "
+            "the results.</b>" if problems else "<b>Data quality:</b> no warnings.")
+    items = "".join(f"<li>{e(w)}</li>" for w in problems)
+    more = " <a href='html/data_quality.html'>The data-quality profile</a> says what each table holds." if link else ""
+    return f"<div class='{cls}' id='data-quality'>{head}" + (f"<ul>{items}</ul>" if items else "") + f"{more}</div>"
+
+
+def quality_page(profile: dict, target: Path, title: str) -> str:
+    """The data-quality page: every table's rows, customers, dates, amounts and what reading did;
+    how the tables join; the warnings. Returns its path relative to the report folder."""
+    e = html.escape
+
+    def cell(v, key: str = "") -> str:
+        if isinstance(v, float) and "share" in key:
+            return f"{v:.1%}"
+        if isinstance(v, float):
+            return f"{v:,.4g}" if abs(v) < 1 else f"{v:,.2f}"
+        if isinstance(v, int):
+            return f"{v:,}"
+        if isinstance(v, dict):
+            return ", ".join(f"{k} {cell(x)}" for k, x in v.items())
+        if isinstance(v, list):
+            return "<br>".join(e(str(x)) for x in v) or "none"
+        return e(str(v))
+
+    parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{e(title)}</title>"
+             f"<style>{CSS}</style></head><body><header><h1>{e(title)}</h1>"
+             "<p>What the data hold and how they were read, to check before reading any result.</p></header><main>",
+             _quality_summary(profile, link=False)]
+    for table, err in profile.get("errors", {}).items():
+        parts.append(f"<section class='card'><h2>{e(table)}<span class='badge failed'>refused</span></h2>"
+                     f"<div class='error'>{e(err)}</div></section>")
+    for table, prof in profile.get("tables", {}).items():
+        rows = "".join(f"<tr><td class='k'>{e(k.replace('_', ' '))}</td><td class='v'>{cell(v, k)}</td></tr>"
+                       for k, v in prof.items())
+        source = profile.get("sources", {}).get(table, "")
+        parts.append(f"<section class='card'><h2>{e(table)}</h2><div class='stem'>{e(Path(str(source)).name)}</div>"
+                     f"<table>{rows}</table></section>")
+    cross = profile.get("cross") or {}
+    if cross:
+        rows = "".join(f"<tr><td class='k'>{e(k.replace('_', ' '))}</td><td class='v'>{cell(v, k)}</td></tr>"
+                       for k, v in cross.items())
+        parts.append(f"<section class='card'><h2>How the tables join</h2><table>{rows}</table></section>")
+    parts.append("<footer><a href='../index.html'>back to the report</a></footer></main></body></html>")
+    atomic_write_text(target, "".join(parts))
+    return str(target.relative_to(target.parents[1]))
 
 
 _LOCAL_LINK = re.compile(r"\]\((?![A-Za-z][\w+.-]*:|#|/)([^)\s#]+)(#[^)\s]*)?\)")

@@ -32,13 +32,16 @@ from pathlib import Path
 from superkit.core.errors import DataError
 from superkit.core.io import atomic_write_text
 from superkit.core.paths import NOTEBOOKS_DIR, REPORTS_DIR
+from superkit.data.tables import TABLE_NAMES
 from superkit.report.config import load_config
-from superkit.report.html import notebook_page, render_index
+from superkit.report.html import notebook_page, quality_page, render_index
 
-__all__ = ["MAPPING_PARAMETER", "NotebookRun", "RESULTS_PARAMETER", "Report", "build_report", "declared_parameters", "discover",
+__all__ = ["MAPPING_PARAMETER", "NotebookRun", "READING_PARAMETER", "RESULTS_PARAMETER", "Report", "build_report",
+           "data_quality", "declared_parameters", "discover",
            "notebook_title", "parameters_for", "run_notebook"]
 
 MAPPING_PARAMETER = "column_mapping"
+READING_PARAMETER = "read_options"
 RESULTS_PARAMETER = "results_dir"
 
 
@@ -107,6 +110,11 @@ def parameters_for(path: Path, declared: dict, cfg: dict, output_dir: Path) -> t
         for key in declared:
             if key.endswith("_path") and key[:-5] not in cfg["data"]:
                 params[key] = "none"
+    if cfg["reading"]:
+        if READING_PARAMETER in declared:
+            params[READING_PARAMETER] = cfg["reading"]
+        else:
+            notes.append(f"takes no {READING_PARAMETER} parameter; the config's reading options were not applied")
     if cfg["mapping"]:
         if MAPPING_PARAMETER in declared:
             params[MAPPING_PARAMETER] = cfg["mapping"]
@@ -143,6 +151,22 @@ class NotebookRun:
 
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def data_quality(cfg: dict) -> dict:
+    """The data-quality profile of the report's data (:mod:`superkit.data.quality`): the config's
+    tables, read with its mapping, reading options and observation end -- or the bundled default
+    data set's tables."""
+    from superkit.data import datasets
+    from superkit.data.quality import profile_tables
+    from superkit.data.tables import DEFAULT_DATASET
+
+    end = (cfg["parameters"].get("all") or {}).get("observation_end") or None
+    if cfg["data"]:
+        tables = {t: p for t, p in cfg["data"].items() if t in TABLE_NAMES}
+        return profile_tables(tables, cfg["mapping"], end, cfg["reading"]).to_json()
+    tables = {t: f"bundled {DEFAULT_DATASET}" for t in TABLE_NAMES if datasets.has_table(DEFAULT_DATASET, t)}
+    return profile_tables(tables, read=lambda t, _: datasets.table(DEFAULT_DATASET, t, observation_end=end)).to_json()
 
 
 def _strip_ansi(text: str) -> str:
@@ -292,6 +316,13 @@ def build_report(config: str | os.PathLike | None = None, out: str | os.PathLike
     build.chmod(0o755)  # mkdtemp makes it private; a report is meant to be shared
     t0 = time.perf_counter()
     try:
+        quality = data_quality(cfg)
+        atomic_write_text(build / "data_quality.json", json.dumps(quality, indent=2, ensure_ascii=False))
+        (build / "html").mkdir(exist_ok=True)
+        quality_page(quality, build / "html" / "data_quality.html", "Data quality")
+        if progress:
+            for w in quality["warnings"] + [f"{t} refused: {m}" for t, m in quality["errors"].items()]:
+                print(f"  WARNING {w}", file=sys.stderr)
         runs = []
         bar = tqdm(notebooks, unit="notebook", desc="superkit report", disable=not progress,
                    file=sys.stderr)
@@ -311,12 +342,13 @@ def build_report(config: str | os.PathLike | None = None, out: str | os.PathLike
             "data": (", ".join(f"{t}: {Path(p).name}" for t, p in cfg["data"].items())
                      or "bundled coffee_club sample (simulated)"),
             "how": (f"config {cfg['_source']}" if cfg["_source"] else "default parameters"),
-            "seconds": seconds,
+            "seconds": seconds, "quality": quality,
         }
         results = {r.stem: r.results for r in runs}
         atomic_write_text(build / "results.json", json.dumps(results, indent=2, ensure_ascii=False))
         log = {"run": run_name, "started": started.isoformat(timespec="seconds"), "seconds": seconds,
                "config": cfg["_source"], "timeout": timeout,
+               "data_quality": {"warnings": quality["warnings"], "errors": quality["errors"]},
                "notebooks": {r.stem: {"ok": r.ok, "seconds": round(r.seconds, 2), "error": r.error or None,
                                       "notes": r.notes, "parameters": r.parameters} for r in runs}}
         log_text = json.dumps(log, indent=2, ensure_ascii=False, default=str)

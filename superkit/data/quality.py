@@ -1,0 +1,187 @@
+"""The data-quality profile: what a consultant checks in a client's data before reading any result.
+
+For each table: rows, customers, the date range, the amounts (their spread, refunds, whether they
+look like fen), what reading did (an encoding, a title line, repeated rows dropped, memberships
+still running) and what to check. Across tables: how many member ids are found among the buyers
+(and whether stripping leading zeros would match them: one export kept ``000010``, another wrote
+``10``), events and contacts of customers no table knows, members who never bought. A join that
+fails is a warning on the profile -- the report shows it on its index page -- not a silent zero.
+
+``superkit validate`` prints it; ``superkit report`` writes it as ``data_quality.json`` and a page.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from superkit.core.errors import DataError
+
+__all__ = ["JOIN_WARNING_SHARE", "Profile", "cross_checks", "profile_tables", "table_profile"]
+
+# below this share of member ids found among the buyers, the tables are said not to join
+JOIN_WARNING_SHARE = 0.5
+_DATE_COLUMNS = ("timestamp", "joined_at")
+
+
+def table_profile(table: str, df: pd.DataFrame) -> dict:
+    """The profile of one table as read (a reader's output, with its ``attrs`` notes and warnings)."""
+    out: dict = {"rows": int(len(df))}
+    if "customer_id" in df.columns:
+        out["customers"] = int(df["customer_id"].nunique())
+    date = next((c for c in _DATE_COLUMNS if c in df.columns), None)
+    if date is not None and len(df):
+        out["first_date"], out["last_date"] = str(df[date].min().date()), str(df[date].max().date())
+    if table == "transactions":
+        amt = df["amount"].to_numpy(dtype=float)
+        pos = amt[amt > 0]
+        out["revenue"] = float(amt.sum())
+        out["amount_quantiles"] = ({q: float(np.quantile(pos, p)) for q, p in
+                                    (("p01", 0.01), ("p50", 0.5), ("p99", 0.99))} | {"max": float(pos.max())}
+                                   if len(pos) else {})
+        out["whole_number_share"] = float(np.mean(amt == np.round(amt))) if len(amt) else 0.0
+        out["refund_rows"] = int((amt < 0).sum())
+        out["refund_share_of_sales"] = float(abs(amt[amt < 0].sum()) / pos.sum()) if len(pos) else 0.0
+        if "order_id" in df.columns:
+            out["orders"] = int(df["order_id"].nunique())
+        for col in ("category", "brand", "channel", "store"):
+            if col in df.columns:
+                out[f"{col}_values"] = int(df[col].nunique())
+    elif table == "members":
+        if "ended_at" in df.columns:
+            out["ended"] = int(df["ended_at"].notna().sum())
+        if "tier" in df.columns:
+            out["tiers"] = {str(k): int(v) for k, v in df["tier"].value_counts().items()}
+    elif table in ("events", "contacts"):
+        col = "kind" if table == "events" else "channel"
+        out[col] = {str(k): int(v) for k, v in df[col].value_counts().items()}
+    out["notes"] = list(df.attrs.get("notes", []))
+    out["warnings"] = list(df.attrs.get("warnings", []))
+    return out
+
+
+def _stripped(ids: pd.Series) -> pd.Series:
+    text = ids.astype(str)
+    digits = text.str.fullmatch(r"[0-9]+")
+    return text.where(~digits, text.str.lstrip("0").replace("", "0"))
+
+
+def cross_checks(frames: dict[str, pd.DataFrame]) -> tuple[dict, list[str]]:
+    """How the tables' customer ids meet: ``(figures, warnings)``."""
+    tx, members = frames.get("transactions"), frames.get("members")
+    figures: dict = {}
+    warnings: list[str] = []
+    buyers = set(tx["customer_id"]) if tx is not None else None
+    if buyers is not None and members is not None and len(members):
+        ids = members["customer_id"]
+        found = int(ids.isin(buyers).sum())
+        share = found / len(ids)
+        figures["members"] = int(len(ids))
+        figures["members_among_buyers"] = found
+        figures["members_among_buyers_share"] = share
+        figures["members_who_never_bought"] = int(len(ids) - found)
+        if share < JOIN_WARNING_SHARE:
+            text = (f"only {found:,} of {len(ids):,} member ids ({share:.0%}) appear among the buyers in the "
+                    "transactions: the members and transactions tables do not join, so every member result "
+                    "(members' spend, uplift, renewal value) is wrong.")
+            buyer_ids = pd.Series(sorted(buyers), dtype=object)
+            by_stripped = dict(zip(_stripped(buyer_ids), buyer_ids))
+            member_stripped = _stripped(ids)
+            share_z = float(member_stripped.isin(by_stripped).mean())
+            figures["members_among_buyers_share_without_leading_zeros"] = share_z
+            if share_z >= max(JOIN_WARNING_SHARE, share + 0.2):
+                k = int(member_stripped.isin(by_stripped).to_numpy().argmax())
+                text += (f" Without leading zeros {share_z:.0%} would match (member '{ids.iloc[k]}' is buyer "
+                         f"'{by_stripped[member_stripped.iloc[k]]}'): one export kept the zeros and another "
+                         "dropped them. Read both with strip_leading_zeros: true (reading: {strip_leading_zeros: "
+                         "true} in the config, or --strip-leading-zeros).")
+            else:
+                text += " Check that both tables use the same customer id (member number vs phone number)."
+            warnings.append(text)
+    known = set(buyers or ()) | (set(members["customer_id"]) if members is not None else set())
+    for table in ("events", "contacts"):
+        df = frames.get(table)
+        if df is None or not len(df) or not known:
+            continue
+        unknown = ~df["customer_id"].isin(known)
+        figures[f"{table}_of_unknown_customers"] = int(unknown.sum())
+        figures[f"{table}_of_unknown_customers_share"] = float(unknown.mean())
+        if unknown.mean() > 0.2:
+            warnings.append(f"{int(unknown.sum()):,} of {len(df):,} {table} ({unknown.mean():.0%}) are of customers "
+                            "found in neither the transactions nor the members: check that the ids match.")
+    return figures, warnings
+
+
+@dataclass
+class Profile:
+    """Every table's profile, the cross-table figures, and all warnings; ``errors``: table -> why
+    it was refused (the report runs on, the notebooks that need it will say the same)."""
+
+    tables: dict = field(default_factory=dict)
+    sources: dict = field(default_factory=dict)
+    cross: dict = field(default_factory=dict)
+    warnings: list = field(default_factory=list)
+    errors: dict = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        return {"tables": self.tables, "sources": self.sources, "cross": self.cross,
+                "warnings": self.warnings, "errors": self.errors}
+
+    def lines(self) -> list[str]:
+        """The profile as lines for a terminal."""
+        out = []
+        for table, p in self.tables.items():
+            head = f"{table}: {p['rows']:,} rows"
+            if "customers" in p:
+                head += f", {p['customers']:,} customers"
+            if "first_date" in p:
+                head += f", {p['first_date']} to {p['last_date']}"
+            out.append(head)
+            if table == "transactions" and p.get("amount_quantiles"):
+                q = p["amount_quantiles"]
+                out.append(f"  amounts: median {q['p50']:,.2f}, 1%-99% {q['p01']:,.2f}-{q['p99']:,.2f}, "
+                           f"max {q['max']:,.2f}; revenue {p['revenue']:,.2f}; {p['refund_rows']:,} refund rows "
+                           f"({p['refund_share_of_sales']:.1%} of sales)")
+            if table == "members" and "ended" in p:
+                out.append(f"  {p['ended']:,} memberships ended, {p['rows'] - p['ended']:,} still running")
+            out += [f"  read: {n}" for n in p["notes"]]
+        for table, err in self.errors.items():
+            out.append(f"{table}: REFUSED: {err}")
+        c = self.cross
+        if "members_among_buyers" in c:
+            out.append(f"members among buyers: {c['members_among_buyers']:,} of {c['members']:,} "
+                       f"({c['members_among_buyers_share']:.0%}); {c['members_who_never_bought']:,} never bought")
+        for table in ("events", "contacts"):
+            if f"{table}_of_unknown_customers" in c:
+                out.append(f"{table} of unknown customers: {c[f'{table}_of_unknown_customers']:,}")
+        out += [f"WARNING: {w}" for w in self.warnings]
+        return out
+
+
+def profile_tables(sources: dict, mapping: dict | None = None, observation_end=None, options=None,
+                   read=None) -> Profile:
+    """Read each table of ``sources`` (table -> path or DataFrame) by the rules and profile them.
+
+    ``read(table, source)`` overrides how a table is read (the report reads bundled data sets its
+    own way); by default the contract's readers with ``mapping`` (table -> column mapping),
+    ``observation_end`` and ``options``. A table that is refused is recorded in ``errors``."""
+    from superkit.data.contract import READERS
+
+    mapping = dict(mapping or {})
+    prof = Profile()
+    frames = {}
+    for table, source in sources.items():
+        prof.sources[table] = source if isinstance(source, str) else "the DataFrame"
+        try:
+            df = (read(table, source) if read is not None else
+                  READERS[table](source, mapping.get(table), observation_end=observation_end, options=options))
+        except DataError as exc:
+            prof.errors[table] = str(exc)
+            continue
+        frames[table] = df
+        prof.tables[table] = table_profile(table, df)
+        prof.warnings += [f"{table}: {w}" for w in prof.tables[table]["warnings"]]
+    prof.cross, cross_warnings = cross_checks(frames)
+    prof.warnings += cross_warnings
+    return prof
