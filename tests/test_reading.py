@@ -322,3 +322,149 @@ def test_a_purchase_refunded_on_a_buying_day_never_changes_the_summary(data):
     position = data.draw(st.integers(0, len(rows)))
     pd.testing.assert_frame_equal(_summary_of(rows[:position] + extra + rows[position:]),
                                   corpus.reference_summary(rows), **TOLERANCE)
+
+
+# --------------------------------------------------------------------------------------------
+# A red-team pass: inputs that once gave a wrong number, a traceback or a misleading message
+# --------------------------------------------------------------------------------------------
+HEAD = "customer_id,timestamp,amount\n"
+
+
+def _both(tmp_path, data: bytes, name: str = "t.csv", options=None, end=OBS):
+    """Read ``data`` on both paths; they must agree. Returns (frame, None) or (None, message)."""
+    path = tmp_path / name
+    path.write_bytes(data)
+    frame, error = _outcome(lambda: read_transactions(path, observation_end=end, options=options))
+    summary, summary_error = _outcome(lambda: summarize(path, end, options=options))
+    assert error == summary_error, "the two paths disagree"
+    if frame is not None:
+        pd.testing.assert_frame_equal(summarize(frame, end), summary, **SAME)
+    return frame, error
+
+
+def test_a_title_with_a_line_break_keeps_every_data_row(tmp_path):
+    frame, error = _both(tmp_path, ('"订单导出\n2025年1月"\n' + HEAD + "A,2025-01-05,10\nA,2025-02-05,20\n"
+                                    "B,2025-03-05,30\n").encode())
+    assert error is None and len(frame) == 3 and any("skipped 2 lines" in n for n in frame.attrs["notes"])
+
+
+@pytest.mark.parametrize("written, wall, options", [
+    ("2025-01-05 8:05 PM +08:00", "2025-01-05 20:05", None),
+    ("2025-01-05 12:05 AM +08:00", "2025-01-05 00:05", None),
+    ("2025-01-05 PM 8:05", "2025-01-05 20:05", None),
+    ("2025-01-05 8:05 PM Z", "2025-01-06 04:05", {"timezone": "Asia/Shanghai"}),
+])
+def test_am_and_pm_count_wherever_they_are_written(tmp_path, written, wall, options):
+    frame, error = _both(tmp_path, (HEAD + f"A,{written},10\n").encode(), options=options)
+    assert error is None and frame["timestamp"].iloc[0] == pd.Timestamp(wall)
+
+
+@pytest.mark.parametrize("written", ["2025-01-05 08:05:03+99:99", "2025年1月5日 晚上12:30"])
+def test_impossible_offsets_and_an_ambiguous_night_hour_are_refused(tmp_path, written):
+    _, error = _both(tmp_path, (HEAD + f"A,{written},10\n").encode())
+    assert error is not None and "dates that cannot be read" in error
+
+
+def test_strip_leading_zeros_leaves_ids_that_are_not_all_digits_alone(tmp_path):
+    frame, error = _both(tmp_path, (HEAD + "01A,2025-01-05,10\n1A,2025-02-05,20\n0012,2025-02-05,5\n").encode(),
+                         options={"strip_leading_zeros": True})
+    assert error is None and sorted(frame["customer_id"]) == ["01A", "12", "1A"]
+
+
+def test_fen_read_on_an_export_in_yuan_is_warned_about(tmp_path):
+    frame, error = _both(tmp_path, (HEAD + "A,2025-01-05,12.50\nA,2025-02-05,¥32.00\n").encode(),
+                         options={"amount_unit": "fen"})
+    assert error is None and any("probably in yuan" in w for w in frame.attrs["warnings"])
+
+
+@pytest.mark.parametrize("amount", ["$12", "€12", "£12"])
+def test_another_currency_is_refused_not_read_as_yuan(tmp_path, amount):
+    _, error = _both(tmp_path, (HEAD + f"A,2025-01-05,{amount}\n").encode())
+    assert error is not None and "not numbers" in error
+
+
+def test_a_day_month_observation_end_is_refused_not_guessed():
+    from superkit.core.checks import parse_date
+    from superkit.core.errors import ParameterError
+
+    for text in ("05/01/2025", "12/31/2025", "2025-12"):
+        with pytest.raises(ParameterError, match="not guessed"):
+            parse_date(text, "observation_end")
+    assert parse_date("20251231", "observation_end") == parse_date("2025/12/31", "observation_end")
+
+
+def test_zero_width_marks_around_an_id_are_trimmed(tmp_path):
+    frame, error = _both(tmp_path, (HEAD + "123\u200b,2025-01-05,10\n123,2025-02-05,20\n").encode())
+    assert error is None and set(frame["customer_id"]) == {"123"}
+    _, error = _both(tmp_path, (HEAD + "\u200b,2025-01-05,10\n").encode())
+    assert error is not None and "blank ids" in error
+
+
+def test_float32_amounts_read_as_written():
+    frame = pd.DataFrame({"customer_id": ["A", "A"], "timestamp": pd.to_datetime(["2025-01-05", "2025-02-05"]),
+                          "amount": pd.Series([10.1, 20.2], dtype="float32")})
+    assert summarize(frame, OBS)["monetary_value"].iloc[0] == 20.2
+
+
+def test_broken_inputs_are_one_clear_error(tmp_path):
+    import gzip
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    whole = gzip.compress((HEAD + "A,2025-01-05,10\n" * 200).encode())
+    _, error = _both(tmp_path, whole[:30], name="t.csv.gz")
+    assert error is not None and "gzip" in error
+    pq.write_table(pa.table({"customer_id": ["A"], "timestamp": ["2025-01-05"], "amount": [[1.0, 2.0]]}),
+                   tmp_path / "l.parquet")
+    _, error = _outcome(lambda: read_transactions(tmp_path / "l.parquet"))
+    assert error is not None and "holds double[] values, not amounts" in error
+    pq.write_table(pa.table({"customer_id": [True], "timestamp": ["2025-01-05"], "amount": [1.0]}),
+                   tmp_path / "b.parquet")
+    _, error = _outcome(lambda: read_transactions(tmp_path / "b.parquet"))
+    assert error is not None and "holds boolean values, not ids" in error
+    pq.write_table(pa.table({"customer_id": [123456789012.5], "timestamp": ["2025-01-05"], "amount": [1.0]}),
+                   tmp_path / "f.parquet")
+    _, error = _outcome(lambda: read_transactions(tmp_path / "f.parquet"))
+    assert error is not None and "with decimals" in error
+    periods = pd.DataFrame({"customer_id": ["A"], "timestamp": pd.period_range("2025-01-05", periods=1, freq="D"),
+                            "amount": [1.0]})
+    assert read_transactions(periods)["timestamp"].iloc[0] == pd.Timestamp("2025-01-05")
+
+
+@pytest.mark.parametrize("data", [
+    HEAD + "A,2025-01-05,10\nA,2025-02-05,20\r\n",               # an LF file whose last line ends in CRLF
+    HEAD.replace("\n", "\r\n") + "A,2025-01-05,10\nA,2025-02-05,20\n",   # a CRLF header over LF rows
+    "订单导出\r\n" + HEAD + "A,2025-01-05,10\nA,2025-02-05,20\n",
+])
+def test_lines_that_end_in_different_ways_read_alike(tmp_path, data):
+    frame, error = _both(tmp_path, data.encode())
+    assert error is None and frame["amount"].tolist() == [10.0, 20.0]
+
+
+def test_an_observation_end_with_a_time_includes_that_moment(tmp_path):
+    frame, error = _both(tmp_path, (HEAD + "A,2025-12-31 23:59:59,10\n").encode(), end="2025-12-31 23:59:59")
+    assert error is None and len(frame) == 1
+    _, error = _both(tmp_path, (HEAD + "A,2025-12-31 23:59:59,10\n").encode(), end="2025-12-31 23:59:58")
+    assert error is not None and "after the observation end 2025-12-31 23:59:58" in error
+
+
+def test_headers_with_line_breaks_and_two_field_titles_are_read(tmp_path):
+    frame, error = _both(tmp_path, 'customer_id,"timestamp\n(下单)",amount\nA,2025-01-05,10\n'.encode())
+    assert error is not None and "timestamp (下单)" in error    # the column is kept, under its own name
+    data = "商户号,1600000001\n" + "customer_id,timestamp,amount,order_id,store\n" + \
+        "".join(f"A,2025-01-0{d},10,O{d},S1\n" for d in range(1, 6))
+    frame, error = _both(tmp_path, data.encode())
+    assert error is None and len(frame) == 5 and any("skipped 1 line" in n for n in frame.attrs["notes"])
+
+
+def test_a_utf32_export_is_read(tmp_path):
+    frame, error = _both(tmp_path, (HEAD + "张三,2025-01-05,10\n").encode("utf-32"))
+    assert error is None and frame["customer_id"].tolist() == ["张三"]
+
+
+def test_messages_name_each_example_once_and_12e3_is_no_id(tmp_path):
+    _, error = _both(tmp_path, (HEAD + "NA,2025-01-05,10\nNA,2025-01-06,10\nB,2025-01-06,10\n").encode())
+    assert error is not None and error.count("'NA'") == 2         # in "such as 'NA'" and once in the examples
+    _, error = _both(tmp_path, (HEAD + "12E3,2025-01-05,10\n").encode())
+    assert error is not None and "scientific notation" in error

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from typing import Callable, Iterable
 
 from superkit.core.errors import DataError, ParameterError
 
 __all__ = ["check_choice", "check_number", "parse_date", "require_columns"]
+
+# the non-ISO forms a date parameter may take: the ones the data readers take
+_DATE_FORMATS = ("%Y%m%d", "%Y/%m/%d", "%Y/%m/%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y.%m.%d", "%Y年%m月%d日")
 
 
 def require_columns(df, columns: Iterable[str], source: str, fix: str | None = None) -> None:
@@ -30,8 +34,10 @@ def parse_date(value, name: str, default: "Callable[[], dt.datetime] | dt.dateti
     """A date parameter as a :class:`datetime.datetime`.
 
     ``None`` or ``""`` give ``default`` (called if it is a function) when ``allow_empty``; ISO dates
-    and datetimes (``2025-12-31``, ``2025-12-31 14:05``) are read without pandas; other forms
-    pandas understands are accepted too. Anything else raises :class:`ParameterError`.
+    and datetimes (``2025-12-31``, ``2025-12-31 14:05``) are read without pandas, and so are
+    ``20251231``, ``2025/12/31`` (with a time), ``2025.12.31`` and ``2025年12月31日`` -- the forms the
+    data readers take. A day-month order (``05/01/2025``) is refused, never guessed. Anything else
+    raises :class:`ParameterError`.
     """
     if value is None or (isinstance(value, str) and not value.strip()):
         if allow_empty:
@@ -42,19 +48,26 @@ def parse_date(value, name: str, default: "Callable[[], dt.datetime] | dt.dateti
     if isinstance(value, dt.date):
         return dt.datetime(value.year, value.month, value.day)
     text = str(value).strip()
-    try:
-        return dt.datetime.fromisoformat(text)
+    try:   # an offset written on the date is dropped: dates are wall-clock times, as in the data
+        return dt.datetime.fromisoformat(text).replace(tzinfo=None)
     except ValueError:
         pass
-    try:
-        import pandas as pd
+    for fmt in _DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+    if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}([ T].*)?", text):   # ISO with more than microseconds, ...
+        try:
+            import pandas as pd
 
-        ts = pd.Timestamp(text)
-        if not pd.isna(ts):
-            return ts.to_pydatetime()
-    except (ValueError, TypeError, OverflowError):
-        pass
-    raise ParameterError(name, f"'{value}' is not a date", fix="give an ISO date such as 2025-12-31.")
+            ts = pd.Timestamp(text)
+            if not pd.isna(ts):
+                return ts.to_pydatetime()
+        except (ValueError, TypeError, OverflowError):
+            pass
+    raise ParameterError(name, f"'{value}' is not a date", fix="give an ISO date such as 2025-12-31 (day-month "
+                                                               "orders such as 05/01/2025 are not guessed).")
 
 
 def check_number(name: str, value, *, low: float | None = None, high: float | None = None,

@@ -19,7 +19,9 @@ The rules (the data contract in the README says the same for users):
   "订单导出 2025年1月") are skipped and reported; two columns with the same name are refused; empty
   trailing fields (a comma at the end of each line) are ignored.
 * **Missing values.** Empty cells and the placeholders of spreadsheets and databases (``#N/A``,
-  ``N/A``, ``NULL``, ``\\N``, ``nan``, ``None``, ``-`` ...) are missing, in every column.
+  ``N/A``, ``NULL``, ``\\N``, ``nan``, ``None``, ``-`` ...) are missing, in every column but the
+  keys of a survey or catalog (an alternative may be called ``none``); a customer id that is missing
+  is refused, with the count of placeholders. Excel's ``="000010"`` is ``000010``.
 * **Ids** are text as written (``000010`` stays ``000010``), trimmed; ``10.0`` (an id that went
   through a float column) is ``10``; ids in scientific notation (``1.2E+11``, digits lost in Excel)
   are refused. ``strip_leading_zeros`` drops leading zeros from all-digit ids of every table, for
@@ -31,12 +33,15 @@ The rules (the data contract in the README says the same for users):
   spreadsheet serial numbers are refused, never guessed. **Time zones:** times are local wall-clock
   times as written -- a single UTC offset on every row is dropped, not converted (a Beijing
   purchase at 01:30 stays on its day); times in several offsets, or typed as instants (a Parquet
-  timestamp with time zone), need ``timezone=`` (e.g. ``Asia/Shanghai``), which converts them to
+  timestamp with time zone, a time-zone-aware pandas column), need ``timezone=`` (e.g. ``Asia/Shanghai``), which converts them to
   that zone's wall clock and takes times without an offset as already in it.
 * **Amounts and numbers**: ``1234.5``, ``-12``, ``¥1,234.50``, ``￥12``, ``12元``, ``RMB 12``,
   ``(12.50)`` (a refund in accounting notation); thousands separators only in groups of three.
   ``amount_unit="fen"`` divides transaction amounts by 100 (WeChat Pay and many back-ends export
-  fen, 分).
+  fen, 分); amounts that look like fen (all whole numbers, median purchase >= 1,000) get a warning.
+* **Transactions** (:func:`parse_transactions`, what every path reads): absurd amounts and times
+  after the observation end refused; an ``order_id`` under two customers refused; rows repeated
+  exactly under one ``order_id`` (overlapping monthly exports) dropped and counted.
 
 Everything here is plain DuckDB SQL (``regexp_replace``, ``TRY_CAST``), so an engine beside DuckDB
 (Spark) can run the same expressions; where a dialect differs, the difference is one function here.
@@ -197,10 +202,15 @@ def _q(col: str) -> str:
 # --------------------------------------------------------------------------------------------
 @dataclass
 class CsvLayout:
+    """What :func:`sniff_csv` found: ``skip`` title lines (``title_chars`` characters) above the
+    header, ``mixed_newlines`` when lines end in more than one way (CRLF and LF)."""
+
     encoding: str
     delimiter: str
     skip: int
     header: list[str]
+    title_chars: int = 0
+    mixed_newlines: bool = False
 
 
 def _decodes(head: bytes, encoding: str) -> bool:
@@ -221,6 +231,8 @@ def _detect_encoding(head: bytes, forced: str | None, name: str) -> str:
         return forced
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8"
+    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):    # before UTF-16: FF FE 00 00
+        return "utf-32"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
     if looks_binary(head):
@@ -247,8 +259,26 @@ def read_text(path: Path, encoding: str | None = None) -> tuple[str, str]:
                         fix="save the file as UTF-8 (most editors: Save as, encoding UTF-8).") from None
 
 
-def _split(line: str, delimiter: str) -> list[str]:
-    return next(csv.reader([line], delimiter=delimiter, quotechar='"'), [])
+def _records(text: str, delimiter: str, limit: int = 200) -> list[tuple[int, int, list[str]]]:
+    """The first CSV records of ``text`` as ``(start character, start line, fields)``, quotes
+    respected (a quoted field may span lines), lines ending in CR, LF or CRLF."""
+    pos = {"chars": 0, "lines": 0}
+
+    def lines():   # counted as they are handed out: between records, pos is where the next one starts
+        for line in io.StringIO(text, newline=""):
+            pos["chars"] += len(line)
+            pos["lines"] += 1
+            yield line
+
+    out, reader = [], csv.reader(lines(), delimiter=delimiter, quotechar='"')
+    while len(out) < limit:
+        start = (pos["chars"], pos["lines"])
+        try:
+            fields = next(reader)
+        except (StopIteration, csv.Error):
+            break
+        out.append((*start, fields))
+    return out
 
 
 def sniff_csv(path: Path, forced_encoding: str | None = None, name: str | None = None) -> CsvLayout:
@@ -258,33 +288,33 @@ def sniff_csv(path: Path, forced_encoding: str | None = None, name: str | None =
     with open(path, "rb") as fh:
         head = fh.read(_SNIFF_BYTES)
     encoding = _detect_encoding(head, forced_encoding, name)
-    text = codecs.getincrementaldecoder(encoding)(errors="replace").decode(head, final=False)
-    text = text.lstrip("\ufeff")
-    lines = text.splitlines()
-    if len(head) == _SNIFF_BYTES and len(lines) > 1:
-        lines = lines[:-1]            # the last line may be cut
-    lines = lines[:200]
-    if not any(line.strip() for line in lines):
+    text = codecs.getincrementaldecoder(encoding)(errors="replace").decode(head, final=False).lstrip("\ufeff")
+    if len(head) == _SNIFF_BYTES:
+        text = text[:max(text.rfind("\n") + 1, 0)]      # the last line may be cut
+    if not text.strip():
         raise DataError("the file has no header row or data", source=name,
                         fix="export the table again with a header row.")
-    # the delimiter that splits the most lines into the same number (> 1) of fields; title lines
+    # the delimiter that splits the most records into the same number (> 1) of fields; title lines
     # (one field) do not vote
-    best, best_score = ",", (0.0, 1)
+    best, best_score, records = ",", (0.0, 1), None
     for d in _DELIMITERS:
-        counts = [len(_split(line, d)) for line in lines if line.strip()]
+        recs = [r for r in _records(text, d) if any(f.strip() for f in r[2])]
+        counts = [len(r[2]) for r in recs]
         multi = [c for c in counts if c > 1]
+        if records is None:
+            records = recs
         if multi:
             mode = max(set(multi), key=lambda c: (multi.count(c), c))
             score = (multi.count(mode) / len(counts), mode)
             if score > best_score:
-                best, best_score = d, score
-    skip = 0
-    for i, line in enumerate(lines):
-        fields = [f for f in _split(line, best) if f.strip()]
-        if len(fields) >= 2 or (best_score[1] <= 1 and fields):
-            skip = i
-            break
-    header = [f.strip().lstrip("\ufeff") for f in _split(lines[skip], best)]
+                best, best_score, records = d, score, recs
+    # the header: the first record with as many named fields as the data rows fill, give or take
+    # one (a title such as "商户号,1600000001" above five columns is not it)
+    filled = [sum(1 for f in r[2] if f.strip()) for r in records]
+    usual = max(set(filled), key=lambda c: (filled.count(c), c)) if filled else 1
+    at = next((k for k, n in enumerate(filled) if n >= max(2, usual - 1)), 0) if usual > 1 else 0
+    chars, skip, fields = records[at] if records else (0, 0, [])
+    header = [re.sub(r"\s+", " ", f).strip().lstrip("\ufeff") for f in fields]
     while header and not header[-1]:
         header.pop()
     seen: dict[str, int] = {}
@@ -296,27 +326,41 @@ def sniff_csv(path: Path, forced_encoding: str | None = None, name: str | None =
                                             "values you mean cannot be guessed.")
         seen[key] = i
     header = [c or f"_column{i + 1}" for i, c in enumerate(header)]
-    return CsvLayout(encoding, best, skip, header)
+    endings = [bool(re.search(p, text)) for p in ("\r\n", "(?<!\r)\n", "\r(?!\n)")]
+    return CsvLayout(encoding, best, skip, header, chars, sum(endings) > 1)
 
 
-def _transcode(path: Path, encoding: str, name: str) -> Path:
-    """A temporary UTF-8 copy of ``path`` (streamed; strict decoding, the line of a bad byte named)."""
+def _rewrite(path: Path, layout: CsvLayout, name: str) -> Path:
+    """A temporary UTF-8 copy of ``path`` as DuckDB reads it: decoded strictly from the layout's
+    encoding (the line of a bad byte named), without the title lines above the header, and with
+    every line ending in LF when they were mixed. Streamed: the file may be larger than memory."""
     fd, tmp = tempfile.mkstemp(prefix="superkit-utf8-", suffix=".csv")
-    dec = codecs.getincrementaldecoder(encoding)(errors="strict")
-    lines, first = 1, True
+    dec = codecs.getincrementaldecoder(layout.encoding)(errors="strict")
+    lines, drop, first, carry = 1, layout.title_chars, True, ""
     try:
         with open(path, "rb") as src, os.fdopen(fd, "w", encoding="utf-8", newline="") as dst:
-            while chunk := src.read(1 << 20):
+            while True:
+                chunk = src.read(1 << 20)
                 try:
-                    text = dec.decode(chunk)
+                    text = dec.decode(chunk, final=not chunk)
                 except UnicodeDecodeError as exc:
                     where = lines + chunk[:exc.start].count(b"\n")
-                    raise DataError(f"a byte sequence that is not {encoding} near line {where}", source=name,
-                                    fix="the file mixes encodings; export it again as 'CSV UTF-8', or give "
-                                        "the encoding (--encoding).") from None
-                dst.write(text.lstrip("\ufeff") if first else text)
-                first, lines = False, lines + chunk.count(b"\n")
-            dst.write(dec.decode(b"", final=True))
+                    raise DataError(f"a byte sequence that is not {layout.encoding} near line {where}",
+                                    source=name, fix="the file mixes encodings; export it again as 'CSV UTF-8', "
+                                                     "or give the encoding (--encoding).") from None
+                if first:
+                    text, first = text.lstrip("\ufeff"), False
+                if drop:
+                    cut = min(drop, len(text))
+                    text, drop = text[cut:], drop - cut
+                if layout.mixed_newlines:
+                    text = carry + text
+                    carry = "\r" if text.endswith("\r") and chunk else ""
+                    text = (text[:-1] if carry else text).replace("\r\n", "\n").replace("\r", "\n")
+                dst.write(text)
+                lines += chunk.count(b"\n")
+                if not chunk:
+                    break
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -347,7 +391,8 @@ def _frame_for_duckdb(df):
     out = {}
     for i, col in enumerate(df.columns):
         s = df.iloc[:, i]
-        if isinstance(s.dtype, pd.CategoricalDtype) or s.dtype == object or pd.api.types.is_string_dtype(s):
+        if isinstance(s.dtype, (pd.CategoricalDtype, pd.PeriodDtype, pd.IntervalDtype)) or s.dtype == object \
+                or pd.api.types.is_string_dtype(s):
             text = s.astype("string")
             s = text.astype(object).where(text.notna(), None)
         elif pd.api.types.is_datetime64_any_dtype(s) and not isinstance(s.dtype, pd.DatetimeTZDtype):
@@ -370,6 +415,7 @@ class Reader:
         self._own = con is None
         self._tmp: list[Path] = []
         self._n = 0
+        self._lines_cut: dict[str, int] = {}   # file -> title lines cut off its copy (for line numbers)
 
     def __enter__(self):
         return self
@@ -434,21 +480,25 @@ class Reader:
                 with gzip.open(path, "rb") as src_fh, os.fdopen(fd, "wb") as dst:
                     while chunk := src_fh.read(1 << 20):
                         dst.write(chunk)
-            except OSError as exc:
+            except (OSError, EOFError) as exc:
                 raise rules.unreadable(name, f"gzip: {exc}") from None
             path = Path(tmp)
         layout = sniff_csv(path, self.options.encoding, name)
-        if layout.encoding not in ("utf-8",):
+        if layout.encoding != "utf-8":
             notes.append(f"read as {layout.encoding.upper()} text (not UTF-8)")
-            path = _transcode(path, layout.encoding, name)
-            self._tmp.append(path)
         if layout.skip:
             notes.append(f"skipped {layout.skip} line{'s' if layout.skip > 1 else ''} above the header (a title)")
+        if layout.mixed_newlines:
+            notes.append("lines that end in different ways (CRLF and LF) read alike")
+        if layout.encoding != "utf-8" or layout.title_chars or layout.mixed_newlines:
+            path = _rewrite(path, layout, name)
+            self._tmp.append(path)
+            self._lines_cut[name] = layout.skip
         delim = {"\t": "\\t"}.get(layout.delimiter, layout.delimiter)
         if layout.delimiter != ",":
             notes.append(f"fields separated by {'a tab' if layout.delimiter == chr(9) else repr(layout.delimiter)}")
         cols_sql = "{" + ", ".join(f"'{_lit(c)}': 'VARCHAR'" for c in layout.header) + "}"
-        src = (f"read_csv('{_lit(str(path))}', columns={cols_sql}, header=true, skip={layout.skip}, "
+        src = (f"read_csv('{_lit(str(path))}', columns={cols_sql}, header=true, "
                f"delim='{_lit(delim)}', quote='\"', escape='\"', auto_detect=false)")
         self.exec(f"CREATE TEMP VIEW {view} AS SELECT * FROM {src}")
         return Opened(view, name, list(layout.header), {}, notes=notes)
@@ -466,7 +516,7 @@ class Reader:
                               "the limit (--memory-limit 2GB) or free disk space in the temporary folder "
                               f"{tempfile.gettempdir()} that DuckDB spills to.") from None
         except duckdb.InvalidInputException as exc:
-            raise _csv_error(name, str(exc)) from None
+            raise _csv_error(name, str(exc), self._lines_cut.get(name, 0)) from None
         except duckdb.IOException as exc:
             raise EngineError(f"DuckDB could not read or write a file ({name}): {str(exc).splitlines()[0][:200]}. "
                               "Remedy: check the paths, permissions and free disk space.") from None
@@ -482,11 +532,12 @@ class Reader:
         return parsed
 
 
-def _csv_error(name: str, text: str) -> DataError:
-    """DuckDB's CSV error as one message: what is wrong, near which line (DuckDB counts a quoted
-    field spanning lines as one), the line as written, and the fix."""
+def _csv_error(name: str, text: str, lines_cut: int = 0) -> DataError:
+    """DuckDB's CSV error as one message: what is wrong, near which line of the user's file (DuckDB
+    counts a quoted field spanning lines as one; ``lines_cut`` title lines were cut off the copy it
+    read), the line as written, and the fix."""
     line = re.search(r"CSV Error on Line: (\d+)", text)
-    where = f" near line {line.group(1)}" if line else ""
+    where = f" near line {int(line.group(1)) + lines_cut}" if line else ""
     original = re.search(r"Original Line: (.*)", text)
     examples = [original.group(1)[:120]] if original else None
     if "Invalid unicode" in text:
@@ -507,8 +558,9 @@ def _csv_error(name: str, text: str) -> DataError:
 # --------------------------------------------------------------------------------------------
 # The expressions, one per kind
 # --------------------------------------------------------------------------------------------
-# spaces, tabs, line breaks, the full-width space, the no-break space and a stray BOM at either end
-_WS = r"^[\s\x{3000}\x{00a0}\x{feff}]+|[\s\x{3000}\x{00a0}\x{feff}]+$"
+# spaces, tabs, line breaks, the full-width and no-break spaces, zero-width marks and a stray BOM at either end
+_WS = (r"^[\s\x{3000}\x{00a0}\x{feff}\x{200b}\x{200c}\x{200d}\x{2060}]+"
+       r"|[\s\x{3000}\x{00a0}\x{feff}\x{200b}\x{200c}\x{200d}\x{2060}]+$")
 
 
 def _text(col: str, placeholders: bool = True) -> str:
@@ -524,17 +576,18 @@ def id_expr(col: str, dtype: str, strip_zeros: bool, placeholders: bool = True) 
     """(id text, bad flag) for an id column of DuckDB type ``dtype``; ``placeholders``: ``#N/A``,
     ``NULL`` ... are missing (customer ids), not values (a survey's alternative ``none``)."""
     if dtype.startswith(("DOUBLE", "FLOAT", "REAL", "DECIMAL")):
+        # a float column: 10.0 is the id 10; 123.5 is no id (a number format mangled it)
         val = (f"(CASE WHEN isnan({col}) OR isinf({col}) THEN NULL WHEN {col} = trunc({col}) "
-               f"THEN CAST(CAST({col} AS HUGEINT) AS VARCHAR) ELSE CAST({col} AS VARCHAR) END)")
-        bad = "false"
+               f"THEN CAST(CAST({col} AS HUGEINT) AS VARCHAR) END)")
+        bad = f"coalesce(NOT isnan({col}) AND NOT isinf({col}) AND {col} <> trunc({col}), false)"
     elif dtype.startswith(_NUMERIC):
         val, bad = f"CAST({col} AS VARCHAR)", "false"
     else:
         t = _text(col, placeholders)
         val = f"regexp_replace({t}, '^([0-9]+)\\.0+$', '\\1')"
-        bad = f"coalesce(regexp_full_match({t}, '[0-9](\\.[0-9]+)?[eE]\\+?[0-9]+'), false)"
+        bad = f"coalesce(regexp_full_match({t}, '[0-9]+(\\.[0-9]+)?[eE]\\+?[0-9]+'), false)"
     if strip_zeros:
-        val = f"regexp_replace({val}, '^0+([0-9])', '\\1')"
+        val = f"regexp_replace({val}, '^0+([0-9]+)$', '\\1')"
     return val, bad
 
 
@@ -571,8 +624,9 @@ def time_exprs(col: str, dtype: str, timezone: str | None, p: str) -> tuple[list
         {p + "t": _text(col)},
         {p + "iso": f"coalesce(regexp_full_match({t}, '{_ISO}'), false)",
          p + "s": f"(CASE WHEN regexp_full_match({t}, '{_ISO}') THEN {t} ELSE {n} END)"},
-        {p + "pm": f"coalesce(regexp_matches({s}, '(下午|晚上|傍晚|[0-9 ](?i:pm)$)'), false)",
-         p + "am": f"coalesce(regexp_matches({s}, '(上午|凌晨|早上|[0-9 ](?i:am)$)'), false)",
+        {p + "pm": f"coalesce(regexp_matches({s}, '(下午|晚上|傍晚|(?i:(^|[^a-z])pm([^a-z]|$)))'), false)",
+         p + "am": f"coalesce(regexp_matches({s}, '(上午|凌晨|早上|(?i:(^|[^a-z])am([^a-z]|$)))'), false)",
+         p + "night": f"coalesce(regexp_matches({s}, '晚上'), false)",
          p + "noon": f"coalesce(regexp_matches({s}, '中午'), false)",
          p + "clock": f"(CASE WHEN {_q(p + 'iso')} THEN {s} ELSE regexp_replace(trim(regexp_replace({s}, '{marks}', "
                       f"' ', 'g')), '\\s+', ' ', 'g') END)"},
@@ -591,20 +645,25 @@ def time_exprs(col: str, dtype: str, timezone: str | None, p: str) -> tuple[list
                  f"CAST(strftime({shifted}, '%Y-%m-%d %H:%M:%S.%f') || {offset} AS TIMESTAMPTZ)) END)")
     else:
         value = shifted
-    return stages, {"value": value, "bad": f"({t} IS NOT NULL AND {wall} IS NULL)", "offset": offset,
-                    "instant": "false"}
+    # 晚上12:30 may be noon or midnight; an offset beyond +-14:00 or 59 minutes is no offset
+    night, valid = _q(p + "night"), "'^[+-](0[0-9]|1[0-4]):[0-5][0-9]$'"
+    bad = (f"({t} IS NOT NULL AND ({wall} IS NULL OR ({night} AND hour({wall}) = 12) "
+           f"OR ({offset} IS NOT NULL AND NOT regexp_full_match({offset}, {valid}))))")
+    return stages, {"value": value, "bad": bad, "offset": offset, "instant": "false"}
 
 
 def number_expr(col: str, dtype: str, p: str, share: bool = False) -> tuple[list[dict], str, str]:
     """``(stages, value, bad)`` for a number: ``¥1,234.50``, ``12元``, ``(12.50)`` as -12.5; with
     ``share``, ``5%`` is 0.05 (stages as in :func:`time_exprs`)."""
+    if dtype.startswith(("FLOAT", "REAL")):    # float32: 10.1 as written, not 10.100000381
+        col = f"CAST(CAST({col} AS VARCHAR) AS DOUBLE)"
     if dtype.startswith(_NUMERIC):
         return [], f"(CASE WHEN isnan(CAST({col} AS DOUBLE)) THEN NULL ELSE CAST({col} AS DOUBLE) END)", "false"
     if dtype == "BOOLEAN":
         return [], "CAST(NULL AS DOUBLE)", f"{col} IS NOT NULL"
     t, s, c = _q(p + "t"), _q(p + "s"), _q(p + "c")
     n = f"regexp_replace({t}, '^\\((.*)\\)$', '-\\1')"
-    n = f"regexp_replace({n}, '^([+-]?)\\s*(?:[¥￥$€£]|RMB|CNY)\\s*', '\\1')"
+    n = f"regexp_replace({n}, '^([+-]?)\\s*(?:[¥￥]|RMB|CNY)\\s*', '\\1')"     # yuan only: one currency
     n = f"regexp_replace({n}, '\\s*(?:元|RMB|CNY)$', '')"
     if share:
         n = f"regexp_replace({n}, '\\s*%$', '')"
@@ -660,6 +719,17 @@ def map_columns(columns: list[str], table: str, mapping: Mapping[str, str] | Non
     return ordered
 
 
+def _check_type(dtype: str, kind: str, source: str, column: str) -> None:
+    """A typed column (Parquet, a DataFrame) whose type cannot hold the kind: refused before any row
+    is read (lists, structures, bytes anywhere; true/false, dates and times as ids)."""
+    nested = dtype.endswith("]") or dtype.startswith(("STRUCT", "MAP", "UNION", "BLOB"))
+    not_an_id = kind in ("id", "key") and dtype.startswith(("BOOLEAN", "DATE", "TIME", "INTERVAL"))
+    if nested or not_an_id:
+        raise DataError(f"holds {dtype.lower()} values, not {'ids' if kind in ('id', 'key') else kind + 's'}",
+                        source=source, column=column,
+                        fix="check the column mapping: it may point at the wrong column.")
+
+
 # --------------------------------------------------------------------------------------------
 # Parsing and the checks of every kind
 # --------------------------------------------------------------------------------------------
@@ -695,6 +765,7 @@ class Parsed:
             if kind not in KINDS:
                 raise ParameterError("kind", f"unknown column kind '{kind}'", fix=f"use one of {KINDS}.")
             col, dtype = _q(theirs), opened.types.get(theirs, "VARCHAR")
+            _check_type(dtype, kind, opened.name, theirs)
             self.kinds[ours], self.theirs[ours] = kind, theirs
             raw = f"CAST({col} AS VARCHAR)"
             p = f"{ours}__"
@@ -741,7 +812,7 @@ class Parsed:
     def examples(self, cond: str, col: str, n: int = 3) -> list:
         """Up to ``n`` values of ``col`` where ``cond`` holds, the smallest first: the same examples on
         every path and every run (a plain LIMIT would take whichever rows a thread met first)."""
-        return [r[0] for r in self.query(f"SELECT {_q(col)} FROM {self.view} WHERE {cond} "
+        return [r[0] for r in self.query(f"SELECT DISTINCT {_q(col)} FROM {self.view} WHERE {cond} "
                                          f"ORDER BY {_q(col)} LIMIT {n}").fetchall()]
 
     def counts(self, conditions: Mapping[str, str]) -> dict[str, int]:
@@ -940,6 +1011,14 @@ def parse_transactions(reader: Reader, source, mapping: Mapping[str, str] | None
     if reader.options.amount_unit != "yuan":
         p.notes.append(f"{p.theirs['amount']}: amounts read in {reader.options.amount_unit} and divided by "
                        f"{AMOUNT_UNITS[reader.options.amount_unit]}")
+        per = AMOUNT_UNITS[reader.options.amount_unit]
+        frac = f"abs({amt} * {per} - round({amt} * {per})) > 1e-6"
+        split = p.counts({"f": frac})["f"]
+        if split:
+            p.warnings.append(f"{p.theirs['amount']}: {split:,} amounts have fractions of a "
+                              f"{reader.options.amount_unit} (e.g. {p.examples(frac, 'amount__raw')[0]}): "
+                              "amounts in fen are whole numbers, so this export is probably in yuan; "
+                              "read it without --amount-unit fen.")
     else:
         whole, median = p.query(f"SELECT bool_and({amt} = round({amt})), "
                                 f"quantile_cont({amt}, 0.5) FILTER (WHERE {amt} > 0) FROM {p.data}").fetchone()

@@ -91,8 +91,9 @@ def blank_ids(source: str, column: str, rows: int, placeholders: int = 0, exampl
 
 
 def scientific_ids(source: str, column: str, rows: int, examples) -> DataError:
-    return DataError("ids written in scientific notation (digits lost, e.g. in Excel)", source=source,
-                     column=column, rows=rows, examples=examples,
+    """Ids a number format mangled: scientific notation (1.2E+11) or decimals in a float column."""
+    return DataError("ids that went through a number format: in scientific notation or with decimals "
+                     "(digits lost, e.g. in Excel)", source=source, column=column, rows=rows, examples=examples,
                      fix="export the ids again as text (in Excel: format the column as Text before pasting, or "
                          "export from the source system); 1.2E+11 cannot be turned back into the id.")
 
@@ -154,12 +155,14 @@ def absurd_amounts(source: str, column: str, rows: int, examples=None) -> DataEr
 
 
 def end_limit(end: dt.datetime) -> dt.datetime:
-    """The first moment *after* the observation end: a date-only end includes that whole day."""
+    """The first moment *after* the observation end: a date-only end includes that whole day, an end
+    with a time includes that moment."""
     midnight = end.hour == end.minute == end.second == end.microsecond == 0
-    return end + dt.timedelta(days=1) if midnight else end
+    return end + (dt.timedelta(days=1) if midnight else dt.timedelta(microseconds=1))
 
 
 def after_observation_end(end: dt.datetime, source: str, column: str, rows: int, examples) -> DataError:
-    return DataError(f"dates after the observation end {end.date()}", source=source, column=column,
+    midnight = end.hour == end.minute == end.second == end.microsecond == 0
+    return DataError(f"dates after the observation end {end.date() if midnight else end}", source=source, column=column,
                      rows=rows, examples=examples,
                      fix="set --observation-end to the last day of the data, or drop the later rows.")
