@@ -43,7 +43,7 @@ def test_catalog_reads_csv_and_yaml_alike(tmp_path):
     (tmp_path / "b.yaml").write_text(yaml.safe_dump({"benefits": rows}, allow_unicode=True), encoding="utf-8")
     a, b = read_benefits(tmp_path / "b.csv"), read_benefits(tmp_path / "b.yaml")
     pd.testing.assert_frame_equal(a, b[a.columns])
-    assert a["min_tier"].tolist() == [None, None, "V2", None]
+    assert a["min_tier"].fillna("<missing>").tolist() == ["<missing>", "<missing>", "V2", "<missing>"]
     assert a["uptake"].tolist() == [1.0, 0.5, 1.0, 1.0]
     assert a["cost_share_of_spend"].tolist() == [0.05, 0, 0, 0]
 
@@ -519,7 +519,7 @@ def test_yaml_values_stay_as_written_and_a_key_given_twice_is_refused(tmp_path):
                  "cost_share_of_spend: 5%, perceived_value: '1,200', min_tier: ~}\n", encoding="utf-8")
     row = read_benefits(f).iloc[0]
     assert row["benefit_id"] == "007" and row["name"] == "yes" and row["cost_per_member"] == 10
-    assert row["dimension"] == "spend_discount" and row["min_tier"] is None and row["perceived_value"] == 1200
+    assert row["dimension"] == "spend_discount" and pd.isna(row["min_tier"]) and row["perceived_value"] == 1200
     f.write_text("- benefit_id: a\n  name: x\n  name: y\n  dimension: discount\n  cost_per_member: 1\n"
                  "  cost_share_of_spend: 0\n  perceived_value: 2\n", encoding="utf-8")
     with pytest.raises(DataError, match="the key 'name' appears twice"):

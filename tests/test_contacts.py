@@ -77,7 +77,7 @@ def test_contacts_are_typed_and_the_input_is_not_modified():
     assert out["channel"].tolist() == ["sms_email", "phone", "own_media", "paid_ads"]
     assert str(out["timestamp"].dtype).startswith("datetime64")
     assert out["cost"].iloc[[0, 1, 3]].tolist() == [0.05, 5.0, 1.0] and np.isnan(out["cost"].iloc[2])
-    assert out["campaign"].tolist() == ["spring", "spring", None, "spring"]
+    assert out["campaign"].fillna("<missing>").tolist() == ["spring", "spring", "<missing>", "spring"]
     mapped = read_contacts(df.rename(columns={"channel": "route"}), mapping={"channel": "route"})
     pd.testing.assert_frame_equal(mapped, out)
 

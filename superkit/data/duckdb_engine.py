@@ -47,7 +47,7 @@ class DuckDBEngine:
     def _reader(self, options) -> Reader:
         con = connect(self.memory_limit, self.threads)
         con.execute("SET preserve_insertion_order=false")   # a summary needs no row order
-        return Reader(read_options(options), con=con, memory_limit=self.memory_limit, ordered=False)
+        return Reader(read_options(options), con=con, memory_limit=self.memory_limit)
 
     # -- public ------------------------------------------------------------------------------
     def summarize(self, source, observation_end, calibration_end=None, unit: str = "D",

@@ -406,10 +406,8 @@ class Reader:
 
     Temporary files (UTF-8 copies) live as long as the reader; use it as a context manager."""
 
-    def __init__(self, options: ReadOptions | None = None, con=None, memory_limit: str | None = None,
-                 ordered: bool = True):
+    def __init__(self, options: ReadOptions | None = None, con=None, memory_limit: str | None = None):
         self.options = options or ReadOptions()
-        self.ordered = ordered          # keep the source's row order (pandas readers; a summary needs none)
         self.memory_limit = memory_limit
         self.con = con if con is not None else connect(memory_limit)
         self._own = con is None
@@ -504,12 +502,19 @@ class Reader:
         return Opened(view, name, list(layout.header), {}, notes=notes)
 
     # -- running ---------------------------------------------------------------------------
-    def query(self, sql: str, name: str):
-        """Run ``sql``; a CSV row that cannot be read, or DuckDB out of memory, is one clear error."""
+    def query(self, sql: str, name: str, arrow: bool = False):
+        """Run ``sql`` (``arrow``: and return its rows as an Arrow table, the fast way into pandas);
+        a CSV row that cannot be read, or DuckDB out of memory, is one clear error."""
         import duckdb
 
         try:
-            return self.exec(sql)
+            if not arrow:
+                return self.exec(sql)
+            import warnings
+
+            with warnings.catch_warnings():   # "an extra copy of the rows": still far faster than .df()
+                warnings.simplefilter("ignore", UserWarning)
+                return self.exec(sql).to_arrow_table()
         except duckdb.OutOfMemoryException:
             limit = f" (limit {self.memory_limit})" if self.memory_limit else ""
             raise EngineError(f"DuckDB ran out of memory{limit} while reading or summarising. Remedy: raise "
@@ -563,18 +568,26 @@ _WS = (r"^[\s\x{3000}\x{00a0}\x{feff}\x{200b}\x{200c}\x{200d}\x{2060}]+"
        r"|[\s\x{3000}\x{00a0}\x{feff}\x{200b}\x{200c}\x{200d}\x{2060}]+$")
 
 
-def _text(col: str, placeholders: bool = True) -> str:
-    """Trimmed text (also full-width and no-break spaces); empty cells -> NULL, and with
-    ``placeholders`` the placeholders too."""
-    t = f"regexp_replace(CAST({col} AS VARCHAR), '{_WS}', '', 'g')"
-    t = f"regexp_replace({t}, '^=\"(.*)\"$', '\\1')"      # Excel's ="000010", written to keep the zeros
+def _text(col: str, p: str, placeholders: bool = True) -> tuple[list[dict], str]:
+    """``(stages, column)``: trimmed text (also full-width and no-break spaces and zero-width marks;
+    Excel's ``="000010"`` unwrapped); empty cells -> NULL, and with ``placeholders`` the placeholders
+    too. Text that needs no trimming (most) skips the regular expressions."""
+    name = p + "t"
+    raw = f"CAST({col} AS VARCHAR)"
+    trimmed = f"regexp_replace(regexp_replace({raw}, '{_WS}', '', 'g'), '^=\"(.*)\"$', '\\1')"
+    dirty = f"regexp_matches({raw}, '{_WS}|^=\"')"
     holders = ", ".join(f"'{_lit(p)}'" for p in ("",) + (PLACEHOLDERS if placeholders else ()))
-    return f"(CASE WHEN lower({t}) IN ({holders}) THEN NULL ELSE {t} END)"
+    longest = max(len(p) for p in PLACEHOLDERS)
+    stages = [{name + "0": f"(CASE WHEN {dirty} THEN {trimmed} ELSE {raw} END)"}]
+    t0 = _q(name + "0")
+    stages.append({name: f"(CASE WHEN length({t0}) <= {longest} AND lower({t0}) IN ({holders}) THEN NULL ELSE {t0} END)"})
+    return stages, _q(name)
 
 
-def id_expr(col: str, dtype: str, strip_zeros: bool, placeholders: bool = True) -> tuple[str, str]:
-    """(id text, bad flag) for an id column of DuckDB type ``dtype``; ``placeholders``: ``#N/A``,
-    ``NULL`` ... are missing (customer ids), not values (a survey's alternative ``none``)."""
+def id_expr(col: str, dtype: str, strip_zeros: bool, p: str, placeholders: bool = True) -> tuple[list[dict], str, str]:
+    """``(stages, id text, bad flag)`` for an id column of DuckDB type ``dtype``; ``placeholders``:
+    ``#N/A``, ``NULL`` ... are missing (customer ids), not values (a survey's alternative ``none``)."""
+    stages: list[dict] = []
     if dtype.startswith(("DOUBLE", "FLOAT", "REAL", "DECIMAL")):
         # a float column: 10.0 is the id 10; 123.5 is no id (a number format mangled it)
         val = (f"(CASE WHEN isnan({col}) OR isinf({col}) THEN NULL WHEN {col} = trunc({col}) "
@@ -583,12 +596,12 @@ def id_expr(col: str, dtype: str, strip_zeros: bool, placeholders: bool = True) 
     elif dtype.startswith(_NUMERIC):
         val, bad = f"CAST({col} AS VARCHAR)", "false"
     else:
-        t = _text(col, placeholders)
+        stages, t = _text(col, p, placeholders)
         val = f"regexp_replace({t}, '^([0-9]+)\\.0+$', '\\1')"
         bad = f"coalesce(regexp_full_match({t}, '[0-9]+(\\.[0-9]+)?[eE]\\+?[0-9]+'), false)"
     if strip_zeros:
         val = f"regexp_replace({val}, '^0+([0-9]+)$', '\\1')"
-    return val, bad
+    return stages, val, bad
 
 
 _ISO = "[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]+)?)?)?"
@@ -606,7 +619,8 @@ def time_exprs(col: str, dtype: str, timezone: str | None, p: str) -> tuple[list
     if dtype.startswith("TIMESTAMP") or dtype == "DATE":
         return [], {"value": f"CAST({col} AS TIMESTAMP)", "bad": "false", "offset": "CAST(NULL AS VARCHAR)",
                     "instant": "false"}
-    t, s, clock, bare, wall, off = (_q(p + x) for x in ("t", "s", "clock", "bare", "wall", "off"))
+    text_stages, t = _text(col, p)
+    s, clock, bare, wall, off = (_q(p + x) for x in ("s", "clock", "bare", "wall", "off"))
     # 2025年1月5日 -> 2025-1-5; 2025/1/5, 2025.1.5 -> 2025-1-5; 20250105[143000] -> ISO;
     # 14时05分[30秒] -> 14:05[:30]. Plain ISO text (most files) skips all of it.
     n = f"regexp_replace({t}, '^([0-9]{{4}})\\s*年\\s*([0-9]{{1,2}})\\s*月\\s*([0-9]{{1,2}})\\s*[日号]?', '\\1-\\2-\\3')"
@@ -620,19 +634,23 @@ def time_exprs(col: str, dtype: str, timezone: str | None, p: str) -> tuple[list
     marks = "(上午|下午|晚上|傍晚|凌晨|早上|中午|(?i:am)|(?i:pm))"
     off_re = "([0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\\.[0-9]+)?)?)[ ]?(Z|[+-][0-9]{2}(?::?[0-9]{2})?)$"
     shape = "[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([ T][0-9]{1,2}:[0-9]{1,2}(:[0-9]{1,2}(\\.[0-9]+)?)?)?"
-    stages = [
-        {p + "t": _text(col)},
-        {p + "iso": f"coalesce(regexp_full_match({t}, '{_ISO}'), false)",
-         p + "s": f"(CASE WHEN regexp_full_match({t}, '{_ISO}') THEN {t} ELSE {n} END)"},
-        {p + "pm": f"coalesce(regexp_matches({s}, '(下午|晚上|傍晚|(?i:(^|[^a-z])pm([^a-z]|$)))'), false)",
-         p + "am": f"coalesce(regexp_matches({s}, '(上午|凌晨|早上|(?i:(^|[^a-z])am([^a-z]|$)))'), false)",
-         p + "night": f"coalesce(regexp_matches({s}, '晚上'), false)",
-         p + "noon": f"coalesce(regexp_matches({s}, '中午'), false)",
-         p + "clock": f"(CASE WHEN {_q(p + 'iso')} THEN {s} ELSE regexp_replace(trim(regexp_replace({s}, '{marks}', "
-                      f"' ', 'g')), '\\s+', ' ', 'g') END)"},
-        {p + "off": f"nullif(regexp_extract({clock}, '{off_re}', 2), '')",
-         p + "bare": f"regexp_replace({clock}, '{off_re}', '\\1')"},
-        {p + "wall": f"(CASE WHEN regexp_full_match({bare}, '{shape}') THEN TRY_CAST({bare} AS TIMESTAMP) END)",
+    iso = _q(p + "iso")
+
+    def slow(expr: str, fast: str = "false") -> str:     # only for text that is not plain ISO
+        return f"(CASE WHEN {iso} THEN {fast} ELSE {expr} END)"
+
+    stages = text_stages + [
+        {p + "iso": f"coalesce(regexp_full_match({t}, '{_ISO}'), false)"},
+        {p + "s": slow(n, t)},
+        {p + "pm": slow(f"coalesce(regexp_matches({s}, '(下午|晚上|傍晚|(?i:(^|[^a-z])pm([^a-z]|$)))'), false)"),
+         p + "am": slow(f"coalesce(regexp_matches({s}, '(上午|凌晨|早上|(?i:(^|[^a-z])am([^a-z]|$)))'), false)"),
+         p + "night": slow(f"coalesce(regexp_matches({s}, '晚上'), false)"),
+         p + "noon": slow(f"coalesce(regexp_matches({s}, '中午'), false)"),
+         p + "clock": slow(f"regexp_replace(trim(regexp_replace({s}, '{marks}', ' ', 'g')), '\\s+', ' ', 'g')", s)},
+        {p + "off": slow(f"nullif(regexp_extract({clock}, '{off_re}', 2), '')", "CAST(NULL AS VARCHAR)"),
+         p + "bare": slow(f"regexp_replace({clock}, '{off_re}', '\\1')", clock)},
+        {p + "wall": slow(f"(CASE WHEN regexp_full_match({bare}, '{shape}') THEN TRY_CAST({bare} AS TIMESTAMP) END)",
+                          f"TRY_CAST({t} AS TIMESTAMP)"),
          p + "offset": (f"(CASE WHEN {off} = 'Z' THEN '+00:00' ELSE regexp_replace(rpad(replace({off}, ':', ''), 5, "
                         f"'0'), '^([+-][0-9]{{2}})([0-9]{{2}})$', '\\1:\\2') END)")},
     ]
@@ -661,15 +679,15 @@ def number_expr(col: str, dtype: str, p: str, share: bool = False) -> tuple[list
         return [], f"(CASE WHEN isnan(CAST({col} AS DOUBLE)) THEN NULL ELSE CAST({col} AS DOUBLE) END)", "false"
     if dtype == "BOOLEAN":
         return [], "CAST(NULL AS DOUBLE)", f"{col} IS NOT NULL"
-    t, s, c = _q(p + "t"), _q(p + "s"), _q(p + "c")
+    text_stages, t = _text(col, p)
+    s, c = _q(p + "s"), _q(p + "c")
     n = f"regexp_replace({t}, '^\\((.*)\\)$', '-\\1')"
     n = f"regexp_replace({n}, '^([+-]?)\\s*(?:[¥￥]|RMB|CNY)\\s*', '\\1')"     # yuan only: one currency
     n = f"regexp_replace({n}, '\\s*(?:元|RMB|CNY)$', '')"
     if share:
         n = f"regexp_replace({n}, '\\s*%$', '')"
     plain = "[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?"
-    stages = [
-        {p + "t": _text(col)},
+    stages = text_stages + [
         {p + "s": f"(CASE WHEN regexp_full_match({t}, '{plain}') THEN {t} ELSE {n} END)"},
         {p + "c": (f"(CASE WHEN regexp_full_match({s}, '[+-]?[0-9]{{1,3}}(,[0-9]{{3}})+(\\.[0-9]*)?') "
                    f"THEN replace({s}, ',', '') ELSE {s} END)")},
@@ -770,7 +788,8 @@ class Parsed:
             raw = f"CAST({col} AS VARCHAR)"
             p = f"{ours}__"
             if kind in ("id", "key"):
-                val, bad = id_expr(col, dtype, opt.strip_leading_zeros and kind == "id", kind == "id")
+                parts, val, bad = id_expr(col, dtype, opt.strip_leading_zeros and kind == "id", p, kind == "id")
+                staged(parts)
                 held = f"({val} IS NULL AND trim(coalesce({raw}, '')) <> '')" if dtype == "VARCHAR" else "false"
                 sel.append(f"{held} AS {_q(p + 'held')}")     # a placeholder written as text
             elif kind in ("time", "end_time"):
@@ -790,18 +809,20 @@ class Parsed:
                 if kind == "amount" and AMOUNT_UNITS[opt.amount_unit] != 1:
                     val = f"({val} / {AMOUNT_UNITS[opt.amount_unit]}.0)"
             else:
-                val, bad = _text(col), "false"
+                parts, val = _text(col, p)
+                staged(parts)
+                bad = "false"
             sel += [f"{val} AS {_q(ours)}", f"{bad} AS {_q(p + 'bad')}", f"{raw} AS {_q(p + 'raw')}"]
         # the columns as written, then each stage on top of the one before, then the parsed columns
-        order = "row_number() OVER ()" if reader.ordered else "0"
-        rel = f"SELECT *, {order} AS _row FROM {opened.view}"
+        rel = f"SELECT * FROM {opened.view}"
         for stage in stages:
             rel = f"SELECT *, {', '.join(stage)} FROM ({rel})"
         self.view = reader._name(f"{table}_parsed")
-        self.query(f"CREATE TEMP VIEW {self.view} AS SELECT {', '.join(sel)}, _row FROM ({rel})")
+        self.query(f"CREATE TEMP VIEW {self.view} AS SELECT {', '.join(sel)} FROM ({rel})")
         # parsed once: the checks and every later step read this table (DuckDB spills it to disk when
         # it outgrows memory); only a failing check goes back to the view, for the text as written
         self.data = reader._name(f"{table}_data")
+        self.order = ""          # the table keeps the source's row order (DuckDB preserves insertion order)
         raws = ", ".join(_q(f"{o}__raw") for o in self.kinds)
         self.query(f"CREATE TEMP TABLE {self.data} AS SELECT * EXCLUDE ({raws}) FROM {self.view}")
 
@@ -912,21 +933,25 @@ class Parsed:
                                               [str(x) for x in self.examples(cond, ours + "__raw")])
 
     def fetch(self, columns: list[str] | None = None):
-        """The parsed columns as a pandas DataFrame in the source's row order (times as
-        datetime64[ns], ids and texts as str or None, numbers as float)."""
+        """The parsed columns as a pandas DataFrame in the source's row order: times as
+        datetime64[ns], numbers as float, ids and texts as pandas' string dtype (NaN where missing),
+        fetched through Arrow (Python string objects for millions of ids would take longer than
+        reading the file)."""
         import pandas as pd
 
         cols = list(columns or self.kinds)
-        df = self.query(f"SELECT {', '.join(_q(c) for c in cols)} FROM {self.data} ORDER BY _row").df()
-        for c in cols:
+        table = self.reader.query(f"SELECT {', '.join(_q(c) for c in cols)} FROM {self.data}{self.order}",
+                                  self.name, arrow=True)
+        out = {}
+        for c, column in zip(cols, table.columns):
             kind = self.kinds.get(c)
             if kind in ("time", "end_time"):
-                df[c] = pd.Series(df[c].to_numpy(dtype="datetime64[ns]"), index=df.index)
+                out[c] = column.to_numpy().astype("datetime64[ns]")
             elif kind in ("amount", "number", "share"):
-                df[c] = df[c].astype(float)
-            elif kind in ("id", "key", "text"):
-                df[c] = df[c].astype(object).where(df[c].notna(), None)
-        return df.reset_index(drop=True)
+                out[c] = column.to_numpy().astype(float)
+            else:      # ids and texts: pandas' string dtype (Arrow-backed; NaN where missing)
+                out[c] = column.to_pandas()
+        return pd.DataFrame(out, index=pd.RangeIndex(table.num_rows))
 
 
 # --------------------------------------------------------------------------------------------
@@ -971,6 +996,37 @@ def parse_table(reader: Reader, source, table: str, mapping: Mapping[str, str] |
     return parsed
 
 
+def _order_rules(reader: Reader, p: Parsed, ours: list[str]) -> None:
+    """An order id under two customers is refused; rows repeated exactly under one order id are
+    dropped and counted. Only the order ids that repeat are looked at twice (most files have none)."""
+    oid, cid = _q("order_id"), _q("customer_id")
+    repeated = reader._name("repeated_orders")
+    p.query(f"CREATE TEMP TABLE {repeated} AS SELECT {oid} FROM {p.data} WHERE {oid} IS NOT NULL "
+            f"GROUP BY {oid} HAVING COUNT(*) > 1")
+    in_repeated = f"{oid} IN (SELECT {oid} FROM {repeated})"
+    clash = p.query(f"SELECT {oid}, COUNT(*) FROM {p.data} WHERE {in_repeated} GROUP BY {oid} "
+                    f"HAVING COUNT(DISTINCT {cid}) > 1 ORDER BY {oid}").fetchall()
+    if clash:
+        raise rules.order_conflicts(p.name, p.theirs["order_id"], sum(n for _, n in clash), [o for o, _ in clash[:3]])
+    cols = ", ".join(_q(c) for c in ours)
+    n_rows, n_distinct = p.query(f"SELECT (SELECT COUNT(*) FROM {p.data} WHERE {in_repeated}), "
+                                 f"(SELECT COUNT(*) FROM (SELECT DISTINCT {cols} FROM {p.data} WHERE {in_repeated}))"
+                                 ).fetchone()
+    dropped = int(n_rows) - int(n_distinct)
+    if dropped:
+        view = reader._name("transactions_unique")
+        p.query(f"CREATE TEMP VIEW {view} AS SELECT {cols}, min(rowid) AS _row FROM {p.data} WHERE {in_repeated} "
+                f"GROUP BY ALL UNION ALL SELECT {cols}, rowid AS _row FROM {p.data} "
+                f"WHERE {oid} IS NULL OR NOT {in_repeated}")
+        p.order = " ORDER BY _row"     # the table's rows keep the source's order; a union needs telling
+        p.notes.append(f"{dropped:,} row{'s' if dropped > 1 else ''} that repeat{'' if dropped > 1 else 's'} another "
+                       "row exactly (same order id, customer, time and amount; overlapping exports) dropped; if the "
+                       "export lists each unit of an order on its own line, add a line-number column so that such "
+                       "lines differ")
+        p.data = view
+        p.rows -= dropped
+
+
 def parse_transactions(reader: Reader, source, mapping: Mapping[str, str] | None = None,
                        observation_end=None) -> Parsed:
     """The transactions by the rules, checked as every path checks them: the column checks, absurd
@@ -985,29 +1041,7 @@ def parse_transactions(reader: Reader, source, mapping: Mapping[str, str] | None
                                    p.examples(f"abs({amt}) >= {ABSURD_AMOUNT}", "amount__raw"))
     ours = list(p.kinds)
     if "order_id" in p.kinds:
-        oid, cid = _q("order_id"), _q("customer_id")
-        clash = p.query(f"SELECT {oid} FROM {p.data} WHERE {oid} IS NOT NULL GROUP BY {oid} "
-                        f"HAVING COUNT(DISTINCT {cid}) > 1 LIMIT 3").fetchall()
-        if clash:
-            rows = int(p.query(f"SELECT COUNT(*) FROM {p.data} WHERE {oid} IN (SELECT {oid} FROM {p.data} "
-                               f"WHERE {oid} IS NOT NULL GROUP BY {oid} HAVING COUNT(DISTINCT {cid}) > 1)"
-                               ).fetchone()[0])
-            raise rules.order_conflicts(p.name, p.theirs["order_id"], rows, [r[0] for r in clash])
-        cols = ", ".join(_q(c) for c in ours)
-        distinct = int(p.query(f"SELECT COUNT(*) FROM (SELECT DISTINCT {cols} FROM {p.data} "
-                               f"WHERE {oid} IS NOT NULL)").fetchone()[0])
-        with_id = p.counts({"w": f"{oid} IS NOT NULL"})["w"]
-        if distinct < with_id:
-            view = reader._name("transactions_unique")
-            p.query(f"CREATE TEMP VIEW {view} AS SELECT {cols}, min(_row) AS _row FROM {p.data} "
-                    f"WHERE {oid} IS NOT NULL GROUP BY ALL UNION ALL SELECT {cols}, _row FROM {p.data} "
-                    f"WHERE {oid} IS NULL")
-            dropped = with_id - distinct
-            p.notes.append(f"{dropped:,} row{'s' if dropped > 1 else ''} that repeat{'' if dropped > 1 else 's'} another row exactly (same order id, "
-                           "customer, time and amount; overlapping exports) dropped; if the export lists each unit of an "
-                           "order on its own line, add a line-number column so that such lines differ")
-            p.data = view
-            p.rows -= with_id - distinct
+        _order_rules(reader, p, ours)
     if reader.options.amount_unit != "yuan":
         p.notes.append(f"{p.theirs['amount']}: amounts read in {reader.options.amount_unit} and divided by "
                        f"{AMOUNT_UNITS[reader.options.amount_unit]}")
