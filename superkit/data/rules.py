@@ -1,9 +1,11 @@
-"""The reading rules, written once for every path that reads data.
+"""How bad input is reported, written once for every path that reads data.
 
-The pandas readers (:mod:`superkit.data.contract`) and the SQL engines (:mod:`superkit.data.duckdb_engine`,
-and any engine beside it) count the offending rows their own way, then call the functions here, so
-the same bad file gets the same message -- naming the file, the column, the rows affected and the
-fix -- whichever path read it. Nothing here imports pandas.
+The reading rules themselves are in :mod:`superkit.data.reading`, which the pandas readers
+(:mod:`superkit.data.contract`) and the summary engines (:mod:`superkit.data.duckdb_engine`, and any
+engine beside it) all run; a table's own checks (members listed twice, unknown channels) are in the
+readers. Both call the functions here, so the same bad file gets the same message -- naming the
+file, the column, the rows affected and the fix -- whichever path read it. Nothing here imports
+pandas.
 """
 from __future__ import annotations
 
