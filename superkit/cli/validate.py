@@ -58,21 +58,20 @@ def _one_line(table: str, df) -> str:
 def run(args) -> int:
     from superkit.core.errors import DataError
     from superkit.data.contract import validate
-    from superkit.data.quality import Profile, profile_tables, table_profile
+    from superkit.data.quality import Profile, table_profile
 
     if args.config:
         if args.table or args.path:
             raise DataError("give either TABLE PATH or --config, not both",
                             fix="superkit validate transactions orders.csv, or superkit validate --config client.yml")
         from superkit.report.config import load_config
+        from superkit.report.run import data_quality
 
         cfg = load_config(args.config)
-        tables = {t: p for t, p in cfg["data"].items() if t != "plan"}
-        if not tables:
+        if not set(cfg["data"]) - {"plan"}:
             raise DataError("the config names no data tables", source=cfg["_source"],
                             fix="add data: {transactions: orders.csv, members: members.csv, ...}")
-        end = args.observation_end or (cfg["parameters"].get("all") or {}).get("observation_end")
-        prof = profile_tables(tables, cfg["mapping"], end, reading_options(args, cfg["reading"]))
+        prof = data_quality(cfg, reading_options(args, cfg["reading"]), args.observation_end)
         print("\n".join(prof.lines()))
         return 2 if prof.errors else 0
     if not args.table or not args.path:

@@ -54,6 +54,7 @@ import io
 import os
 import re
 import tempfile
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
@@ -375,7 +376,6 @@ class Opened:
     name: str
     columns: list[str]
     types: dict[str, str]
-    is_frame: bool = False
     notes: list[str] = field(default_factory=list)
 
 
@@ -444,13 +444,13 @@ class Reader:
         if is_frame(source):
             frame = _frame_for_duckdb(source)
             cols = [str(c) for c in source.columns]
-            dup = sorted({c for c in (x.strip().lower() for x in cols) if [x.strip().lower() for x in cols].count(c) > 1})
+            dup = sorted(k for k, n in Counter(c.strip().lower() for c in cols).items() if n > 1)
             if dup:
                 raise DataError(f"two columns are named '{dup[0]}'", source="the DataFrame", column=dup[0],
                                 fix="keep one column per name.")
             self.con.register(view + "_df", frame)
             self.exec(f"CREATE TEMP VIEW {view} AS SELECT * FROM {view}_df")
-            opened = Opened(view, "the DataFrame", cols, {}, is_frame=True)
+            opened = Opened(view, "the DataFrame", cols, {})
         else:
             opened = self._open_file(Path(source), table, view)
         described = self.exec(f"DESCRIBE SELECT * FROM {view}").fetchall()
@@ -554,7 +554,7 @@ def _csv_error(name: str, text: str, lines_cut: int = 0) -> DataError:
         return DataError(f"a row with {found.group(2)} fields where the header has {found.group(1)}{where}",
                          source=name, examples=examples, fix="fix that row in the export (an unquoted delimiter inside a field, "
                                           "or a cut-off line), then read it again.")
-    if "unterminated quote" in text.lower() or "quote" in text.lower():
+    if "quote" in text.lower():
         return DataError(f"a quoted field that never ends{where}", source=name, examples=examples,
                          fix="fix the quotes of that row (a stray \" inside a field), then read it again.")
     return rules.unreadable(name, text.splitlines()[0])
@@ -756,13 +756,14 @@ KINDS = ("id", "key", "time", "end_time", "amount", "number", "share", "text")
 
 
 class Parsed:
-    """The parsed view of one table (see :meth:`Reader.parse`): one column per contract column,
-    and for each a ``<ours>__raw`` text (for examples in messages) and helper flags. A view, never
-    materialised, so the summary engine streams files larger than memory through it."""
+    """One table parsed by the rules (see :meth:`Reader.parse`). ``view``: one column per contract
+    column, and for each a ``<ours>__raw`` text (for examples in messages) and helper flags; it is
+    computed once into the table ``data`` (without the raw texts), which the checks and every later
+    step read -- DuckDB spills it to disk when it outgrows memory."""
 
     def __init__(self, reader: Reader, opened: Opened, table: str, columns: Mapping[str, tuple[str, str]],
                  observation_end=None):
-        self.reader, self.opened, self.table = reader, opened, table
+        self.reader, self.table = reader, table
         self.name = opened.name
         self.notes = list(opened.notes)
         self.warnings: list[str] = []
@@ -866,8 +867,7 @@ class Parsed:
             elif kind in ("amount", "number", "share"):
                 cond[f"{ours}.inf"] = f"isinf({c})"
         n = self.counts(cond)
-        self.rows = n["rows"]
-        if self.rows == 0:
+        if n["rows"] == 0:
             raise rules.no_rows(self.table, self.name)
         for ours, kind in self.kinds.items():
             theirs, raw, bad = self.theirs[ours], ours + "__raw", _q(ours + "__bad")
@@ -996,7 +996,7 @@ def parse_table(reader: Reader, source, table: str, mapping: Mapping[str, str] |
     return parsed
 
 
-def _order_rules(reader: Reader, p: Parsed, ours: list[str]) -> None:
+def _order_rules(reader: Reader, p: Parsed) -> None:
     """An order id under two customers is refused; rows repeated exactly under one order id are
     dropped and counted. Only the order ids that repeat are looked at twice (most files have none)."""
     oid, cid = _q("order_id"), _q("customer_id")
@@ -1008,7 +1008,7 @@ def _order_rules(reader: Reader, p: Parsed, ours: list[str]) -> None:
                     f"HAVING COUNT(DISTINCT {cid}) > 1 ORDER BY {oid}").fetchall()
     if clash:
         raise rules.order_conflicts(p.name, p.theirs["order_id"], sum(n for _, n in clash), [o for o, _ in clash[:3]])
-    cols = ", ".join(_q(c) for c in ours)
+    cols = ", ".join(_q(c) for c in p.kinds)
     n_rows, n_distinct = p.query(f"SELECT (SELECT COUNT(*) FROM {p.data} WHERE {in_repeated}), "
                                  f"(SELECT COUNT(*) FROM (SELECT DISTINCT {cols} FROM {p.data} WHERE {in_repeated}))"
                                  ).fetchone()
@@ -1024,7 +1024,6 @@ def _order_rules(reader: Reader, p: Parsed, ours: list[str]) -> None:
                        "export lists each unit of an order on its own line, add a line-number column so that such "
                        "lines differ")
         p.data = view
-        p.rows -= dropped
 
 
 def parse_transactions(reader: Reader, source, mapping: Mapping[str, str] | None = None,
@@ -1039,9 +1038,8 @@ def parse_transactions(reader: Reader, source, mapping: Mapping[str, str] | None
     if n["absurd"]:
         raise rules.absurd_amounts(p.name, p.theirs["amount"], n["absurd"],
                                    p.examples(f"abs({amt}) >= {ABSURD_AMOUNT}", "amount__raw"))
-    ours = list(p.kinds)
     if "order_id" in p.kinds:
-        _order_rules(reader, p, ours)
+        _order_rules(reader, p)
     if reader.options.amount_unit != "yuan":
         p.notes.append(f"{p.theirs['amount']}: amounts read in {reader.options.amount_unit} and divided by "
                        f"{AMOUNT_UNITS[reader.options.amount_unit]}")

@@ -159,18 +159,16 @@ def quality_page(profile: dict, target: Path, title: str) -> str:
     how the tables join; the warnings. Returns its path relative to the report folder."""
     e = html.escape
 
-    def cell(v, key: str = "") -> str:
-        if isinstance(v, float) and "share" in key:
-            return f"{v:.1%}"
-        if isinstance(v, float):
-            return f"{v:,.4g}" if abs(v) < 1 else f"{v:,.2f}"
-        if isinstance(v, int):
-            return f"{v:,}"
+    def cell(v, key: str) -> str:      # numbers as the index shows them (_fmt); lists of notes one a line
         if isinstance(v, dict):
-            return ", ".join(f"{k} {cell(x)}" for k, x in v.items())
+            return ", ".join(f"{e(str(k))} {e(_fmt(key, x))}" for k, x in v.items())
         if isinstance(v, list):
             return "<br>".join(e(str(x)) for x in v) or "none"
-        return e(str(v))
+        return e(_fmt(key, v))
+
+    def table_rows(figures: dict) -> str:
+        return "".join(f"<tr><td class='k'>{e(k.replace('_', ' '))}</td><td class='v'>{cell(v, k)}</td></tr>"
+                       for k, v in figures.items())
 
     parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{e(title)}</title>"
              f"<style>{CSS}</style></head><body><header><h1>{e(title)}</h1>"
@@ -180,15 +178,13 @@ def quality_page(profile: dict, target: Path, title: str) -> str:
         parts.append(f"<section class='card'><h2>{e(table)}<span class='badge failed'>refused</span></h2>"
                      f"<div class='error'>{e(err)}</div></section>")
     for table, prof in profile.get("tables", {}).items():
-        rows = "".join(f"<tr><td class='k'>{e(k.replace('_', ' '))}</td><td class='v'>{cell(v, k)}</td></tr>"
-                       for k, v in prof.items())
+        rows = table_rows(prof)
         source = profile.get("sources", {}).get(table, "")
         parts.append(f"<section class='card'><h2>{e(table)}</h2><div class='stem'>{e(Path(str(source)).name)}</div>"
                      f"<table>{rows}</table></section>")
     cross = profile.get("cross") or {}
     if cross:
-        rows = "".join(f"<tr><td class='k'>{e(k.replace('_', ' '))}</td><td class='v'>{cell(v, k)}</td></tr>"
-                       for k, v in cross.items())
+        rows = table_rows(cross)
         parts.append(f"<section class='card'><h2>How the tables join</h2><table>{rows}</table></section>")
     parts.append("<footer><a href='../index.html'>back to the report</a></footer></main></body></html>")
     atomic_write_text(target, "".join(parts))

@@ -153,20 +153,21 @@ class NotebookRun:
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
-def data_quality(cfg: dict) -> dict:
-    """The data-quality profile of the report's data (:mod:`superkit.data.quality`): the config's
-    tables, read with its mapping, reading options and observation end -- or the bundled default
-    data set's tables."""
+def data_quality(cfg: dict, options=None, observation_end=None):
+    """The data-quality profile (:class:`superkit.data.quality.Profile`) of a report's data: the
+    config's tables, read with its mapping, its reading options (or ``options``) and its observation
+    end (or ``observation_end``) -- or the bundled default data set's tables when it names none.
+    ``superkit report`` and ``superkit validate --config`` both show this."""
     from superkit.data import datasets
     from superkit.data.quality import profile_tables
     from superkit.data.tables import DEFAULT_DATASET
 
-    end = (cfg["parameters"].get("all") or {}).get("observation_end") or None
-    if cfg["data"]:
-        tables = {t: p for t, p in cfg["data"].items() if t in TABLE_NAMES}
-        return profile_tables(tables, cfg["mapping"], end, cfg["reading"]).to_json()
+    end = observation_end or (cfg["parameters"].get("all") or {}).get("observation_end") or None
+    tables = {t: p for t, p in cfg["data"].items() if t in TABLE_NAMES}
+    if tables:
+        return profile_tables(tables, cfg["mapping"], end, cfg["reading"] if options is None else options)
     tables = {t: f"bundled {DEFAULT_DATASET}" for t in TABLE_NAMES if datasets.has_table(DEFAULT_DATASET, t)}
-    return profile_tables(tables, read=lambda t, _: datasets.table(DEFAULT_DATASET, t, observation_end=end)).to_json()
+    return profile_tables(tables, read=lambda t, _: datasets.table(DEFAULT_DATASET, t, observation_end=end))
 
 
 def _strip_ansi(text: str) -> str:
@@ -316,7 +317,7 @@ def build_report(config: str | os.PathLike | None = None, out: str | os.PathLike
     build.chmod(0o755)  # mkdtemp makes it private; a report is meant to be shared
     t0 = time.perf_counter()
     try:
-        quality = data_quality(cfg)
+        quality = data_quality(cfg).to_json()
         atomic_write_text(build / "data_quality.json", json.dumps(quality, indent=2, ensure_ascii=False))
         (build / "html").mkdir(exist_ok=True)
         quality_page(quality, build / "html" / "data_quality.html", "Data quality")
