@@ -44,6 +44,7 @@ from superkit.analyses.result import Result
 from superkit.core.checks import check_choice, check_number, parse_date, require_columns
 from superkit.core.constants import DAYS_PER_YEAR
 from superkit.core.errors import DataError, ModelError, ParameterError
+from superkit.data.store import EXACT, query
 from superkit.data.spec import BENEFIT_DIMENSIONS
 from superkit.models.tier_design import TierDesign, design_tiers, feasibility, tier_objective
 
@@ -157,11 +158,12 @@ def member_spend_table(transactions: pd.DataFrame, members: pd.DataFrame, observ
     """
     require_columns(transactions, ["customer_id", "timestamp", "amount"], "transactions")
     require_columns(members, ["customer_id", "joined_at"], "members")
-    ts = pd.DatetimeIndex(transactions["timestamp"])
-    if len(ts) == 0:
+    if len(transactions) == 0:
         raise DataError("no transactions", source="transactions", fix="give the purchase history.")
-    start = ts.min().normalize()
-    end = pd.Timestamp(parse_date(observation_end, "observation_end", default=lambda: ts.max())).normalize()
+    span = query(transactions, 'SELECT MIN("timestamp") AS first, MAX("timestamp") AS last FROM {tx}').iloc[0]
+    start = pd.Timestamp(span["first"]).normalize()
+    end = pd.Timestamp(parse_date(observation_end, "observation_end",
+                                  default=lambda: pd.Timestamp(span["last"]))).normalize()
     stop = end + pd.Timedelta(days=1)
     ns = "datetime64[ns]"
     joined = np.asarray(pd.DatetimeIndex(members["joined_at"]).normalize(), dtype=ns)
@@ -172,13 +174,13 @@ def member_spend_table(transactions: pd.DataFrame, members: pd.DataFrame, observ
     days = np.clip((b - a) / np.timedelta64(1, "D"), 0, None).astype(float)
     ids = members["customer_id"].astype(str).to_numpy()
     pos = pd.Series(np.arange(len(ids)), index=ids)
-    tx_ids = transactions["customer_id"].astype(str)
-    m = tx_ids.map(pos)
-    hit = m.notna().to_numpy()
-    k = m[hit].to_numpy(int)
-    tsv = np.asarray(ts[hit], dtype="datetime64[ns]")
-    during = (tsv >= a[k]) & (tsv < b[k])
-    spend = np.bincount(k[during], weights=transactions["amount"].to_numpy(float)[hit][during], minlength=len(ids))
+    # each member's spend inside their membership, summed in SQL (only members' rows are read)
+    spans = pd.DataFrame({"k": np.arange(len(ids)), "customer_id": ids.astype(object), "a": a, "b": b})
+    got = query(transactions, f"""SELECT s.k, SUM({EXACT}) AS spend FROM {{tx}} t JOIN {{spans}} s
+                                  USING (customer_id) WHERE t."timestamp" >= s.a AND t."timestamp" < s.b
+                                  GROUP BY s.k""", spans=spans)
+    spend = np.zeros(len(ids))
+    spend[got["k"].to_numpy(int)] = got["spend"].to_numpy(float)
     tier = (members["tier"].astype(object).where(members["tier"].notna(), None).to_numpy()
             if "tier" in members.columns else np.full(len(ids), None, dtype=object))
     out = pd.DataFrame({"customer_id": ids, "tier": tier, "member_days": days, "spend": spend})

@@ -64,6 +64,7 @@ import pandas as pd
 
 from superkit.core.checks import check_number, parse_date, require_columns
 from superkit.core.errors import DataError
+from superkit.data.store import as_frame
 from superkit.data.spec import CONTACT_CHANNELS
 
 __all__ = ["COLUMNS", "FREQUENCY_BINS", "RECENCY_BINS", "measure_channels"]
@@ -165,6 +166,7 @@ def measure_channels(contacts: pd.DataFrame, members: pd.DataFrame | None, trans
                             "'短信' or 'SMS' to the keys).")
     if transactions is not None:
         require_columns(transactions, ["customer_id", "timestamp", "amount"], "transactions")
+        transactions = as_frame(transactions, ["customer_id", "timestamp", "amount"])
     if len(contacts) == 0:
         raise DataError("the contacts table has no rows", source="contacts",
                         fix="give the contacts of customers by channel (customer_id, timestamp, channel).")

@@ -8,6 +8,7 @@ spend and CLV (discounted margin, explicit time units), with bootstrap intervals
 """
 from __future__ import annotations
 
+import copy
 import warnings
 from dataclasses import dataclass
 
@@ -16,8 +17,9 @@ import pandas as pd
 
 from superkit.analyses.result import Result
 from superkit.core.checks import check_number, parse_date, require_columns
-from superkit.core.errors import DataError, ModelError
+from superkit.core.errors import DataError, ModelError, ParameterError
 from superkit.core.stats import percentile_interval
+from superkit.data.store import query
 from superkit.data.summary import UNIT_DAYS, summarize
 from superkit.models.base import compress
 from superkit.models.count import CountModel
@@ -26,8 +28,11 @@ from superkit.models.registry import COUNT_MODEL_LABELS, COUNT_MODELS, fit_count
 from superkit.models.units import UNIT_NAMES, UNITS_PER_YEAR, check_horizon, check_summary_unit, unit_key
 
 __all__ = [
+    "COMPARE_MAX_CUSTOMERS",
     "ClvResult",
     "HOLDOUT_KEYS",
+    "INTERVAL_METHODS",
+    "REFIT_MAX_ROWS",
     "SUMMARY_COLUMNS",
     "bootstrap_intervals",
     "calibration_vs_holdout",
@@ -39,8 +44,10 @@ __all__ = [
     "decile_table",
     "expected_purchases_matrix",
     "holdout_evaluation",
+    "interval_method_for",
     "interval_pairs",
     "models_json",
+    "parameter_draw_intervals",
     "period_transactions",
     "probability_alive_matrix",
     "run",
@@ -56,7 +63,7 @@ SUMMARY_COLUMNS = ["frequency", "recency", "T", "monetary_value"]
 # --------------------------------------------------------------------------------------------
 def score_customers(summary: pd.DataFrame, model: str = "bgnbd", horizon: float = 365.0,
                     unit: str = "D", discount_rate: float = 0.1, margin: float = 1.0,
-                    penalizer_coef: float = 0.0, fitted=None):
+                    penalizer_coef: float = 0.0, fitted=None, start=None):
     """Fit ``model`` and Gamma-Gamma on a summary; score every customer.
 
     Returns ``(scores, fitted)``: scores has p_alive, expected_purchases (over ``horizon`` in
@@ -69,7 +76,7 @@ def score_customers(summary: pd.DataFrame, model: str = "bgnbd", horizon: float 
     check_summary_unit(t, unit)
     h = check_horizon(horizon, unit, max_T=float(np.max(t)))
     if fitted is None:
-        cm = fit_count_model(model, f, r, t, penalizer_coef=penalizer_coef)
+        cm = fit_count_model(model, f, r, t, penalizer_coef=penalizer_coef, start=start)
         gg = GammaGammaModel(penalizer_coef=penalizer_coef).fit(f, m)
     else:
         cm, gg = fitted["model"], fitted["gamma_gamma"]
@@ -220,7 +227,106 @@ def bootstrap_intervals(summary: pd.DataFrame, model: str, horizon: float, unit:
     out = {k: dict(zip(("lower", "upper"), percentile_interval(reps[k].to_numpy(), level)))
            for k in reps.columns} if len(reps) else {}
     return {"level": level, "n_boot": n_boot, "n_ok": int(len(reps)), "intervals": out,
-            "replicates": reps}
+            "replicates": reps, "method": "refit"}
+
+
+REFIT_MAX_ROWS = 20_000   # "auto": refit up to this many distinct customer rows, parameter draws above
+
+
+def _with_params(model, log_params: np.ndarray):
+    """A copy of a fitted model with other parameters (natural scale = exp of ``log_params``)."""
+    out = copy.copy(model)
+    out.params_ = pd.Series(np.exp(log_params), index=list(model.param_names))
+    out.__dict__.pop("_cov", None)
+    return out
+
+
+def parameter_draw_intervals(summary: pd.DataFrame, fitted: dict, horizon: float, unit: str = "D",
+                             discount_rate: float = 0.1, margin: float = 1.0, n_draws: int = 100,
+                             seed: int = 0, level: float = 0.9, max_rows: int = 20_000) -> dict:
+    """Intervals for the headline predictions from parameter draws, without refitting.
+
+    The count model's and Gamma-Gamma's log-parameters are drawn from their asymptotic normal
+    distributions (the estimate and the inverse observed information, ``cov_``; the two models are
+    fitted on separate likelihoods, so independently) and the same figures as
+    :func:`bootstrap_intervals` are recomputed for the observed customers. This is the parametric
+    counterpart of the bootstrap over customers: the same large-sample theory, one fit instead of
+    one per replicate.
+
+    With more than ``max_rows`` customers, each draw's totals are computed on a fixed random sample
+    of ``max_rows`` customers and scaled by the ratio of the draw to the estimate on that sample
+    (``total(draw) = total(estimate) * sample_total(draw) / sample_total(estimate)``): the
+    parameters' uncertainty moves every customer's prediction together, so the ratio is nearly the
+    same on any large sample, and the cost of the intervals no longer grows with the customers.
+    """
+    cm, gg = fitted["model"], fitted["gamma_gamma"]
+    f, r, t, m = (summary[c].to_numpy(float) for c in ("frequency", "recency", "T", "monetary_value"))
+    n = len(f)
+    rng = np.random.default_rng(seed)
+    scale = {}
+    if n > max_rows:
+        h = check_horizon(horizon, unit_key(unit))
+        scale = {"clv_total": float(customer_lifetime_value(cm, gg, f, r, t, m, h, unit, discount_rate,
+                                                           margin).sum()),
+                 "expected_purchases_total": float(
+                     cm.conditional_expected_number_of_purchases_up_to_time(h, f, r, t).sum()),
+                 "p_alive_mean": float(cm.conditional_probability_alive(f, r, t).mean())}
+        pick = rng.choice(n, size=int(max_rows), replace=False)
+        f, r, t, m = f[pick], r[pick], t[pick], m[pick]
+        n = len(f)
+    (uf, ur, ut, um), w0, _ = compress(f, r, t, m)
+    covs = []
+    for model, label in ((cm, COUNT_MODEL_LABELS.get(cm.name, cm.name)), (gg, "Gamma-Gamma")):
+        cov = model.cov_
+        if cov is None:
+            raise ModelError(f"{label}: the information matrix is singular, so parameter draws cannot be "
+                             "made. Remedy: use the bootstrap (interval_method='refit') or add a small "
+                             "penalty (penalizer_coef).")
+        covs.append(cov)
+    cm_draws = rng.multivariate_normal(np.log(pd.Series(cm.params_).to_numpy(float)), covs[0], size=n_draws)
+    gg_draws = rng.multivariate_normal(np.log(pd.Series(gg.params_).to_numpy(float)), covs[1], size=n_draws)
+    rows = []
+    for xc, xg in zip(cm_draws, gg_draws):
+        cmd, ggd = _with_params(cm, xc), _with_params(gg, xg)
+        try:
+            clv = customer_lifetime_value(cmd, ggd, uf, ur, ut, um, horizon, unit, discount_rate, margin)
+            ep = cmd.conditional_expected_number_of_purchases_up_to_time(horizon, uf, ur, ut)
+            pa = cmd.conditional_probability_alive(uf, ur, ut)
+        except (ModelError, DataError):
+            continue
+        if not (np.all(np.isfinite(clv)) and np.all(np.isfinite(ep))):
+            continue
+        row = {"clv_total": float(w0 @ clv), "expected_purchases_total": float(w0 @ ep),
+               "p_alive_mean": float(w0 @ pa / n)}
+        row.update({f"{cm.name}.{k}": v for k, v in cmd.params.items()})
+        row.update({f"gamma_gamma.{k}": v for k, v in ggd.params.items()})
+        rows.append(row)
+    reps = pd.DataFrame(rows)
+    if scale and len(reps):   # the sample's figures at the estimate -> the full data's
+        at = {"clv_total": customer_lifetime_value(cm, gg, uf, ur, ut, um, horizon, unit, discount_rate, margin),
+              "expected_purchases_total": cm.conditional_expected_number_of_purchases_up_to_time(horizon, uf, ur, ut),
+              "p_alive_mean": cm.conditional_probability_alive(uf, ur, ut) / n}
+        for k, v in at.items():
+            reps[k] = reps[k] * scale[k] / float(w0 @ v)
+    out = {k: dict(zip(("lower", "upper"), percentile_interval(reps[k].to_numpy(), level)))
+           for k in reps.columns} if len(reps) else {}
+    return {"level": level, "n_boot": n_draws, "n_ok": int(len(reps)), "intervals": out,
+            "replicates": reps, "method": "parametric"}
+
+
+INTERVAL_METHODS = ("auto", "refit", "parametric")
+
+
+def interval_method_for(summary: pd.DataFrame, method: str = "auto") -> str:
+    """``refit`` or ``parametric`` for ``method``; ``auto`` refits when the summary has at most
+    :data:`REFIT_MAX_ROWS` distinct rows (the bootstrap then takes seconds)."""
+    if method not in INTERVAL_METHODS:
+        raise ParameterError("interval_method", f"unknown method '{method}'",
+                             fix=f"use one of {list(INTERVAL_METHODS)}.")
+    if method != "auto":
+        return method
+    cols = [summary[c].to_numpy(float) for c in ("frequency", "recency", "T", "monetary_value")]
+    return "refit" if len(compress(*cols)[1]) <= REFIT_MAX_ROWS else "parametric"
 
 
 def decile_table(scores: pd.DataFrame, by: str = "clv", actual: pd.Series | None = None,
@@ -307,15 +413,21 @@ def cumulative_tracking(model: CountModel, transactions: pd.DataFrame, start, en
     summed over customers, on a calendar grid every ``step_days`` days from ``start`` to ``end``.
     """
     per_unit = UNIT_DAYS[unit_key(unit)]
-    days = transactions["timestamp"].dt.normalize()
-    tx = pd.DataFrame({"c": transactions["customer_id"].to_numpy(), "d": days.to_numpy()})
-    tx = tx[(tx["d"] >= pd.Timestamp(start)) & (tx["d"] <= pd.Timestamp(end))].drop_duplicates()
-    first = tx.groupby("c")["d"].transform("min")
-    repeat_days = tx.loc[tx["d"] > first, "d"]
-    grid = pd.date_range(pd.Timestamp(start), pd.Timestamp(end), freq=f"{step_days}D")
-    actual = np.searchsorted(np.sort(repeat_days.to_numpy()), grid.to_numpy(), side="right")
-    firsts = tx.groupby("c")["d"].min()
-    f_days, counts = np.unique(firsts.to_numpy(), return_counts=True)
+    start, end = pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize()
+    # one SQL pass: each customer's distinct purchase days in the window -> repeat days per day and
+    # first days per day (two small tables, whatever the number of rows)
+    days = query(transactions, f"""
+        WITH d AS (SELECT DISTINCT customer_id, CAST("timestamp" AS DATE) AS day FROM {{tx}}
+                   WHERE CAST("timestamp" AS DATE) BETWEEN DATE '{start.date()}' AND DATE '{end.date()}'),
+        f AS (SELECT customer_id, day, MIN(day) OVER (PARTITION BY customer_id) AS first FROM d)
+        SELECT CAST(day AS TIMESTAMP) AS day, COUNT(*) FILTER (WHERE day > first) AS repeats,
+               COUNT(*) FILTER (WHERE day = first) AS firsts FROM f GROUP BY day ORDER BY day""")
+    grid = pd.date_range(start, end, freq=f"{step_days}D")
+    day_values = days["day"].to_numpy()
+    cum_repeats = np.concatenate([[0], np.cumsum(days["repeats"].to_numpy())])
+    actual = cum_repeats[np.searchsorted(day_values, grid.to_numpy(), side="right")]
+    has_first = days["firsts"].to_numpy() > 0
+    f_days, counts = day_values[has_first], days["firsts"].to_numpy()[has_first]
     age = (grid.to_numpy()[:, None] - f_days[None, :]) / np.timedelta64(1, "D") / per_unit
     exp = model.expected_number_of_purchases_up_to_time(np.maximum(age, 0.0))
     expected = np.where(age > 0, exp, 0.0) @ counts
@@ -413,7 +525,8 @@ class ClvResult(Result):
             "p_alive_mean": float(self.scores["p_alive"].mean()),
             "intervals": interval_pairs(iv),
             "bootstrap": {"n_boot": st["n_boot"], "n_ok": self.bootstrap["n_ok"],
-                          "level": self.bootstrap["level"]},
+                          "level": self.bootstrap["level"], "method": self.bootstrap["method"]},
+            "models_compared_on": st["compared_on"],
             "clv_by_decile": decile_records(self.deciles),
             "scores_file": scores_file,
             "headline": self.headline,
@@ -428,10 +541,12 @@ def check_dates_in_data(transactions: pd.DataFrame, calibration_end, observation
     obs = parse_date(observation_end, "observation_end", allow_empty=False)
     if cal >= obs:
         return  # the summary refuses it with its own message
-    stamps = pd.to_datetime(transactions["timestamp"])
-    first, last = stamps.min(), stamps.max()
+    row = query(transactions, f"""SELECT MIN("timestamp") AS first, MAX("timestamp") AS last,
+        COUNT(*) FILTER (WHERE "timestamp" > TIMESTAMP '{cal}' AND "timestamp" <= TIMESTAMP
+                         '{obs + pd.Timedelta(days=1)}') AS holdout FROM {{tx}}""").iloc[0]
+    first, last = pd.Timestamp(row["first"]), pd.Timestamp(row["last"])
     span = f"the transactions run from {first.date()} to {last.date()}"
-    if not ((stamps > cal) & (stamps <= obs + pd.Timedelta(days=1))).any():
+    if not row["holdout"]:
         raise DataError(f"no purchase between calibration_end {cal.date()} and observation_end {obs.date()}: "
                         f"{span}, so the holdout is empty and every customer would look inactive",
                         source="calibration_end", fix=f"set the dates inside the data, e.g. observation_end="
@@ -444,37 +559,55 @@ def check_dates_in_data(transactions: pd.DataFrame, calibration_end, observation
                             "customers cannot buy after the data ends.")
 
 
+COMPARE_MAX_CUSTOMERS = 50_000   # the model comparison runs on a random sample above this
+
+
 def run(tables, calibration_end: str = "2025-06-30", observation_end: str = "2025-12-31",
         time_unit: str = "D", horizon_years: float = 1.0, discount_rate: float = 0.10,
-        margin: float = 0.30, penalizer_coef: float = 0.0, n_boot: int = 50) -> ClvResult:
+        margin: float = 0.30, penalizer_coef: float = 0.0, n_boot: int = 50,
+        interval_method: str = "auto", max_customers: int = COMPARE_MAX_CUSTOMERS) -> ClvResult:
     """Notebook 02's analysis on :class:`superkit.data.Tables` (transactions required).
 
     Summarise to ``calibration_end`` (with the holdout to ``observation_end``) and to
-    ``observation_end``; compare the count models on the holdout; check and fit Gamma-Gamma; score
-    everyone with the selected model refitted on all data over ``horizon_years`` (converted to
-    ``time_unit``); bootstrap ``n_boot`` replicates for 90% intervals.
+    ``observation_end``; compare the count models on the holdout (on a random sample of
+    ``max_customers`` customers when there are more: the comparison is a diagnostic, and the
+    sample's fit is where the full fit starts); check and fit Gamma-Gamma; score everyone with the
+    selected model refitted on all data over ``horizon_years`` (converted to ``time_unit``);
+    ``n_boot`` replicates for 90% intervals, by the bootstrap (``refit``) or by parameter draws
+    (``parametric``; ``auto``: :func:`interval_method`).
     """
     unit = unit_key(time_unit)
     check_number("horizon_years", horizon_years, low=0, low_open=True, fix="e.g. 1 for a year.")
+    check_number("max_customers", max_customers, low=1000, integer=True, fix="e.g. 50000.")
     horizon = horizon_years * UNITS_PER_YEAR[unit]
     tx = tables.require("transactions", "lifetime value")
     check_dates_in_data(tx, calibration_end, observation_end)
     cal = summarize(tx, observation_end, calibration_end=calibration_end, unit=unit)
     full = summarize(tx, observation_end, unit=unit)
-    comparison = compare_models(cal, penalizer_coef=penalizer_coef)
+    sampled = len(cal) > max_customers
+    compared = cal.sample(n=int(max_customers), random_state=0).sort_index() if sampled else cal
+    comparison = compare_models(compared, penalizer_coef=penalizer_coef)
+    comparison["n_customers"], comparison["sampled"] = int(len(compared)), bool(sampled)
     with warnings.catch_warnings(record=True):
         warnings.simplefilter("always")
         check = gamma_gamma_check(full["frequency"], full["monetary_value"])
     gg = GammaGammaModel(penalizer_coef=penalizer_coef).fit(full["frequency"], full["monetary_value"])
+    start = comparison["fits"][comparison["selected"]].params if sampled else None
     scores, fitted = score_customers(full, comparison["selected"], horizon=horizon, unit=unit,
                                      discount_rate=discount_rate, margin=margin,
-                                     penalizer_coef=penalizer_coef)
+                                     penalizer_coef=penalizer_coef, start=start)
     scores["churn_risk"] = 1 - scores["p_alive"]
-    boot = bootstrap_intervals(full, comparison["selected"], horizon, unit, discount_rate, margin,
-                               n_boot=n_boot, seed=0, penalizer_coef=penalizer_coef)
+    method = interval_method_for(full, interval_method)
+    if method == "refit":
+        boot = bootstrap_intervals(full, comparison["selected"], horizon, unit, discount_rate, margin,
+                                   n_boot=n_boot, seed=0, penalizer_coef=penalizer_coef)
+    else:
+        boot = parameter_draw_intervals(full, fitted, horizon, unit, discount_rate, margin,
+                                        n_draws=n_boot, seed=0)
     settings = {"time_unit": unit, "horizon": horizon, "horizon_years": horizon_years,
                 "discount_rate": discount_rate, "margin": margin, "calibration_end": calibration_end,
-                "observation_end": observation_end, "n_boot": n_boot}
+                "observation_end": observation_end, "n_boot": n_boot, "interval_method": method,
+                "compared_on": int(len(compared))}
     return ClvResult(calibration=cal, full=full, comparison=comparison, gamma_gamma=gg,
                      gamma_gamma_check=check, scores=scores, fitted=fitted,
                      deciles=decile_table(scores, by="clv"), bootstrap=boot, settings=settings)

@@ -50,6 +50,7 @@ from superkit.core.checks import check_number, parse_date
 from superkit.core.constants import DAYS_PER_YEAR, Z95
 from superkit.core.errors import DataError, ModelError, ParameterError
 from superkit.core.paths import DATASETS_DIR
+from superkit.data.store import query
 from superkit.data.plan import CHANNEL_ORDER, KPI_NAMES, Plan, read_plan
 from superkit.data.spec import CONTACT_CHANNELS
 
@@ -167,7 +168,7 @@ def customer_pool(tables, observation_end=None, rules: dict | None = None, p_ali
         t["p_alive"] = p_alive.reindex(t.index).astype(float)
     tx = tables.transactions
     if "channel" in tx.columns:     # one column per transaction channel the customer bought in
-        bought = tx.loc[tx["amount"] > 0, ["customer_id", "channel"]].dropna().drop_duplicates()
+        bought = query(tx, 'SELECT DISTINCT customer_id, channel FROM {tx} WHERE amount > 0 AND channel IS NOT NULL')
         flags = pd.crosstab(bought["customer_id"], bought["channel"].astype(str)).reindex(t.index, fill_value=0) > 0
         for ch in flags.columns:
             t[f"buys_in:{ch}"] = flags[ch].to_numpy()
@@ -421,7 +422,8 @@ def resolve_inputs(tables, plan: Plan, observation_end=None, causal_ratio=None, 
     sources = {}
     tx = tables.require("transactions", "the membership plan")
     end = pd.Timestamp(parse_date(observation_end, "observation_end",
-                                  default=lambda: pd.Timestamp(tx["timestamp"].max()).normalize()))
+                                  default=lambda: pd.Timestamp(
+                                      query(tx, 'SELECT MAX("timestamp") AS t FROM {tx}')["t"].iloc[0]).normalize()))
     # 01's rules and 02's probability active (a file 02 wrote in the same report, else fitted here)
     r01 = tables.result("01_super_users") or {}
     p_alive, pa_src = _p_alive(tables, end)

@@ -38,6 +38,7 @@ import pandas as pd
 from superkit.core.checks import check_number, parse_date, require_columns
 from superkit.core.errors import DataError, ParameterError
 from superkit.analyses.result import Result
+from superkit.data.store import EXACT, query
 
 __all__ = [
     "CRITERIA",
@@ -238,8 +239,9 @@ class SuperUserList:
     require_frequency_recency: bool
 
 
-def criteria_available(transactions: pd.DataFrame, events: pd.DataFrame | None = None) -> dict:
-    """Which criteria the data supports: ``{criterion: (available, why)}``."""
+def criteria_available(transactions, events: pd.DataFrame | None = None) -> dict:
+    """Which criteria the data supports: ``{criterion: (available, why)}``. ``transactions``: the
+    table, or ``{column: number of distinct values}`` of its category and brand columns."""
     out = {"frequency_recency": (True, "from the transactions (dates of purchase)")}
     if events is None or len(events) == 0:
         out["feedback"] = (False, "no events table")
@@ -252,8 +254,11 @@ def criteria_available(transactions: pd.DataFrame, events: pd.DataFrame | None =
                            else (False, "the events table has no feedback, review or complaint rows"))
         out["sharing"] = ((True, f"events of kind {sorted(sh)}") if sh
                           else (False, "the events table has no share or referral rows"))
-    cols = [c for c in ("category", "brand")
-            if c in transactions.columns and transactions[c].dropna().nunique() >= 2]
+    if isinstance(transactions, dict):
+        distinct = transactions
+    else:
+        distinct = {c: transactions[c].dropna().nunique() for c in ("category", "brand") if c in transactions.columns}
+    cols = [c for c in ("category", "brand") if distinct.get(c, 0) >= 2]
     out["cross_purchase"] = ((True, f"transaction column{'s' if len(cols) > 1 else ''} {' and '.join(cols)}")
                              if cols else (False, "no category or brand column with two or more values"))
     return out
@@ -274,6 +279,47 @@ def _active_members(members: pd.DataFrame | None, end: pd.Timestamp) -> pd.DataF
     return m[cols].drop_duplicates("customer_id").set_index("customer_id")
 
 
+def _last_day(transactions) -> pd.Timestamp:
+    last = query(transactions, 'SELECT MAX("timestamp") AS t FROM {tx}')["t"].iloc[0]
+    return pd.Timestamp(last).normalize()
+
+
+def _customer_activity(transactions, end: pd.Timestamp) -> tuple[pd.DataFrame, dict]:
+    """One SQL pass over the transactions up to ``end``: per customer ``revenue`` (net, exact),
+    ``purchase_days`` (days with positive net spend), ``last_purchase`` (the last of them),
+    ``n_categories`` and ``n_brands`` (distinct among rows with a positive amount); and the number
+    of distinct categories and brands in the data (``{column: n}``, for :func:`criteria_available`)."""
+    cols = set(transactions.columns)
+    limit = end + pd.Timedelta(days=1) if end == end.normalize() else end
+    distinct = {c: f'COUNT(DISTINCT "{c}") FILTER (WHERE amount > 0)' if c in cols else "0"
+                for c in ("category", "brand")}
+    sql = f"""
+        WITH t AS (SELECT * FROM {{tx}} WHERE "timestamp" < TIMESTAMP '{limit}'),
+        days AS (SELECT customer_id, CAST("timestamp" AS DATE) AS day, SUM({EXACT}) AS net
+                 FROM t GROUP BY customer_id, CAST("timestamp" AS DATE)),
+        bought AS (SELECT customer_id, COUNT(*) AS purchase_days, MAX(day) AS last_purchase
+                   FROM days WHERE net > 0 GROUP BY customer_id)
+        SELECT c.customer_id, c.revenue, COALESCE(b.purchase_days, 0) AS purchase_days,
+               CAST(b.last_purchase AS TIMESTAMP) AS last_purchase, c.n_categories, c.n_brands
+        FROM (SELECT customer_id, SUM({EXACT}) AS revenue, {distinct["category"]} AS n_categories,
+                     {distinct["brand"]} AS n_brands FROM t GROUP BY customer_id) c
+        LEFT JOIN bought b USING (customer_id)"""
+    out = query(transactions, sql)
+    out = out.set_index("customer_id").sort_index()
+    out.index = out.index.astype(str)
+    out.index.name = "customer_id"
+    out["purchase_days"] = out["purchase_days"].astype(int)
+    out["n_categories"] = out["n_categories"].astype(int)
+    out["n_brands"] = out["n_brands"].astype(int)
+    present = [c for c in ("category", "brand") if c in cols]
+    counts = {}
+    if present:
+        row = query(transactions, "SELECT " + ", ".join(f'COUNT(DISTINCT "{c}") AS "{c}"' for c in present)
+                    + f""" FROM {{tx}} WHERE "timestamp" < TIMESTAMP '{limit}'""").iloc[0]
+        counts = {c: int(row[c]) for c in present}
+    return out, counts
+
+
 def score_criteria(transactions: pd.DataFrame, members: pd.DataFrame | None = None,
                    events: pd.DataFrame | None = None, observation_end=None,
                    rules: Rules = Rules()) -> CriteriaScores:
@@ -287,23 +333,15 @@ def score_criteria(transactions: pd.DataFrame, members: pd.DataFrame | None = No
     """
     require_columns(transactions, ["customer_id", "timestamp", "amount"], "transactions")
     end = pd.Timestamp(parse_date(observation_end, "observation_end",
-                                  default=lambda: pd.Timestamp(transactions["timestamp"].max()).normalize()))
-    tx = _upto(transactions, "timestamp", end).copy()
-    if tx.empty:
+                                  default=lambda: _last_day(transactions)))
+    out, values = _customer_activity(transactions, end)
+    if out.empty:
         raise DataError(f"no transactions on or before the observation end {end.date()}",
                         source="transactions", fix="check observation_end against the dates in the data.")
-    tx["day"] = tx["timestamp"].dt.normalize()
-    daily = tx.groupby(["customer_id", "day"], sort=False)["amount"].sum()
-    buy_days = daily[daily > 0].reset_index()
-
-    out = pd.DataFrame(index=pd.Index(sorted(tx["customer_id"].unique()), name="customer_id"))
-    out["revenue"] = tx.groupby("customer_id")["amount"].sum()
-    out["purchase_days"] = buy_days.groupby("customer_id").size().reindex(out.index, fill_value=0).astype(int)
     out["repeat_purchases"] = (out["purchase_days"] - 1).clip(lower=0)
-    out["last_purchase"] = buy_days.groupby("customer_id")["day"].max().reindex(out.index)
     out["days_since_last"] = (end.normalize() - out["last_purchase"]).dt.days.astype("Float64")
 
-    avail = criteria_available(tx, events)
+    avail = criteria_available(values, events)
     ev = None
     if events is not None and len(events):
         require_columns(events, ["customer_id", "timestamp", "kind"], "events")
@@ -314,21 +352,18 @@ def score_criteria(transactions: pd.DataFrame, members: pd.DataFrame | None = No
         else:
             counts = ev[ev["kind"].isin(kinds)].groupby("customer_id").size()
             out[col] = counts.reindex(out.index, fill_value=0).astype(int)
-    for col, src in (("n_categories", "category"), ("n_brands", "brand")):
-        if src in tx.columns:
-            bought = tx[tx["amount"] > 0]
-            out[col] = bought.groupby("customer_id")[src].nunique().reindex(out.index, fill_value=0).astype(int)
-        else:
-            out[col] = 0
+    out = out[["revenue", "purchase_days", "repeat_purchases", "last_purchase", "days_since_last",
+               "n_feedback", "n_shares", "n_categories", "n_brands"]]
+    tx = values   # which of category / brand exist, for the cross-purchase criterion
 
     recent = out["days_since_last"].notna() & (out["days_since_last"] <= rules.recency_days)
     out["meets_frequency_recency"] = (out["repeat_purchases"] >= rules.min_repeat_purchases) & recent.astype(bool)
     out["meets_feedback"] = avail["feedback"][0] & (out["n_feedback"] >= 1)
     out["meets_sharing"] = avail["sharing"][0] & (out["n_shares"] >= 1)
     cross = pd.Series(False, index=out.index)
-    if "category" in tx.columns:
+    if "category" in tx:
         cross |= out["n_categories"] >= rules.min_categories
-    if "brand" in tx.columns:
+    if "brand" in tx:
         cross |= out["n_brands"] >= rules.min_brands
     out["meets_cross_purchase"] = avail["cross_purchase"][0] & cross
     for c in CRITERIA:

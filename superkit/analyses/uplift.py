@@ -40,9 +40,11 @@ from superkit.core.checks import check_number, parse_date, require_columns
 from superkit.core.constants import DAYS_PER_YEAR
 from superkit.core.errors import DataError, ModelError, ParameterError
 from superkit.core.stats import percentile_interval
+from superkit.data.store import EXACT, query
 from superkit.models.fe_poisson import FixedEffectsPoisson
 
 __all__ = [
+    "MAX_CONTROLS",
     "Panel",
     "READING_LABELS",
     "STATES",
@@ -89,6 +91,17 @@ class Panel:
     info: dict = field(default_factory=dict)
 
 
+def _last_membership(members: pd.DataFrame) -> pd.DataFrame:
+    """``customer_id, joined, ended`` (days, as timestamps) of each member's last row (the row a
+    later one replaces when the table repeats a customer)."""
+    ended = (pd.DatetimeIndex(members["ended_at"]).normalize() if "ended_at" in members.columns
+             else pd.DatetimeIndex([pd.NaT] * len(members)))
+    out = pd.DataFrame({"customer_id": members["customer_id"].astype(str).to_numpy(dtype=object),
+                        "joined": np.asarray(pd.DatetimeIndex(members["joined_at"]).normalize(), dtype="datetime64[ns]"),
+                        "ended": np.asarray(ended, dtype="datetime64[ns]")})
+    return out.drop_duplicates("customer_id", keep="last").reset_index(drop=True)
+
+
 def build_panel(transactions: pd.DataFrame, members: pd.DataFrame, observation_end=None,
                 start=None) -> Panel:
     """Validated transactions + members (contract columns) -> :class:`Panel`.
@@ -105,11 +118,10 @@ def build_panel(transactions: pd.DataFrame, members: pd.DataFrame, observation_e
         raise DataError("no members: the members table is empty", source="members",
                         fix="the uplift analysis compares members with non-members; give the "
                             "members table (customer_id, joined_at, ended_at).")
-    tx_ids = transactions["customer_id"].astype(str).to_numpy()
-    ts = pd.DatetimeIndex(transactions["timestamp"])
-    first_tx = ts.min().normalize()
+    span = query(transactions, 'SELECT MIN("timestamp") AS first, MAX("timestamp") AS last FROM {tx}').iloc[0]
+    first_tx = pd.Timestamp(span["first"]).normalize()
     start_ts = pd.Timestamp(parse_date(start, "start", default=lambda: first_tx.to_period("M").to_timestamp())).normalize()
-    end_ts = pd.Timestamp(parse_date(observation_end, "observation_end", default=lambda: ts.max())).normalize()
+    end_ts = pd.Timestamp(parse_date(observation_end, "observation_end", default=lambda: pd.Timestamp(span["last"]))).normalize()
     if end_ts <= start_ts:
         raise DataError(f"observation_end {end_ts.date()} is not after the window start {start_ts.date()}",
                         fix="set observation_end to the last day of the data.")
@@ -127,48 +139,50 @@ def build_panel(transactions: pd.DataFrame, members: pd.DataFrame, observation_e
                         examples=[str(d.date()) for d in joined[outside][:3]],
                         fix="the analysis needs spend before and after each join inside the window: "
                             "drop these members, or widen the window (start / observation_end).")
-    known = pd.Index(pd.unique(tx_ids))
-    absent = ~pd.Index(mem_ids).isin(known)
-    if absent.any():
-        raise DataError("members who never appear in the transactions", source="members",
-                        column="customer_id", rows=int(absent.sum()), examples=mem_ids[absent][:3].tolist(),
-                        fix="check that both tables use the same customer ids (mapping, leading zeros).")
-    in_window = (ts >= start_ts) & (ts < end_ts + pd.Timedelta(days=1))
-    if not in_window.any():
-        raise DataError("no transactions inside the analysis window", source="transactions",
-                        fix="check start and observation_end against the transaction dates.")
-
-    ids, codes_all = np.unique(tx_ids, return_inverse=True)
-    n = len(ids)
     first_month = start_ts.to_period("M")
     last_full = end_ts.to_period("M") if (end_ts + pd.Timedelta(days=1)).day == 1 \
         else end_ts.to_period("M") - 1
     M = int((last_full - first_month).n) + 1 if last_full >= first_month else 0
+    month0 = first_month.to_timestamp().date()
+    last = _last_membership(members)
+    # one pass: per customer the entry month (first purchase ever) and per customer x month the net
+    # spend in the window and its part made while a member (join day inclusive, end day exclusive)
+    cells = query(transactions, f"""
+        WITH t AS (SELECT customer_id, "timestamp" AS ts, {EXACT} AS amount,
+                          date_diff('month', DATE '{month0}', CAST("timestamp" AS DATE)) AS month FROM {{tx}}),
+        e AS (SELECT customer_id, MIN(month) AS entry FROM t GROUP BY customer_id),
+        c AS (SELECT t.customer_id, t.month, SUM(t.amount) AS spend,
+                     SUM(t.amount) FILTER (WHERE t.ts >= m.joined AND (m.ended IS NULL OR t.ts < m.ended))
+                         AS member_spend
+              FROM t LEFT JOIN {{members}} m USING (customer_id)
+              WHERE t.ts >= TIMESTAMP '{start_ts}' AND t.ts < TIMESTAMP '{end_ts + pd.Timedelta(days=1)}'
+              GROUP BY t.customer_id, t.month)
+        SELECT e.customer_id, e.entry, c.month, c.spend, c.member_spend
+        FROM e LEFT JOIN c USING (customer_id)""", members=last)
+    ids, code = np.unique(cells["customer_id"].to_numpy(dtype=object).astype(str), return_inverse=True)
+    n = len(ids)
+    absent = ~pd.Index(mem_ids).isin(pd.Index(ids))
+    if absent.any():
+        raise DataError("members who never appear in the transactions", source="members",
+                        column="customer_id", rows=int(absent.sum()), examples=mem_ids[absent][:3].tolist(),
+                        fix="check that both tables use the same customer ids (mapping, leading zeros).")
+    if cells["month"].isna().all():
+        raise DataError("no transactions inside the analysis window", source="transactions",
+                        fix="check start and observation_end against the transaction dates.")
     if M < 4:
         raise DataError(f"only {max(M, 0)} whole months between {start_ts.date()} and {end_ts.date()}",
                         fix="the uplift analysis needs at least 4 whole months (a year or more is better).")
     months = pd.period_range(first_month, periods=M, freq="M")
-    tx_month = (ts.year - first_month.year) * 12 + (ts.month - first_month.month)
-    tx_month = np.asarray(tx_month)
-    amount = transactions["amount"].to_numpy(dtype=float)
-    # entry: month of the first purchase ever (before the window counts as early entry)
     entry = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(entry, codes_all, tx_month)
-    sel = in_window & (tx_month < M)
-    spend = np.bincount(codes_all[sel] * M + tx_month[sel], weights=amount[sel],
-                        minlength=n * M).reshape(n, M)
-    window_spend = np.bincount(codes_all[in_window], weights=amount[in_window], minlength=n)
-    # spend made while a member (join day inclusive, end day exclusive)
-    mem_join = pd.Series(pd.NaT, index=ids, dtype="datetime64[ns]")
-    mem_end = pd.Series(pd.NaT, index=ids, dtype="datetime64[ns]")
-    mem_join[mem_ids] = np.asarray(joined, dtype="datetime64[ns]")
-    mem_end[mem_ids] = np.asarray(ended, dtype="datetime64[ns]")
-    jt = mem_join.to_numpy()[codes_all]
-    et = mem_end.to_numpy()[codes_all]
-    tsv = np.asarray(ts, dtype="datetime64[ns]")
-    during = sel & ~pd.isna(jt) & (tsv >= jt) & (pd.isna(et) | (tsv < et))
-    member_spend = np.bincount(codes_all[during] * M + tx_month[during], weights=amount[during],
-                               minlength=n * M).reshape(n, M)
+    np.minimum.at(entry, code, cells["entry"].to_numpy(dtype=np.int64))
+    has = cells["month"].notna().to_numpy()
+    month = np.where(has, cells["month"].fillna(0).to_numpy(), 0).astype(np.int64)
+    amount = cells["spend"].fillna(0.0).to_numpy(float)
+    during = cells["member_spend"].fillna(0.0).to_numpy(float)
+    window_spend = np.bincount(code[has], weights=amount[has], minlength=n)
+    sel = has & (month < M)
+    spend = np.bincount(code[sel] * M + month[sel], weights=amount[sel], minlength=n * M).reshape(n, M)
+    member_spend = np.bincount(code[sel] * M + month[sel], weights=during[sel], minlength=n * M).reshape(n, M)
 
     pos = pd.Index(ids).get_indexer(mem_ids)
     join = np.full(n, -1, dtype=np.int64)
@@ -352,50 +366,98 @@ class SpanCells:
     purchases: np.ndarray     # (c,) purchase days inside the span
     customer_ids: np.ndarray  # (n,)
     months: pd.PeriodIndex    # (M,)
+    weight: np.ndarray | None = None   # (c,) sampling weight of the cell's customer (None: all 1)
+    controls: dict = field(default_factory=dict)   # never-members with a span, and how many were kept
+
+    def weights(self) -> np.ndarray:
+        return np.ones(len(self.customer)) if self.weight is None else self.weight
 
 
-def span_cells(transactions: pd.DataFrame, members: pd.DataFrame, start, end) -> SpanCells:
+MAX_CONTROLS = 100_000   # never-joined customers kept in the causal panel (a weighted random sample above)
+
+
+def span_cells(transactions: pd.DataFrame, members: pd.DataFrame, start, end,
+               max_controls: int | None = MAX_CONTROLS, seed: int = 0) -> SpanCells:
     """Build the active-span cells from validated transactions and members.
 
     ``start`` and ``end`` (inclusive) bound the calendar window. A purchase day is a customer's day
     with net amount >= 0 and at least one non-refund row (the summary's rule).
+
+    Never-joined customers only inform the calendar-month effects. When more than ``max_controls``
+    of them have an active span, a random sample of ``max_controls`` is kept, each weighted by
+    (never-joined with a span) / (kept): the weighted fit estimates the same month effects, every
+    member is kept, and the clustered intervals take the sampling into account (the weights enter
+    each customer's score). ``None`` keeps everyone.
     """
     start = pd.Timestamp(start).normalize()
     end = pd.Timestamp(end).normalize()
-    ts = pd.DatetimeIndex(transactions["timestamp"])
-    keep = (ts >= start) & (ts < end + pd.Timedelta(days=1))
-    day = np.asarray((ts[keep].normalize() - start) // pd.Timedelta(days=1), dtype=np.int64)
-    ids, code = np.unique(transactions["customer_id"].astype(str).to_numpy()[keep], return_inverse=True)
-    amount = transactions["amount"].to_numpy(dtype=float)[keep]
-    n = len(ids)
-    if n == 0:
+    last_mem = _last_membership(members)
+    day0 = start.date()
+    # one pass: purchase days in the window (net >= 0 with a non-refund row), each customer's first
+    # and last, and the days strictly between them summed per customer x month x state
+    days = query(transactions, f"""
+        WITH t AS (SELECT customer_id, date_diff('day', DATE '{day0}', CAST("timestamp" AS DATE)) AS day,
+                          {EXACT} AS amount FROM {{tx}}
+                   WHERE "timestamp" >= TIMESTAMP '{start}' AND "timestamp" < TIMESTAMP '{end + pd.Timedelta(days=1)}'),
+        d AS (SELECT customer_id, day, SUM(amount) AS net, MAX(amount) AS top FROM t GROUP BY customer_id, day),
+        ok AS (SELECT customer_id, day, net FROM d WHERE net >= 0 AND top >= 0),
+        fl AS (SELECT customer_id, MIN(day) AS first, MAX(day) AS last FROM ok GROUP BY customer_id),
+        inner_days AS (
+            SELECT ok.customer_id, date_diff('month', DATE '{start.to_period("M").to_timestamp().date()}',
+                                             DATE '{day0}' + CAST(ok.day AS INTEGER)) AS month,
+                   CASE WHEN m.joined IS NULL OR ok.day < date_diff('day', DATE '{day0}', CAST(m.joined AS DATE)) THEN 0
+                        WHEN m.ended IS NULL OR ok.day < date_diff('day', DATE '{day0}', CAST(m.ended AS DATE)) THEN 1
+                        ELSE 2 END AS state, ok.net
+            FROM ok JOIN fl USING (customer_id) LEFT JOIN {{members}} m USING (customer_id)
+            WHERE ok.day > fl.first AND ok.day < fl.last)
+        SELECT c.customer_id, fl.first, fl.last, i.month, i.state, i.spend, i.purchases
+        FROM (SELECT DISTINCT customer_id FROM t) c LEFT JOIN fl USING (customer_id)
+        LEFT JOIN (SELECT customer_id, month, state, SUM(net) AS spend, COUNT(*) AS purchases
+                   FROM inner_days GROUP BY customer_id, month, state) i USING (customer_id)""",
+                 members=last_mem)
+    if days.empty:
         raise DataError("no transactions inside the analysis window", source="transactions",
                         fix="check the window against the transaction dates.")
-    key = code.astype(np.int64) * 100_000 + day
-    ukey, inv = np.unique(key, return_inverse=True)
-    net = np.bincount(inv, weights=amount)
-    maxrow = np.full(len(ukey), -np.inf)
-    np.maximum.at(maxrow, inv, amount)
-    ok = (net >= 0) & (maxrow >= 0)
-    pc, pd_, pamt = (ukey[ok] // 100_000).astype(np.int64), ukey[ok] % 100_000, net[ok]
+    ids, code = np.unique(days["customer_id"].to_numpy(dtype=object).astype(str), return_inverse=True)
+    n = len(ids)
     first = np.full(n, np.iinfo(np.int64).max)
     last = np.full(n, -1)
-    np.minimum.at(first, pc, pd_)
-    np.maximum.at(last, pc, pd_)
+    has_days = days["first"].notna().to_numpy()
+    first[code[has_days]] = days["first"].to_numpy()[has_days].astype(np.int64)
+    last[code[has_days]] = days["last"].to_numpy()[has_days].astype(np.int64)
 
     horizon = (end - start).days + 1
-    pos = pd.Index(ids).get_indexer(members["customer_id"].astype(str).to_numpy())
+    pos = pd.Index(ids).get_indexer(last_mem["customer_id"].to_numpy())
     J = np.full(n, np.inf)
     E = np.full(n, np.inf)
     present = pos >= 0
-    jd = np.asarray((pd.DatetimeIndex(members["joined_at"]).normalize() - start) // pd.Timedelta(days=1),
-                    dtype=float)
+    jd = np.asarray((pd.DatetimeIndex(last_mem["joined"]) - start) // pd.Timedelta(days=1), dtype=float)
     J[pos[present]] = jd[present]
-    if "ended_at" in members.columns:
-        ed = pd.DatetimeIndex(members["ended_at"]).normalize()
-        edn = np.where(pd.isna(ed), np.inf, np.asarray((ed - start) / pd.Timedelta(days=1), dtype=float))
-        E[pos[present]] = edn[present]
+    ed = pd.DatetimeIndex(last_mem["ended"])
+    edn = np.where(pd.isna(ed), np.inf, np.asarray((ed - start) / pd.Timedelta(days=1), dtype=float))
+    E[pos[present]] = edn[present]
     is_mem = np.isfinite(J)
+
+    # the controls: never-joined customers with days strictly inside their span
+    control = ~is_mem & (last - first >= 2)
+    n_control = int(control.sum())
+    w_cust = np.ones(n)
+    keep = np.ones(n, dtype=bool)
+    if max_controls is not None and n_control > max_controls:
+        check_number("max_controls", max_controls, low=1000, integer=True, fix="e.g. 100000, or None for all.")
+        chosen = np.random.default_rng(seed).choice(np.flatnonzero(control), size=int(max_controls), replace=False)
+        keep = is_mem.copy()      # never-joined customers without a span add no cell
+        keep[chosen] = True
+        w_cust[chosen] = n_control / max_controls
+        old_code = code
+        new_index = np.cumsum(keep) - 1
+        ids, first, last, J, E, is_mem, w_cust = ids[keep], first[keep], last[keep], J[keep], E[keep], \
+            is_mem[keep], w_cust[keep]
+        days = days[keep[old_code]]
+        code = new_index[old_code[keep[old_code]]]
+        n = len(ids)
+    controls = {"never_joined_with_span": n_control, "kept": int(min(n_control, max_controls or n_control)),
+                "weight": float(n_control / max_controls) if max_controls and n_control > max_controls else 1.0}
 
     months = pd.period_range(start.to_period("M"), end.to_period("M"), freq="M")
     M = len(months)
@@ -414,19 +476,19 @@ def span_cells(transactions: pd.DataFrame, members: pd.DataFrame, start, end) ->
     ex_post = overlap(np.maximum(lo_, E_), hi_)
     expo = np.stack([ex_pre, ex_mem, ex_post], axis=2)  # (n, M, 3)
 
-    interior = (pd_ > first[pc]) & (pd_ < last[pc])
-    ic, iday, iamt = pc[interior], pd_[interior].astype(float), pamt[interior]
-    imonth = np.searchsorted(ms, iday, side="right") - 1
-    st = np.where(iday < J[ic], 0, np.where(iday < E[ic], 1, 2))
-    flat = (ic * M + imonth) * 3 + st
-    spend = np.bincount(flat, weights=iamt, minlength=n * M * 3).reshape(n, M, 3)
-    count = np.bincount(flat, minlength=n * M * 3).reshape(n, M, 3).astype(float)
+    cell = days["month"].notna().to_numpy()
+    flat = (code[cell] * M + days["month"].to_numpy()[cell].astype(np.int64)) * 3 \
+        + days["state"].to_numpy()[cell].astype(np.int64)
+    spend = np.bincount(flat, weights=days["spend"].to_numpy(float)[cell], minlength=n * M * 3).reshape(n, M, 3)
+    count = np.bincount(flat, weights=days["purchases"].to_numpy(float)[cell],
+                        minlength=n * M * 3).reshape(n, M, 3)
 
     ci, mi, si = np.nonzero(expo > 0)
     join_month = np.where(is_mem, np.searchsorted(ms, np.where(is_mem, J, 0.0), side="right") - 1, 0)
     return SpanCells(customer=ci, month=mi, state=si, event_month=(mi - join_month[ci]),
                      is_member=is_mem[ci], exposure=expo[ci, mi, si], spend=spend[ci, mi, si],
-                     purchases=count[ci, mi, si], customer_ids=ids, months=months)
+                     purchases=count[ci, mi, si], customer_ids=ids, months=months,
+                     weight=None if controls["weight"] == 1.0 else w_cust[ci], controls=controls)
 
 
 def joining_effect(cells: SpanCells, outcome: str = "spend") -> dict:
@@ -437,7 +499,8 @@ def joining_effect(cells: SpanCells, outcome: str = "spend") -> dict:
                          "nothing to compare. Remedy: members need purchases after joining (a longer "
                          "window after the join dates).")
     X = np.column_stack([(cells.state == 1), (cells.state == 2)]).astype(float)
-    fit = FixedEffectsPoisson(["member", "after"]).fit(y, cells.exposure, cells.customer, cells.month, X)
+    w = cells.weights()   # sampled controls: weighted PPML is PPML on weighted outcome and exposure
+    fit = FixedEffectsPoisson(["member", "after"]).fit(y * w, cells.exposure * w, cells.customer, cells.month, X)
     r, ci, se = fit.ratio("member")
     out = {"ratio": r, "ci": ci, "se_log": se, "n_customers": fit.n_customers_,
            "n_members_informative": int(np.unique(cells.customer[(cells.state == 1) & (y > 0)]).size),
@@ -473,8 +536,9 @@ def event_study(cells: SpanCells, pre_months: int = 6, post_months: int = 12,
             cols.append((cells.state == 1) & (k >= b))
     cols.append(cells.state == 2)
     X = np.column_stack(cols).astype(float)
+    w = cells.weights()
     fit = FixedEffectsPoisson([f"k{b}" for b in bins] + ["after"]).fit(
-        y, cells.exposure, cells.customer, cells.month, X)
+        y * w, cells.exposure * w, cells.customer, cells.month, X)
     rows = [{"k": -1, "ratio": 1.0, "ci_low": 1.0, "ci_high": 1.0,
              "exposure_days": float(cells.exposure[mem & (cells.state == 0) & (k == -1)].sum())}]
     for j, b in enumerate(bins):
@@ -485,16 +549,16 @@ def event_study(cells: SpanCells, pre_months: int = 6, post_months: int = 12,
 
 
 def causal_ratio(transactions: pd.DataFrame, members: pd.DataFrame, panel: Panel,
-                 pre_months: int = 6, post_months: int = 12) -> dict:
+                 pre_months: int = 6, post_months: int = 12, max_controls: int | None = MAX_CONTROLS) -> dict:
     """Causal effect of joining on spend, its split into frequency and basket, and the event study."""
     check_number("pre_months", pre_months, low=1, integer=True, fix="e.g. 6.")
     check_number("post_months", post_months, low=1, integer=True, fix="e.g. 12.")
-    cells = span_cells(transactions, members, panel.start, panel.end)
+    cells = span_cells(transactions, members, panel.start, panel.end, max_controls=max_controls)
     head = joining_effect(cells, "spend")
     freq = joining_effect(cells, "purchases")
     ev = event_study(cells, pre_months=pre_months, post_months=post_months)
     head.update(frequency_ratio=freq["ratio"], frequency_ratio_ci=freq["ci"],
-                basket_ratio=head["ratio"] / freq["ratio"], event_study=ev,
+                basket_ratio=head["ratio"] / freq["ratio"], event_study=ev, controls=cells.controls,
                 pre_months=int(pre_months), post_months=int(post_months))
     return head
 
@@ -533,7 +597,8 @@ def ratio_needed_for_lift(lift: float, member_share: float, naive: float, points
 
 def readings(transactions: pd.DataFrame, members: pd.DataFrame, observation_end=None, start=None,
              claim_low: float = 5.0, claim_high: float = 10.0, pre_months: int = 6,
-             post_months: int = 12, n_boot: int = 300, seed: int = 0) -> dict:
+             post_months: int = 12, n_boot: int = 300, seed: int = 0,
+             max_controls: int | None = MAX_CONTROLS) -> dict:
     """All four readings, the verdict and the implications as one dict, plus ``event_study`` (a
     DataFrame): the numbers behind :class:`UpliftResult`."""
     check_number("claim_low", claim_low, low=0, low_open=True, fix="e.g. claim_low=5, claim_high=10.")
@@ -544,7 +609,8 @@ def readings(transactions: pd.DataFrame, members: pd.DataFrame, observation_end=
     nv = naive_ratio(panel, n_boot=n_boot, seed=seed)
     sg = segment_ratio(panel, n_boot=n_boot, seed=seed + 1)
     pj = pre_join_ratio(panel, n_boot=n_boot, seed=seed + 2)
-    cz = causal_ratio(transactions, members, panel, pre_months=pre_months, post_months=post_months)
+    cz = causal_ratio(transactions, members, panel, pre_months=pre_months, post_months=post_months,
+                      max_controls=max_controls)
     share = nv["n_members"] / (nv["n_members"] + nv["n_nonmembers"])
     out = {
         "naive_ratio": nv["ratio"], "naive_ratio_ci": nv["ci"],
@@ -613,12 +679,14 @@ class UpliftResult(Result):
 
 
 def run(tables, observation_end=None, claim_low: float = 5.0, claim_high: float = 10.0,
-        pre_months: int = 6, post_months: int = 12, n_boot: int = 300, seed: int = 0) -> UpliftResult:
+        pre_months: int = 6, post_months: int = 12, n_boot: int = 300, seed: int = 0,
+        max_controls: int | None = MAX_CONTROLS) -> UpliftResult:
     """Notebook 04's analysis on :class:`superkit.data.Tables` (transactions and members required)."""
     tx = tables.require("transactions", "comparing members with non-members")
     mem = tables.require("members", "comparing members with non-members")
     end = observation_end or None
     out = readings(tx, mem, observation_end=end, claim_low=claim_low, claim_high=claim_high,
-                   pre_months=pre_months, post_months=post_months, n_boot=n_boot, seed=seed)
+                   pre_months=pre_months, post_months=post_months, n_boot=n_boot, seed=seed,
+                   max_controls=max_controls)
     ev = out.pop("event_study")
     return UpliftResult(readings=out, event_study=ev, observation_end=observation_end)

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Mapping
 
 from superkit.data.reading import Reader, connect, parse_transactions, read_options
-from superkit.data.summary import EPOCH, HOLDOUT_COLUMNS, SUMMARY_COLUMNS, no_purchases, render
+from superkit.data.store import check_end, is_store, open_staged, staged_meta
+from superkit.data.summary import EPOCH, HOLDOUT_COLUMNS, SUMMARY_COLUMNS, no_purchases, render, source_name
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -36,12 +37,22 @@ class DuckDBEngine:
         self.warnings: list[str] = []
 
     def _source(self, reader: Reader, source, mapping, observation_end) -> str:
-        """The transactions by the rules, as ``customer_id, day_num, amount``."""
-        parsed = parse_transactions(reader, source, mapping, observation_end)
-        self.notes, self.warnings = list(parsed.notes), list(parsed.warnings)
+        """The transactions by the rules, as ``customer_id, day_num, amount``. Staged transactions
+        (a :class:`superkit.data.store.Store`, or its file) were parsed and checked when a report
+        read them: only the observation end is checked again."""
+        if not is_store(source) and isinstance(source, (str, os.PathLike)) and staged_meta(source):
+            source = open_staged(source, "transactions", observation_end)
+        if is_store(source):
+            check_end(source, observation_end)
+            self.notes, self.warnings = list(source.attrs.get("notes", [])), list(source.attrs.get("warnings", []))
+            relation, name = source.relation, source.source or str(source.path)
+        else:
+            parsed = parse_transactions(reader, source, mapping, observation_end)
+            self.notes, self.warnings = list(parsed.notes), list(parsed.warnings)
+            relation, name = parsed.data, parsed.name
         reader.query(f"""CREATE TEMP VIEW _tx AS SELECT customer_id,
                          CAST(CAST("timestamp" AS DATE) - DATE '{EPOCH.date()}' AS BIGINT) AS day_num,
-                         amount FROM {parsed.data}""", parsed.name)
+                         amount FROM {relation}""", name)
         return "_tx"
 
     def _reader(self, options) -> Reader:
@@ -56,7 +67,7 @@ class DuckDBEngine:
         reader = self._reader(options)
         try:
             rel = self._source(reader, source, mapping, observation_end)
-            df = reader.query(render(rel, observation_end, calibration_end, unit), str(source)).df()
+            df = reader.query(render(rel, observation_end, calibration_end, unit), source_name(source)).df()
         finally:
             reader.close()
             reader.con.close()

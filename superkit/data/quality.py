@@ -25,8 +25,53 @@ JOIN_WARNING_SHARE = 0.5
 _DATE_COLUMNS = ("timestamp", "joined_at")
 
 
+def _store_profile(table: str, store) -> dict:
+    """:func:`table_profile` of staged transactions, computed in SQL (the same figures)."""
+    from superkit.data.store import EXACT, query
+
+    cols = set(store.columns)
+    parts = {"rows": "COUNT(*)", "customers": "COUNT(DISTINCT customer_id)",
+             "first_date": 'MIN("timestamp")', "last_date": 'MAX("timestamp")',
+             "revenue": f"CAST(SUM({EXACT}) AS DOUBLE)",
+             "p01": "quantile_cont(amount, 0.01) FILTER (WHERE amount > 0)",
+             "p50": "quantile_cont(amount, 0.5) FILTER (WHERE amount > 0)",
+             "p99": "quantile_cont(amount, 0.99) FILTER (WHERE amount > 0)",
+             "max": "MAX(amount) FILTER (WHERE amount > 0)",
+             "whole": "AVG(CASE WHEN amount = round(amount) THEN 1.0 ELSE 0.0 END)",
+             "refund_rows": "COUNT(*) FILTER (WHERE amount < 0)",
+             "refunds": "SUM(amount) FILTER (WHERE amount < 0)", "sales": "SUM(amount) FILTER (WHERE amount > 0)"}
+    if "order_id" in cols:
+        parts["orders"] = "COUNT(DISTINCT order_id)"
+    for col in ("category", "brand", "channel", "store"):
+        if col in cols:
+            parts[f"{col}_values"] = f'COUNT(DISTINCT "{col}")'
+    row = query(store, "SELECT " + ", ".join(f"{v} AS {k}" for k, v in parts.items()) + " FROM {tx}").iloc[0]
+    out: dict = {"rows": int(row["rows"]), "customers": int(row["customers"])}
+    if out["rows"]:
+        out["first_date"], out["last_date"] = str(row["first_date"].date()), str(row["last_date"].date())
+    out["revenue"] = float(row["revenue"] or 0.0)
+    out["amount_quantiles"] = ({q: float(row[q]) for q in ("p01", "p50", "p99", "max")}
+                               if pd.notna(row["max"]) else {})
+    out["whole_number_share"] = float(row["whole"]) if out["rows"] else 0.0
+    out["refund_rows"] = int(row["refund_rows"])
+    sales = float(row["sales"]) if pd.notna(row["sales"]) else 0.0
+    out["refund_share_of_sales"] = (abs(float(row["refunds"]) if pd.notna(row["refunds"]) else 0.0) / sales
+                                    if sales else 0.0)
+    for key in ("orders", "category_values", "brand_values", "channel_values", "store_values"):
+        if key in row.index:
+            out[key] = int(row[key])
+    out["notes"] = list(store.attrs.get("notes", []))
+    out["warnings"] = list(store.attrs.get("warnings", []))
+    return out
+
+
 def table_profile(table: str, df: pd.DataFrame) -> dict:
-    """The profile of one table as read (a reader's output, with its ``attrs`` notes and warnings)."""
+    """The profile of one table as read (a reader's output, with its ``attrs`` notes and warnings;
+    or staged transactions, a :class:`superkit.data.store.Store`)."""
+    from superkit.data.store import is_store
+
+    if is_store(df):
+        return _store_profile(table, df)
     out: dict = {"rows": int(len(df))}
     if "customer_id" in df.columns:
         out["customers"] = int(df["customer_id"].nunique())
@@ -72,7 +117,11 @@ def cross_checks(frames: dict[str, pd.DataFrame]) -> tuple[dict, list[str]]:
     tx, members = frames.get("transactions"), frames.get("members")
     figures: dict = {}
     warnings: list[str] = []
-    buyers = set(tx["customer_id"]) if tx is not None else None
+    if tx is not None and hasattr(tx, "to_pandas"):      # staged transactions: the distinct ids only
+        from superkit.data.store import query
+        buyers = set(query(tx, "SELECT DISTINCT customer_id FROM {tx}")["customer_id"])
+    else:
+        buyers = set(tx["customer_id"]) if tx is not None else None
     if buyers is not None and members is not None and len(members):
         ids = members["customer_id"]
         found = int(ids.isin(buyers).sum())
@@ -166,7 +215,7 @@ def profile_tables(sources: dict, mapping: dict | None = None, observation_end=N
     ``read(table, source)`` overrides how a table is read (the report reads bundled data sets its
     own way); by default the contract's readers with ``mapping`` (table -> column mapping),
     ``observation_end`` and ``options``. A table that is refused is recorded in ``errors``."""
-    from superkit.data.contract import READERS
+    from superkit.data.store import read_table
 
     mapping = dict(mapping or {})
     prof = Profile()
@@ -175,7 +224,7 @@ def profile_tables(sources: dict, mapping: dict | None = None, observation_end=N
         prof.sources[table] = source if isinstance(source, str) else "the DataFrame"
         try:
             df = (read(table, source) if read is not None else
-                  READERS[table](source, mapping.get(table), observation_end=observation_end, options=options))
+                  read_table(table, source, mapping.get(table), observation_end, options))
         except DataError as exc:
             prof.errors[table] = str(exc)
             continue

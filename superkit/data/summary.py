@@ -79,7 +79,9 @@ def render(source: str, observation_end, calibration_end=None, unit: str = "D") 
 
 def source_name(source) -> str:
     """How a source is named in messages: its path, or "the DataFrame"."""
-    return "the DataFrame" if is_frame(source) else str(source)
+    if is_frame(source):
+        return "the DataFrame"
+    return str(getattr(source, "source", "") or getattr(source, "path", source))
 
 
 def is_frame(source) -> bool:

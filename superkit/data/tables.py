@@ -26,7 +26,7 @@ import json
 import pandas as pd
 
 from superkit.core.errors import DataError
-from superkit.data import datasets, reading
+from superkit.data import datasets, reading, store
 from superkit.data.contract import READERS
 from superkit.data.quality import cross_checks
 
@@ -179,8 +179,11 @@ def load_tables(transactions_path: str | None = None, members_path: str | None =
             out.sources[table] = f"bundled {name} ({table})"
             out.files[table] = name if name in datasets.CDNOW_FILES else datasets.path(name, table).name
         else:
-            df = READERS[table](where, column_mapping.get(table), observation_end=end, options=options)
-            out.sources[table], out.files[table] = where, Path(where).name
+            df = store.read_table(table, where, column_mapping.get(table), end, options)
+            meta = store.staged_meta(where)
+            # a table the report staged is named by the client's file it was read from
+            origin = meta["source"] if meta else where
+            out.sources[table], out.files[table] = origin, Path(origin).name
             out.notes[table] = list(df.attrs.get("notes", []))
             out.warnings += [f"{table}: {w}" for w in df.attrs.get("warnings", [])]
         setattr(out, table, df)
