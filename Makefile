@@ -15,11 +15,11 @@ help: ## list the targets
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[test,spark]'
 	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (superkit)" >/dev/null
 	touch $(STAMP)
 
-install: $(STAMP) ## create .venv (Python 3.11) and install superkit with its test extras
+install: $(STAMP) ## create .venv (Python 3.11) and install superkit with its test and Spark extras
 
 test: install browser-deps ## run the whole test suite (unit, validation, notebooks under nbval)
 	$(PY) -m pytest tests notebooks --nbval-lax -m "not slow" -p no:cacheprovider

@@ -20,10 +20,11 @@ def _spec(req: str) -> str:
 
 def test_environment_yml_agrees_with_pyproject():
     py = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    pip_deps = py["project"]["dependencies"] + py["project"]["optional-dependencies"]["test"]
+    extras = py["project"]["optional-dependencies"]
+    pip_deps = py["project"]["dependencies"] + extras["test"] + extras["spark"]
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     conda = [d for d in env["dependencies"] if isinstance(d, str)]
-    conda_map = {_name(d): _spec(d) for d in conda if _name(d) not in ("python", "pip")}
+    conda_map = {_name(d): _spec(d) for d in conda if _name(d) not in ("python", "pip", "openjdk")}
     pip_map = {_name(d): _spec(d) for d in pip_deps}
     assert conda_map == pip_map
     assert any(d.startswith("python=3.11") for d in conda)

@@ -30,14 +30,15 @@ def _store_profile(table: str, store) -> dict:
     from superkit.data.store import EXACT, query
 
     cols = set(store.columns)
+    q = "percentile" if store.engine == "spark" else "quantile_cont"   # both interpolate linearly
     parts = {"rows": "COUNT(*)", "customers": "COUNT(DISTINCT customer_id)",
              "first_date": 'MIN("timestamp")', "last_date": 'MAX("timestamp")',
              "revenue": f"CAST(SUM({EXACT}) AS DOUBLE)",
-             "p01": "quantile_cont(amount, 0.01) FILTER (WHERE amount > 0)",
-             "p50": "quantile_cont(amount, 0.5) FILTER (WHERE amount > 0)",
-             "p99": "quantile_cont(amount, 0.99) FILTER (WHERE amount > 0)",
+             "p01": f"{q}(amount, 0.01) FILTER (WHERE amount > 0)",
+             "p50": f"{q}(amount, 0.5) FILTER (WHERE amount > 0)",
+             "p99": f"{q}(amount, 0.99) FILTER (WHERE amount > 0)",
              "max": "MAX(amount) FILTER (WHERE amount > 0)",
-             "whole": "AVG(CASE WHEN amount = round(amount) THEN 1.0 ELSE 0.0 END)",
+             "whole": "AVG(CASE WHEN amount = round(amount) THEN CAST(1 AS DOUBLE) ELSE CAST(0 AS DOUBLE) END)",
              "refund_rows": "COUNT(*) FILTER (WHERE amount < 0)",
              "refunds": "SUM(amount) FILTER (WHERE amount < 0)", "sales": "SUM(amount) FILTER (WHERE amount > 0)"}
     if "order_id" in cols:

@@ -69,6 +69,7 @@ class Store:
     attrs: dict = field(default_factory=dict)
     kinds: dict = field(default_factory=dict)     # contract column -> kind (time, amount, id ...)
     theirs: dict = field(default_factory=dict)    # contract column -> the client's name for it
+    engine: str = "duckdb"                        # where its queries run: duckdb, or spark (a folder of parts)
     memory_limit: str | None = None
     threads: int | None = None
 
@@ -77,7 +78,8 @@ class Store:
 
     @property
     def relation(self) -> str:
-        return "read_parquet('" + str(self.path).replace("'", "''") + "')"
+        where = str(self.path) + ("/**/*.parquet" if Path(self.path).is_dir() else "")
+        return "read_parquet('" + where.replace("'", "''") + "')"
 
     def connect(self):
         from superkit.data.reading import connect
@@ -120,6 +122,9 @@ def query(tx, sql: str, **relations) -> "pd.DataFrame":
 
     from superkit.data.reading import connect
 
+    if is_store(tx) and tx.engine == "spark":
+        from superkit.data import spark_engine
+        return spark_engine.query(tx, sql, relations)
     con = tx.connect() if is_store(tx) else connect()
     try:
         names = {}
@@ -199,7 +204,8 @@ def open_staged(path, table: str, observation_end=None) -> "Store | pd.DataFrame
                         fix="give the client's file; a report stages it itself.")
     store = Store(Path(path), table, list(meta["columns"]), int(meta["rows"]), meta.get("source", ""),
                   attrs={"notes": list(meta.get("notes", [])), "warnings": list(meta.get("warnings", []))},
-                  kinds=dict(meta.get("kinds", {})), theirs=dict(meta.get("theirs", {})))
+                  kinds=dict(meta.get("kinds", {})), theirs=dict(meta.get("theirs", {})),
+                  engine=meta.get("engine", "duckdb"))
     check_end(store, observation_end)
     if table == "transactions":
         return store

@@ -3,8 +3,8 @@
 The query is written once, in ``summary.sql``, and run by an *engine*: an object that supplies the
 source relation (``customer_id, day_num, amount``, ``day_num`` the whole day number since
 1970-01-01) and runs the SQL. Engines live beside this module, one file each
-(``duckdb_engine.py``: embedded, multi-threaded, out of core; a Spark engine goes in
-``spark_engine.py``), and report bad input through :mod:`superkit.data.rules`, as the pandas
+(``duckdb_engine.py``: embedded, multi-threaded, out of core; ``spark_engine.py``: Spark SQL, for
+a warehouse or a cluster), and report bad input through :mod:`superkit.data.rules`, as the pandas
 readers do.
 
 Units: ``unit="D"`` gives days, ``unit="W"`` weeks as days / 7 (real numbers, as in Fader, Hardie
@@ -109,7 +109,7 @@ class Engine(Protocol):
 
 
 # name -> "module:class"; imported only when asked for (a Spark engine must not load for DuckDB users)
-ENGINES = {"duckdb": "superkit.data.duckdb_engine:DuckDBEngine"}
+ENGINES = {"duckdb": "superkit.data.duckdb_engine:DuckDBEngine", "spark": "superkit.data.spark_engine:SparkEngine"}
 
 
 def get_engine(engine: "str | Engine" = "duckdb") -> Engine:
@@ -135,6 +135,8 @@ def summarize(transactions, observation_end, calibration_end=None, unit: str = "
     days); with ``calibration_end`` also ``frequency_holdout``, ``monetary_value_holdout``,
     ``duration_holdout``.
     """
+    if engine == "duckdb" and getattr(transactions, "engine", None) == "spark":
+        engine = "spark"   # transactions a report staged with Spark are summarised where they live
     return get_engine(engine).summarize(transactions, observation_end, calibration_end, unit, mapping, options)
 
 

@@ -10,6 +10,7 @@
       plan: plan.yaml                 # the membership plan of notebook 06 (not a table; plan_path)
     mapping:                          # column mapping per table, {our name: your name}
       transactions: {customer_id: member_no, timestamp: paid_at, amount: total}
+    engine: duckdb                    # or spark: the transactions are read, and queried, by Spark SQL
     reading:                          # how the client's exports are read (every table, every notebook)
       amount_unit: fen                # amounts exported in fen (分) are divided by 100
       timezone: Asia/Shanghai         # times written with UTC offsets -> this zone's wall clock
@@ -31,9 +32,10 @@ from superkit.data.contract import read_yaml
 from superkit.data.reading import read_options
 from superkit.data.tables import TABLE_NAMES
 
-__all__ = ["CONFIG_KEYS", "DATA_INPUTS", "DEFAULT_TIMEOUT", "load_config"]
+__all__ = ["CONFIG_KEYS", "DATA_INPUTS", "DEFAULT_TIMEOUT", "ENGINES", "load_config"]
 
-CONFIG_KEYS = {"run_name", "timeout", "data", "mapping", "parameters", "title", "reading"}
+CONFIG_KEYS = {"run_name", "timeout", "data", "mapping", "parameters", "title", "reading", "engine"}
+ENGINES = ("duckdb", "spark")
 # what `data:` may name: the contract's tables, and the plan file of notebook 06
 DATA_INPUTS = (*TABLE_NAMES, "plan")
 DEFAULT_TIMEOUT = 600
@@ -54,7 +56,7 @@ def load_config(path: str | os.PathLike | None) -> dict:
     """Read and check the YAML config; relative data paths are made absolute (relative to the file)."""
     if path is None:
         return {"run_name": None, "timeout": DEFAULT_TIMEOUT, "data": {}, "mapping": {},
-                "parameters": {}, "title": None, "reading": {}, "_source": None}
+                "parameters": {}, "title": None, "reading": {}, "engine": "duckdb", "_source": None}
     path = Path(path).expanduser().resolve()
     name = str(path)
     if not path.is_file():
@@ -105,6 +107,11 @@ def load_config(path: str | os.PathLike | None) -> dict:
             if key.endswith("_path") and isinstance(value, str) and value:
                 group[key] = str((base / Path(value).expanduser()).resolve())
 
+    engine = cfg.get("engine") or "duckdb"
+    if engine not in ENGINES:
+        raise DataError(f"unknown engine {engine!r}", source=name, column="engine",
+                        fix="engine: duckdb (the default, on this machine) or engine: spark (Spark SQL; "
+                            "pip install 'superkit[spark]').")
     timeout = cfg.get("timeout", DEFAULT_TIMEOUT)
     if not isinstance(timeout, (int, float)) or timeout <= 0:
         raise DataError(f"timeout must be a positive number of seconds, got {timeout!r}", source=name,
@@ -114,4 +121,5 @@ def load_config(path: str | os.PathLike | None) -> dict:
         raise DataError(f"run_name {run_name!r} is not a plain folder name", source=name,
                         fix="use letters, digits, '.', '_' and '-' only.")
     return {"run_name": run_name, "timeout": timeout, "data": data, "mapping": mapping,
-            "parameters": params, "title": cfg.get("title"), "reading": reading, "_source": name}
+            "parameters": params, "title": cfg.get("title"), "reading": reading, "engine": engine,
+            "_source": name}

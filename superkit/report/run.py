@@ -178,7 +178,8 @@ def data_quality(cfg: dict, options=None, observation_end=None):
 
 
 def stage_inputs(cfg: dict, build: Path, progress: bool = False) -> tuple[dict, dict]:
-    """Read each large table of the config once (:func:`superkit.data.store.stage`) into
+    """Read each large table of the config once (:func:`superkit.data.store.stage`; the transactions
+    with :func:`superkit.data.spark_engine.stage` when the config says ``engine: spark``) into
     ``<run>/data/<table>.parquet``; returns the config the notebooks run with (the staged files
     in ``data``, their mapping applied) and ``{table: seconds}``. A table the rules refuse is left
     as it is: the data-quality profile and the notebooks that need it say why."""
@@ -191,9 +192,16 @@ def stage_inputs(cfg: dict, build: Path, progress: bool = False) -> tuple[dict, 
             continue
         start = time.perf_counter()
         try:
-            stage(table, cfg["data"][table], build / "data" / f"{table}.parquet", cfg["mapping"].get(table),
-                  cfg["reading"])
+            if cfg.get("engine") == "spark" and table == "transactions":
+                from superkit.data import spark_engine
+                spark_engine.stage(table, cfg["data"][table], build / "data" / f"{table}.parquet",
+                                   cfg["mapping"].get(table), cfg["reading"])
+            else:
+                stage(table, cfg["data"][table], build / "data" / f"{table}.parquet", cfg["mapping"].get(table),
+                      cfg["reading"])
         except DataError:
+            if cfg.get("engine") == "spark" and table == "transactions":
+                raise      # asked for Spark: never fall back to another reader silently
             continue
         staged["data"][table] = str(build / "data" / f"{table}.parquet")
         staged["mapping"].pop(table, None)
@@ -383,7 +391,8 @@ def build_report(config: str | os.PathLike | None = None, out: str | os.PathLike
         results = {r.stem: r.results for r in runs}
         atomic_write_text(build / "results.json", json.dumps(results, indent=2, ensure_ascii=False))
         log = {"run": run_name, "started": started.isoformat(timespec="seconds"), "seconds": seconds,
-               "config": cfg["_source"], "timeout": timeout, "staging_seconds": staging,
+               "config": cfg["_source"], "timeout": timeout, "engine": cfg.get("engine", "duckdb"),
+               "staging_seconds": staging,
                "data_quality": {"warnings": quality["warnings"], "errors": quality["errors"]},
                "notebooks": {r.stem: {"ok": r.ok, "seconds": round(r.seconds, 2), "error": r.error or None,
                                       "notes": r.notes, "parameters": r.parameters} for r in runs}}
