@@ -243,7 +243,8 @@ def _with_params(model, log_params: np.ndarray):
 
 def parameter_draw_intervals(summary: pd.DataFrame, fitted: dict, horizon: float, unit: str = "D",
                              discount_rate: float = 0.1, margin: float = 1.0, n_draws: int = 100,
-                             seed: int = 0, level: float = 0.9, max_rows: int = 20_000) -> dict:
+                             seed: int = 0, level: float = 0.9, max_rows: int = 20_000,
+                             scores: pd.DataFrame | None = None) -> dict:
     """Intervals for the headline predictions from parameter draws, without refitting.
 
     The count model's and Gamma-Gamma's log-parameters are drawn from their asymptotic normal
@@ -258,6 +259,7 @@ def parameter_draw_intervals(summary: pd.DataFrame, fitted: dict, horizon: float
     (``total(draw) = total(estimate) * sample_total(draw) / sample_total(estimate)``): the
     parameters' uncertainty moves every customer's prediction together, so the ratio is nearly the
     same on any large sample, and the cost of the intervals no longer grows with the customers.
+    ``scores``: :func:`score_customers`' table of the same summary and models, if already computed.
     """
     cm, gg = fitted["model"], fitted["gamma_gamma"]
     f, r, t, m = (summary[c].to_numpy(float) for c in ("frequency", "recency", "T", "monetary_value"))
@@ -265,12 +267,12 @@ def parameter_draw_intervals(summary: pd.DataFrame, fitted: dict, horizon: float
     rng = np.random.default_rng(seed)
     scale = {}
     if n > max_rows:
-        h = check_horizon(horizon, unit_key(unit))
-        scale = {"clv_total": float(customer_lifetime_value(cm, gg, f, r, t, m, h, unit, discount_rate,
-                                                           margin).sum()),
-                 "expected_purchases_total": float(
-                     cm.conditional_expected_number_of_purchases_up_to_time(h, f, r, t).sum()),
-                 "p_alive_mean": float(cm.conditional_probability_alive(f, r, t).mean())}
+        if scores is None:
+            scores = score_customers(summary, cm.name, horizon, unit, discount_rate, margin,
+                                     fitted={"model": cm, "gamma_gamma": gg})[0]
+        scale = {"clv_total": float(scores["clv"].sum()),
+                 "expected_purchases_total": float(scores["expected_purchases"].sum()),
+                 "p_alive_mean": float(scores["p_alive"].mean())}
         pick = rng.choice(n, size=int(max_rows), replace=False)
         f, r, t, m = f[pick], r[pick], t[pick], m[pick]
         n = len(f)
@@ -603,7 +605,7 @@ def run(tables, calibration_end: str = "2025-06-30", observation_end: str = "202
                                    n_boot=n_boot, seed=0, penalizer_coef=penalizer_coef)
     else:
         boot = parameter_draw_intervals(full, fitted, horizon, unit, discount_rate, margin,
-                                        n_draws=n_boot, seed=0)
+                                        n_draws=n_boot, seed=0, scores=scores)
     settings = {"time_unit": unit, "horizon": horizon, "horizon_years": horizon_years,
                 "discount_rate": discount_rate, "margin": margin, "calibration_end": calibration_end,
                 "observation_end": observation_end, "n_boot": n_boot, "interval_method": method,

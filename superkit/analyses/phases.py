@@ -169,9 +169,13 @@ def customer_pool(tables, observation_end=None, rules: dict | None = None, p_ali
     tx = tables.transactions
     if "channel" in tx.columns:     # one column per transaction channel the customer bought in
         bought = query(tx, 'SELECT DISTINCT customer_id, channel FROM {tx} WHERE amount > 0 AND channel IS NOT NULL')
-        flags = pd.crosstab(bought["customer_id"], bought["channel"].astype(str)).reindex(t.index, fill_value=0) > 0
-        for ch in flags.columns:
-            t[f"buys_in:{ch}"] = flags[ch].to_numpy()
+        pos = pd.Index(t.index).get_indexer(bought["customer_id"].astype(str))
+        channel = bought["channel"].astype(str).to_numpy()
+        for ch in sorted(set(channel)):
+            flag = np.zeros(len(t), dtype=bool)
+            hit = (channel == ch) & (pos >= 0)
+            flag[pos[hit]] = True
+            t[f"buys_in:{ch}"] = flag
     return t[~t["gate_member"]].copy(), t
 
 

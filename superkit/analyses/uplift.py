@@ -199,6 +199,13 @@ def build_panel(transactions: pd.DataFrame, members: pd.DataFrame, observation_e
 # ----------------------------------------------------------------------------------------------
 # Bootstrap helpers
 # ----------------------------------------------------------------------------------------------
+def _chunk(most: int, n: int) -> int:
+    """Replicates drawn at once: at most ``most``, and at most ~2.5M weights (20 MB) at a time, so a
+    million customers need no more memory than twenty thousand. The draws are the same whatever
+    the chunk (the generator fills the rows in order)."""
+    return max(1, min(most, 2_500_000 // max(n, 1)))
+
+
 def _weights(rng: np.random.Generator, B: int, n: int) -> np.ndarray:
     """Bayesian-bootstrap weights (Exp(1) per customer), shape (B, n)."""
     return rng.exponential(1.0, size=(B, n))
@@ -221,8 +228,9 @@ def naive_ratio(panel: Panel, n_boot: int = 500, seed: int = 0) -> dict:
                            "Remedy: check the window and the refunds.")
     rng = np.random.default_rng(seed)
     boot = np.empty(n_boot)
-    for s in range(0, n_boot, 100):
-        W = _weights(rng, min(100, n_boot - s), len(y))
+    step = _chunk(100, len(y))
+    for s in range(0, n_boot, step):
+        W = _weights(rng, min(step, n_boot - s), len(y))
         boot[s:s + len(W)] = ((W[:, m] @ y[m]) / W[:, m].sum(1)) / ((W[:, ~m] @ y[~m]) / W[:, ~m].sum(1))
     return {"ratio": float(mean_m / mean_n), "ci": percentile_interval(boot), "member_spend_per_year": float(mean_m),
             "nonmember_spend_per_year": float(mean_n), "n_members": int(m.sum()),
@@ -250,8 +258,9 @@ def segment_ratio(panel: Panel, top_share: float = 0.2, n_boot: int = 500, seed:
     ratio = share_multiple(ys[:k].sum() / ys.sum(), k / n)
     rng = np.random.default_rng(seed)
     boot = np.empty(n_boot)
-    for s in range(0, n_boot, 50):
-        W = _weights(rng, min(50, n_boot - s), n)
+    step = _chunk(50, n)
+    for s in range(0, n_boot, step):
+        W = _weights(rng, min(step, n_boot - s), n)
         cw = np.cumsum(W, axis=1)
         top = cw <= top_share * cw[:, -1:]
         top[:, 0] = True
@@ -298,8 +307,9 @@ def pre_join_ratio(panel: Panel, lookback_months: int = 12, n_boot: int = 500, s
     ratio = float(stat(w1))
     rng = np.random.default_rng(seed)
     boot = []
-    for s in range(0, n_boot, 50):
-        W = _weights(rng, min(50, n_boot - s), n)
+    step = _chunk(50, n)
+    for s in range(0, n_boot, step):
+        W = _weights(rng, min(step, n_boot - s), n)
         bench = (W @ ya) / np.maximum(W @ at_risk.astype(float), 1e-12)   # (b, M)
         num = W @ (Y * pre_f).sum(1)
         den = (W * (pre_f @ bench.T).T).sum(1)

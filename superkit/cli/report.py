@@ -26,6 +26,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--notebooks", metavar="DIR", help="folder of notebooks to run (default: notebooks/)")
     p.add_argument("--timeout", metavar="SECONDS", type=float,
                    help="seconds allowed per notebook cell (default: the config's, else 600)")
+    p.add_argument("--jobs", metavar="N", type=int,
+                   help="notebooks run at once (default: the config's jobs, else one per core, at most 2); "
+                        "05 and 06 wait for the notebooks before them")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     return p
 
@@ -35,7 +38,8 @@ def run(args) -> int:
     from superkit.report import build_report
 
     report = build_report(args.config, args.out, notebooks_dir=args.notebooks or NOTEBOOKS_DIR,
-                          only=args.only, timeout=args.timeout, progress=not args.no_progress)
+                          only=args.only, timeout=args.timeout, progress=not args.no_progress,
+                          jobs=args.jobs)
     n = len(report.runs)
     print(f"Report: {report.path / 'index.html'}")
     print(f"  {n - len(report.failed)} of {n} notebooks ran in {report.seconds:.0f} s; "

@@ -326,7 +326,7 @@ def stage(table: str, source, out: Path, mapping=None, options=None) -> dict:
     import json
     import shutil
 
-    from superkit.data.store import SIDECAR, _FORMAT
+    from superkit.data.store import SIDECAR, STAGED_FORMAT
 
     if table != "transactions":
         raise DataError(f"the Spark engine stages the transactions only, not {table}", source=str(source),
@@ -340,7 +340,7 @@ def stage(table: str, source, out: Path, mapping=None, options=None) -> dict:
     rows = spark.read.parquet(str(tmp)).count()
     cols = parsed.columns
     kinds = {"customer_id": "id", "timestamp": "time", "amount": "amount"}
-    meta = {"format": _FORMAT, "engine": "spark", "table": table, "source": str(source), "columns": cols,
+    meta = {"format": STAGED_FORMAT, "engine": "spark", "table": table, "source": str(source), "columns": cols,
             "kinds": {c: kinds.get(c, "text") for c in cols}, "theirs": {c: c for c in cols}, "rows": int(rows),
             "notes": notes, "warnings": warnings}
     if out.exists():

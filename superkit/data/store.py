@@ -26,12 +26,12 @@ from superkit.core.errors import DataError
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["EXACT", "SIDECAR", "STAGED_TABLES", "Store", "as_frame", "check_end", "is_store",
+__all__ = ["EXACT", "SIDECAR", "STAGED_FORMAT", "STAGED_TABLES", "Store", "as_frame", "check_end", "is_store",
            "open_staged", "query", "read_table", "stage", "staged_meta"]
 
 SIDECAR = ".superkit.json"        # beside a staged Parquet file: what reading did
 STAGED_TABLES = ("transactions", "events")   # the tables that grow with the client (members stay small)
-_FORMAT = "superkit-staged-1"
+STAGED_FORMAT = "superkit-staged-1"   # the record's format, in every staged file's record
 EXACT = "CAST(amount AS DECIMAL(38, 6))"   # an amount summed exactly
 
 
@@ -49,7 +49,7 @@ def staged_meta(path) -> dict | None:
         meta = json.loads(side.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError):
         return None
-    return meta if isinstance(meta, dict) and meta.get("format") == _FORMAT else None
+    return meta if isinstance(meta, dict) and meta.get("format") == STAGED_FORMAT else None
 
 
 @dataclass
@@ -70,7 +70,7 @@ class Store:
     kinds: dict = field(default_factory=dict)     # contract column -> kind (time, amount, id ...)
     theirs: dict = field(default_factory=dict)    # contract column -> the client's name for it
     engine: str = "duckdb"                        # where its queries run: duckdb, or spark (a folder of parts)
-    memory_limit: str | None = None
+    memory_limit: str | None = "2GB"      # DuckDB's own memory per query (it spills to disk beyond it)
     threads: int | None = None
 
     def __len__(self) -> int:
@@ -118,6 +118,7 @@ def query(tx, sql: str, **relations) -> "pd.DataFrame":
     """Run ``sql`` with ``{tx}`` standing for the transactions -- a DataFrame or a :class:`Store` --
     and each keyword for another DataFrame (``{members}``...); the result as pandas, times as
     datetime64[ns]. The connection is closed when the result is back."""
+    import duckdb
     import pandas as pd
 
     from superkit.data.reading import connect
@@ -137,6 +138,11 @@ def query(tx, sql: str, **relations) -> "pd.DataFrame":
             con.register(f"_{key}_frame", _plain_frame(df))
             names[key] = f"_{key}_frame"
         out = con.sql(sql.format(**names)).to_arrow_table()
+    except duckdb.OutOfMemoryException:
+        from superkit.core.errors import EngineError
+        raise EngineError("DuckDB ran out of memory on a query of the transactions. Remedy: free memory (run "
+                          "one notebook at a time: --jobs 1), free disk space in the temporary folder it spills "
+                          "to, or use engine: spark.") from None
     finally:
         con.close()
     import pyarrow as pa
@@ -179,7 +185,7 @@ def stage(table: str, source, out: Path, mapping=None, options=None, memory_limi
         reader.query(f"COPY (SELECT {', '.join(_q(c) for c in cols)} FROM {parsed.data}{parsed.order}) "
                      f"TO '{qtmp}' (FORMAT PARQUET, ROW_GROUP_SIZE 1000000)", parsed.name)
         rows = con.execute(f"SELECT COUNT(*) FROM read_parquet('{qtmp}')").fetchone()[0]
-        meta = {"format": _FORMAT, "table": table, "source": str(source), "columns": cols,
+        meta = {"format": STAGED_FORMAT, "table": table, "source": str(source), "columns": cols,
                 "kinds": dict(parsed.kinds), "theirs": dict(parsed.theirs), "rows": int(rows),
                 "notes": list(parsed.notes), "warnings": list(parsed.warnings)}
         reader.close()

@@ -84,6 +84,30 @@ def _demean_two_way(X: np.ndarray, w: np.ndarray, ci: np.ndarray, nC: int, mi: n
     return Xc - by_customer(B[mi])
 
 
+def _information_two_way(X: np.ndarray, w: np.ndarray, r: np.ndarray, ci: np.ndarray, nC: int,
+                         mi: np.ndarray, nM: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(Xt'WXt, Xt'r)`` for ``Xt`` = X residualised on customer and month effects (weights w),
+    without forming Xt: the same Frisch-Waugh-Lovell algebra as :func:`_demean_two_way`, on the
+    customer and month sums of ``wX`` (a k x k matrix from sums, instead of two passes over a
+    cells x k array per Newton step). ``Xt'r = X'W (r/w)~`` demeans one column only."""
+    from scipy import sparse
+
+    WX = w[:, None] * X
+    sw_c = np.bincount(ci, weights=w, minlength=nC)
+    sw_c = np.where(sw_c > 0, sw_c, 1.0)
+    by_c = sparse.csr_matrix((np.ones(len(ci)), (ci, np.arange(len(ci)))), shape=(nC, len(ci)))
+    S = by_c @ WX                                                     # customer sums of wX
+    A = np.bincount(ci * nM + mi, weights=w, minlength=nC * nM).reshape(nC, nM)
+    Sm = S / sw_c[:, None]
+    G = X.T @ WX - S.T @ Sm                                           # X'W M_c X
+    month_sums = np.vstack([np.bincount(mi, weights=WX[:, j], minlength=nM) for j in range(X.shape[1])]).T
+    T = month_sums - A.T @ Sm                                         # Z'W M_c X
+    ZWZ = np.diag(A.sum(axis=0)) - A.T @ (A / sw_c[:, None])
+    H = G - T.T @ np.linalg.pinv(ZWZ, hermitian=True) @ T
+    u = _demean_two_way((r / w)[:, None], w, ci, nC, mi, nM)[:, 0]
+    return H, X.T @ (w * u)
+
+
 def ppml_fe(y, exposure, customer, month, X, max_iter: int = 100, tol: float = 1e-9) -> dict:
     """Poisson pseudo-ML of ``E[y] = exposure * exp(a_customer + g_month + X beta)``.
 
@@ -144,9 +168,12 @@ def ppml_fe(y, exposure, customer, month, X, max_iter: int = 100, tol: float = 1
         return _demean(V, w, groups)
 
     for it in range(max_iter):
-        Xt = demean(Xc, mu)
-        H = Xt.T @ (mu[:, None] * Xt)
-        g = Xt.T @ (y - mu)
+        if nM <= 400:
+            H, g = _information_two_way(Xc, mu, y - mu, ci, nC, mi, nM)
+        else:
+            Xt = demean(Xc, mu)
+            H = Xt.T @ (mu[:, None] * Xt)
+            g = Xt.T @ (y - mu)
         try:
             step = np.linalg.solve(H, g)
         except np.linalg.LinAlgError:

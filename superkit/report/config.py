@@ -11,6 +11,7 @@
     mapping:                          # column mapping per table, {our name: your name}
       transactions: {customer_id: member_no, timestamp: paid_at, amount: total}
     engine: duckdb                    # or spark: the transactions are read, and queried, by Spark SQL
+    jobs: 2                           # notebooks run at once (default: one per core, at most 2)
     reading:                          # how the client's exports are read (every table, every notebook)
       amount_unit: fen                # amounts exported in fen (分) are divided by 100
       timezone: Asia/Shanghai         # times written with UTC offsets -> this zone's wall clock
@@ -34,7 +35,7 @@ from superkit.data.tables import TABLE_NAMES
 
 __all__ = ["CONFIG_KEYS", "DATA_INPUTS", "DEFAULT_TIMEOUT", "ENGINES", "load_config"]
 
-CONFIG_KEYS = {"run_name", "timeout", "data", "mapping", "parameters", "title", "reading", "engine"}
+CONFIG_KEYS = {"run_name", "timeout", "data", "mapping", "parameters", "title", "reading", "engine", "jobs"}
 ENGINES = ("duckdb", "spark")
 # what `data:` may name: the contract's tables, and the plan file of notebook 06
 DATA_INPUTS = (*TABLE_NAMES, "plan")
@@ -56,7 +57,7 @@ def load_config(path: str | os.PathLike | None) -> dict:
     """Read and check the YAML config; relative data paths are made absolute (relative to the file)."""
     if path is None:
         return {"run_name": None, "timeout": DEFAULT_TIMEOUT, "data": {}, "mapping": {},
-                "parameters": {}, "title": None, "reading": {}, "engine": "duckdb", "_source": None}
+                "parameters": {}, "title": None, "reading": {}, "engine": "duckdb", "jobs": None, "_source": None}
     path = Path(path).expanduser().resolve()
     name = str(path)
     if not path.is_file():
@@ -112,6 +113,10 @@ def load_config(path: str | os.PathLike | None) -> dict:
         raise DataError(f"unknown engine {engine!r}", source=name, column="engine",
                         fix="engine: duckdb (the default, on this machine) or engine: spark (Spark SQL; "
                             "pip install 'superkit[spark]').")
+    jobs = cfg.get("jobs")
+    if jobs is not None and (not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1):
+        raise DataError(f"jobs must be a whole number of notebooks run at once, got {jobs!r}", source=name,
+                        column="jobs", fix="e.g. jobs: 2 (each notebook's kernel holds its own tables in memory).")
     timeout = cfg.get("timeout", DEFAULT_TIMEOUT)
     if not isinstance(timeout, (int, float)) or timeout <= 0:
         raise DataError(f"timeout must be a positive number of seconds, got {timeout!r}", source=name,
@@ -121,5 +126,5 @@ def load_config(path: str | os.PathLike | None) -> dict:
         raise DataError(f"run_name {run_name!r} is not a plain folder name", source=name,
                         fix="use letters, digits, '.', '_' and '-' only.")
     return {"run_name": run_name, "timeout": timeout, "data": data, "mapping": mapping,
-            "parameters": params, "title": cfg.get("title"), "reading": reading, "engine": engine,
+            "parameters": params, "title": cfg.get("title"), "reading": reading, "engine": engine, "jobs": jobs,
             "_source": name}

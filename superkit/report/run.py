@@ -36,8 +36,8 @@ from superkit.data.tables import TABLE_NAMES
 from superkit.report.config import load_config
 from superkit.report.html import notebook_page, quality_page, render_index
 
-__all__ = ["MAPPING_PARAMETER", "NotebookRun", "READING_PARAMETER", "RESULTS_PARAMETER", "Report",
-           "build_report", "data_quality", "declared_parameters", "discover", "notebook_title",
+__all__ = ["MAPPING_PARAMETER", "NotebookRun", "READING_PARAMETER", "RESULTS_PARAMETER", "Report", "build_report",
+           "data_quality", "declared_parameters", "default_jobs", "discover", "notebook_title",
            "parameters_for", "run_notebook", "stage_inputs"]
 
 MAPPING_PARAMETER = "column_mapping"
@@ -211,6 +211,42 @@ def stage_inputs(cfg: dict, build: Path, progress: bool = False) -> tuple[dict, 
     return staged, seconds
 
 
+def _memory_text() -> str:
+    """The machine's memory, for messages ("24 GB on this machine")."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            kb = int(next(line for line in fh if line.startswith("MemTotal")).split()[1])
+        return f"{kb / 1024 ** 2:.0f} GB on this machine"
+    except (OSError, StopIteration, ValueError):
+        return "the machine's memory"
+
+
+class _QuietKernels:
+    """While the notebooks run, the kernels' own output on stderr (a ZMQ traceback when a cell is
+    interrupted at its time limit, "Kernel died" from the client) goes to ``<run>/logs/kernels.log``,
+    not the console: the console shows one line per notebook, the index page the reasons. Works on
+    the file descriptor, so the kernel processes started meanwhile inherit it."""
+
+    def __init__(self, log: Path):
+        self.log = log
+
+    def __enter__(self):
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        sys.stderr.flush()
+        self.saved = os.dup(2)
+        self.console = os.fdopen(os.dup(2), "w", buffering=1)
+        self.fh = open(self.log, "a", encoding="utf-8")
+        os.dup2(self.fh.fileno(), 2)
+        return self.console
+
+    def __exit__(self, *exc):
+        sys.stderr.flush()
+        os.dup2(self.saved, 2)
+        os.close(self.saved)
+        self.fh.close()
+        self.console.close()
+
+
 def _strip_ansi(text: str) -> str:
     return _ANSI.sub("", text or "")
 
@@ -235,18 +271,31 @@ def run_notebook(path: Path, build: Path, cfg: dict, timeout: float) -> Notebook
     run.parameters, run.notes = parameters_for(path, declared, cfg, out_dir)
     start = time.perf_counter()
     try:
+        # the kernel starts in the notebook's output folder (nbclient's resources path), not by
+        # papermill's cwd=, which changes this whole process's folder: with notebooks running at
+        # once, one run would restore the folder another had changed to
         pm.execute_notebook(str(path), str(executed), parameters=run.parameters, kernel_name="python3",
-                            execution_timeout=timeout, progress_bar=False, cwd=str(out_dir),
-                            log_output=False)
+                            execution_timeout=timeout, progress_bar=False, log_output=False,
+                            resources={"metadata": {"path": str(out_dir)}})
     except pm.PapermillExecutionError as exc:
         run.error = f"{exc.ename}: {_strip_ansi(exc.evalue)} (cell {exc.exec_count})"
+        if exc.ename == "MemoryError":
+            run.error += (f". The notebook ran out of memory ({_memory_text()}). Remedy: run one notebook at a "
+                          "time (--jobs 1), lower max_customers (02) or max_controls (04), or use engine: spark.")
         run.error_detail = "\n".join(_strip_ansi("\n".join(exc.traceback)).splitlines()[-12:])
     except Exception as exc:  # timeouts, dead kernels, missing kernel
         kind = type(exc).__name__
         msg = _strip_ansi(str(exc)).strip().splitlines()
         run.error = f"{kind}: {msg[0] if msg else ''}"
         if "Timeout" in kind:
-            run.error += f" (limit {timeout:g} s per cell; raise it with --timeout or 'timeout:' in the config)"
+            run.error += (f" (limit {timeout:g} s per cell). Remedy: raise it with --timeout or 'timeout:' in the "
+                          "config; on millions of customers, run one notebook at a time (--jobs 1) so each has "
+                          "both cores, or use engine: spark.")
+        elif kind == "DeadKernelError":
+            run.error += (f". The notebook's Python process was killed, most often because the machine ran out "
+                          f"of memory ({_memory_text()}). Remedy: run one notebook at a time (--jobs 1 or "
+                          "'jobs: 1' in the config), lower max_customers (02) or max_controls (04), or use "
+                          "engine: spark.")
         run.error_detail = "\n".join(traceback.format_exception_only(type(exc), exc))[-2000:]
     run.seconds = time.perf_counter() - start
     if executed.exists():
@@ -328,13 +377,56 @@ def _point_latest(final: Path) -> None:
         pass
 
 
-def build_report(config: str | os.PathLike | None = None, out: str | os.PathLike | None = None, *,
-                 notebooks_dir: str | os.PathLike = NOTEBOOKS_DIR, only=None,
-                 timeout: float | None = None, progress: bool = True) -> Report:
-    """Run the notebooks and write the report folder; returns where it is and how each notebook did."""
+def default_jobs() -> int:
+    """Notebooks run at once by default: one per core, at most 2 (each kernel holds its own tables)."""
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+def _run_all(notebooks: list[Path], build: Path, cfg: dict, timeout: float, jobs: int,
+             progress: bool, console=None) -> list[NotebookRun]:
+    """Run the notebooks, ``jobs`` at a time. A notebook that reads earlier notebooks' results (it
+    has a ``results_dir`` parameter) starts when every notebook before it has finished; the others
+    start as soon as a kernel is free. Returned in the notebooks' order."""
+    from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+
     from tqdm.auto import tqdm
 
+    waits = {p: RESULTS_PARAMETER in declared_parameters(p) for p in notebooks}
+    done: dict[Path, NotebookRun] = {}
+    console = console or sys.stderr
+    bar = tqdm(total=len(notebooks), unit="notebook", desc="superkit report", disable=not progress,
+               file=console)
+    pending = list(notebooks)
+    running = {}
+    with ThreadPoolExecutor(max_workers=max(1, int(jobs))) as pool:
+        while pending or running:
+            while pending and len(running) < max(1, int(jobs)):
+                nxt = pending[0]
+                earlier = notebooks[:notebooks.index(nxt)]
+                if waits[nxt] and not all(p in done for p in earlier):
+                    break
+                pending.pop(0)
+                running[pool.submit(run_notebook, nxt, build, cfg, timeout)] = nxt
+                bar.set_postfix_str(", ".join(p.stem for p in running.values()))
+            finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
+            for fut in finished:
+                path = running.pop(fut)
+                r = done[path] = fut.result()
+                bar.update(1)
+                if progress:
+                    bar.write(f"  ok      {r.stem} ({r.seconds:.1f} s)" if r.ok
+                              else f"  FAILED  {r.stem} ({r.seconds:.1f} s): {r.error}", file=console)
+    bar.close()
+    return [done[p] for p in notebooks]
+
+
+def build_report(config: str | os.PathLike | None = None, out: str | os.PathLike | None = None, *,
+                 notebooks_dir: str | os.PathLike = NOTEBOOKS_DIR, only=None,
+                 timeout: float | None = None, progress: bool = True, jobs: int | None = None) -> Report:
+    """Run the notebooks and write the report folder; returns where it is and how each notebook did.
+    ``jobs``: notebooks run at once (default: the config's ``jobs``, else :func:`default_jobs`)."""
     cfg = load_config(config)
+    jobs = int(jobs or cfg.get("jobs") or default_jobs())
     notebooks = discover(notebooks_dir, only)
     timeout = float(timeout or cfg["timeout"])
     started = dt.datetime.now()
@@ -367,18 +459,8 @@ def build_report(config: str | os.PathLike | None = None, out: str | os.PathLike
         if progress:
             for w in quality["warnings"] + [f"{t} refused: {m}" for t, m in quality["errors"].items()]:
                 print(f"  WARNING {w}", file=sys.stderr)
-        runs = []
-        bar = tqdm(notebooks, unit="notebook", desc="superkit report", disable=not progress,
-                   file=sys.stderr)
-        for path in bar:
-            bar.set_postfix_str(path.stem)
-            r = run_notebook(path, build, cfg, timeout)
-            runs.append(r)
-            line = (f"  ok      {r.stem} ({r.seconds:.1f} s)" if r.ok
-                    else f"  FAILED  {r.stem} ({r.seconds:.1f} s): {r.error}")
-            if progress:
-                bar.write(line, file=sys.stderr)
-        bar.close()
+        with _QuietKernels(build / "logs" / "kernels.log") as console:
+            runs = _run_all(notebooks, build, cfg, timeout, jobs, progress, console)
         seconds = time.perf_counter() - t0
         meta = {
             "title": cfg.get("title") or "Super users and paid membership: report",
@@ -391,7 +473,7 @@ def build_report(config: str | os.PathLike | None = None, out: str | os.PathLike
         results = {r.stem: r.results for r in runs}
         atomic_write_text(build / "results.json", json.dumps(results, indent=2, ensure_ascii=False))
         log = {"run": run_name, "started": started.isoformat(timespec="seconds"), "seconds": seconds,
-               "config": cfg["_source"], "timeout": timeout, "engine": cfg.get("engine", "duckdb"),
+               "config": cfg["_source"], "timeout": timeout, "engine": cfg.get("engine", "duckdb"), "jobs": jobs,
                "staging_seconds": staging,
                "data_quality": {"warnings": quality["warnings"], "errors": quality["errors"]},
                "notebooks": {r.stem: {"ok": r.ok, "seconds": round(r.seconds, 2), "error": r.error or None,
