@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_report import _tree_rss, world  # noqa: E402
+from bench_report import world  # noqa: E402
+from timing import run_measured  # noqa: E402
 
 DATA = Path(__file__).resolve().parent / "_data"
 
@@ -49,25 +48,10 @@ def make_file(rows: int, seed: int) -> Path:
 
 
 def timed(cmd: list[str]) -> tuple[float, int]:
-    peak = 0
-    t = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    done = threading.Event()
-
-    def sample():
-        nonlocal peak
-        while not done.is_set():
-            peak = max(peak, _tree_rss(proc.pid))
-            time.sleep(0.2)
-
-    th = threading.Thread(target=sample, daemon=True)
-    th.start()
-    out = proc.communicate()[0]
-    done.set()
-    th.join()
-    if proc.returncode:
-        raise SystemExit(f"{' '.join(cmd)} failed:\n{out[-2000:]}")
-    return time.perf_counter() - t, peak
+    r = run_measured(cmd)
+    if r["returncode"]:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{r['output'][-2000:]}")
+    return r["seconds"], r["peak_bytes"]
 
 
 def main(argv=None) -> int:

@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
+
+from timing import run_measured
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "_data"
@@ -40,28 +40,6 @@ def world(n: int, seed: int) -> Path:
     return folder
 
 
-def _tree_rss(pid: int) -> int:
-    """Resident bytes of ``pid`` and all its descendants."""
-    children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", encoding="ascii") as fh:
-                fields = fh.read().rsplit(")", 1)[1].split()
-            children.setdefault(int(fields[1]), []).append(int(entry))
-            rss[int(entry)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
-        except (OSError, IndexError, ValueError):
-            continue
-    total, stack = 0, [pid]
-    while stack:
-        p = stack.pop()
-        total += rss.get(p, 0)
-        stack.extend(children.get(p, []))
-    return total
-
-
 def run_report(folder: Path, engine: str, jobs: int | None) -> dict:
     cfg = folder / f"bench_{engine}.yml"
     coffee = ROOT / "datasets" / "coffee_club"
@@ -74,25 +52,10 @@ def run_report(folder: Path, engine: str, jobs: int | None) -> dict:
     cmd = [sys.executable, "-m", "superkit.cli", "report", "--config", str(cfg), "--out", str(out), "--no-progress"]
     if jobs:
         cmd += ["--jobs", str(jobs)]
-    peak = 0
-    t = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    done = threading.Event()
-
-    def sample():
-        nonlocal peak
-        while not done.is_set():
-            peak = max(peak, _tree_rss(proc.pid))
-            time.sleep(0.2)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    output = proc.communicate()[0]
-    seconds = time.perf_counter() - t
-    done.set()
-    sampler.join()
+    r = run_measured(cmd)
     log = json.loads((out / "run.json").read_text(encoding="utf-8")) if (out / "run.json").exists() else {}
-    return {"seconds": seconds, "peak_gb": peak / 1024 ** 3, "exit": proc.returncode, "log": log, "output": output}
+    return {"seconds": r["seconds"], "peak_gb": r["peak_bytes"] / 1024 ** 3, "exit": r["returncode"], "log": log,
+            "output": r["output"]}
 
 
 def main(argv=None) -> int:

@@ -361,3 +361,22 @@ def test_notebook_pages_keep_links_to_the_playbook_working(tmp_path):
     assert "https://x.org/a.md" in hrefs and "#top" in hrefs
     assert "../playbook/zh/missing.md" in hrefs            # a link to nothing is left as written
     assert relink("[a](b.md)", src, page.parent) == "[a](b.md)"
+
+
+def test_notebooks_that_read_earlier_results_wait_only_for_those():
+    """05 reads 04's causal ratio only (its metadata says so, and its analysis asks for no other
+    notebook's results); 06 reads all of 01-05; 01-04 read none."""
+    import re
+
+    from superkit.core.paths import NOTEBOOKS_DIR
+    from superkit.report.run import _reads, discover
+
+    nbs = discover(NOTEBOOKS_DIR)
+    stems = {p.stem: p for p in nbs}
+    reads = {p.stem: [q.stem for q in _reads(p, nbs)] for p in nbs}
+    assert reads["05_benefit_bundles"] == ["04_spend_uplift"]
+    assert reads["06_membership_phases"] == [s for s in stems if s < "06"]
+    assert all(reads[s] == [] for s in stems if s < "05")
+    source = (Path(__file__).resolve().parents[1] / "superkit" / "analyses" / "benefits.py").read_text(encoding="utf-8")
+    asked = set(re.findall(r"""result(?:_file)?\(["']([0-9a-z_]+)["']""", source))
+    assert asked == {"04_spend_uplift"}

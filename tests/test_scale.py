@@ -10,13 +10,12 @@ full computation and against known truth.
 """
 from __future__ import annotations
 
-import json
-
 import nbformat
 import numpy as np
 import pandas as pd
 import pytest
 
+from same_numbers import assert_same_numbers
 from superkit.analyses import clv, super_users, uplift
 from superkit.core.errors import DataError
 from superkit.data import load_tables, simulate
@@ -50,24 +49,8 @@ def test_staged_tables_publish_what_the_in_memory_tables_publish(world_files):
     b = super_users.run(staged, END).to_json()
     assert a == b
     # DuckDB adds the cells of a customer in the order its threads finish: the last digit may differ
-    _close(uplift.run(memory, END, n_boot=50).to_json(), uplift.run(staged, END, n_boot=50).to_json(), "04")
-    _close(clv.run(memory, CAL, END, n_boot=5).to_json(), clv.run(staged, CAL, END, n_boot=5).to_json(), "02")
-
-
-def _close(x, y, path):
-    x, y = json.loads(json.dumps(x, default=str)), json.loads(json.dumps(y, default=str))
-    if isinstance(x, dict):
-        assert x.keys() == y.keys(), path
-        for k in x:
-            _close(x[k], y[k], f"{path}.{k}")
-    elif isinstance(x, list):
-        assert len(x) == len(y), path
-        for i, (u, v) in enumerate(zip(x, y)):
-            _close(u, v, f"{path}[{i}]")
-    elif isinstance(x, float):
-        assert x == pytest.approx(y, rel=1e-9, abs=1e-12), path
-    else:
-        assert x == y, path
+    assert_same_numbers(uplift.run(memory, END, n_boot=50).to_json(), uplift.run(staged, END, n_boot=50).to_json())
+    assert_same_numbers(clv.run(memory, CAL, END, n_boot=5).to_json(), clv.run(staged, CAL, END, n_boot=5).to_json())
 
 
 def test_a_staged_file_refuses_rows_after_the_observation_end(world_files):

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from same_numbers import assert_same_numbers
 from superkit.core.errors import DataError
 from superkit.data import simulate
 from superkit.data.duckdb_engine import DuckDBEngine
@@ -176,22 +177,5 @@ def test_a_report_with_engine_spark_publishes_the_duckdb_numbers(world, tmp_path
         assert rep.ok, [(r.stem, r.error) for r in rep.runs]
         results[engine] = json.loads((rep.path / "results.json").read_text(encoding="utf-8"))
         assert json.loads((rep.path / "run.json").read_text(encoding="utf-8"))["engine"] == engine
-    a, b = results["spark"], results["duckdb"]
-    for stem in a:
-        _close(a[stem], b[stem], stem)
+    assert_same_numbers(results["spark"], results["duckdb"], rel=1e-6)
     shutil.rmtree(tmp_path, ignore_errors=True)
-
-
-def _close(x, y, path):
-    if isinstance(x, dict):
-        assert x.keys() == y.keys(), path
-        for k in x:
-            _close(x[k], y[k], f"{path}.{k}")
-    elif isinstance(x, list):
-        assert len(x) == len(y), path
-        for i, (u, v) in enumerate(zip(x, y)):
-            _close(u, v, f"{path}[{i}]")
-    elif isinstance(x, float):
-        assert x == pytest.approx(y, rel=1e-6, abs=1e-9), path
-    else:
-        assert x == y, path

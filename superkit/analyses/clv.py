@@ -224,10 +224,15 @@ def bootstrap_intervals(summary: pd.DataFrame, model: str, horizon: float, unit:
         row.update({f"gamma_gamma.{k}": v for k, v in gg.params.items()})
         rows.append(row)
     reps = pd.DataFrame(rows)
-    out = {k: dict(zip(("lower", "upper"), percentile_interval(reps[k].to_numpy(), level)))
-           for k in reps.columns} if len(reps) else {}
+    out = _intervals(reps, level)
     return {"level": level, "n_boot": n_boot, "n_ok": int(len(reps)), "intervals": out,
             "replicates": reps, "method": "refit"}
+
+
+def _intervals(reps: pd.DataFrame, level: float) -> dict:
+    """``{figure: {"lower", "upper"}}``: percentile intervals of each column of the replicates."""
+    return {k: dict(zip(("lower", "upper"), percentile_interval(reps[k].to_numpy(), level)))
+            for k in reps.columns} if len(reps) else {}
 
 
 REFIT_MAX_ROWS = 20_000   # "auto": refit up to this many distinct customer rows, parameter draws above
@@ -310,8 +315,7 @@ def parameter_draw_intervals(summary: pd.DataFrame, fitted: dict, horizon: float
               "p_alive_mean": cm.conditional_probability_alive(uf, ur, ut) / n}
         for k, v in at.items():
             reps[k] = reps[k] * scale[k] / float(w0 @ v)
-    out = {k: dict(zip(("lower", "upper"), percentile_interval(reps[k].to_numpy(), level)))
-           for k in reps.columns} if len(reps) else {}
+    out = _intervals(reps, level)
     return {"level": level, "n_boot": n_draws, "n_ok": int(len(reps)), "intervals": out,
             "replicates": reps, "method": "parametric"}
 

@@ -147,40 +147,45 @@ def build_panel(transactions: pd.DataFrame, members: pd.DataFrame, observation_e
     last = _last_membership(members)
     # one pass: per customer the entry month (first purchase ever) and per customer x month the net
     # spend in the window and its part made while a member (join day inclusive, end day exclusive)
+    # customers are numbered in SQL (in the order np.unique would sort their ids), so millions of
+    # rows come back as integers and each id as text once
+    t_sql = f"""SELECT customer_id, "timestamp" AS ts, {EXACT} AS amount,
+                       (year("timestamp") - {month0.year}) * 12 + month("timestamp") - {month0.month} AS month
+                FROM {{tx}}"""
+    ids_sql = f"""SELECT customer_id, MIN(month) AS entry,
+                         CAST(row_number() OVER (ORDER BY customer_id) - 1 AS BIGINT) AS code
+                  FROM ({t_sql}) GROUP BY customer_id"""
+    customers = query(transactions, f"SELECT customer_id, entry FROM ({ids_sql}) ORDER BY code")
     cells = query(transactions, f"""
-        WITH t AS (SELECT customer_id, "timestamp" AS ts, {EXACT} AS amount,
-                          date_diff('month', DATE '{month0}', CAST("timestamp" AS DATE)) AS month FROM {{tx}}),
-        e AS (SELECT customer_id, MIN(month) AS entry FROM t GROUP BY customer_id),
-        c AS (SELECT t.customer_id, t.month, SUM(t.amount) AS spend,
+        WITH t AS ({t_sql}), ids AS ({ids_sql})
+        SELECT ids.code, c.month, c.spend, c.member_spend
+        FROM (SELECT t.customer_id, t.month, SUM(t.amount) AS spend,
                      SUM(t.amount) FILTER (WHERE t.ts >= m.joined AND (m.ended IS NULL OR t.ts < m.ended))
                          AS member_spend
               FROM t LEFT JOIN {{members}} m USING (customer_id)
               WHERE t.ts >= TIMESTAMP '{start_ts}' AND t.ts < TIMESTAMP '{end_ts + pd.Timedelta(days=1)}'
-              GROUP BY t.customer_id, t.month)
-        SELECT e.customer_id, e.entry, c.month, c.spend, c.member_spend
-        FROM e LEFT JOIN c USING (customer_id)""", members=last)
-    ids, code = np.unique(cells["customer_id"].to_numpy(dtype=object).astype(str), return_inverse=True)
+              GROUP BY t.customer_id, t.month) c JOIN ids USING (customer_id)""", members=last)
+    ids = customers["customer_id"].astype(str).to_numpy()
+    code = cells["code"].to_numpy(np.int64)
     n = len(ids)
     absent = ~pd.Index(mem_ids).isin(pd.Index(ids))
     if absent.any():
         raise DataError("members who never appear in the transactions", source="members",
                         column="customer_id", rows=int(absent.sum()), examples=mem_ids[absent][:3].tolist(),
                         fix="check that both tables use the same customer ids (mapping, leading zeros).")
-    if cells["month"].isna().all():
+    if cells.empty:
         raise DataError("no transactions inside the analysis window", source="transactions",
                         fix="check start and observation_end against the transaction dates.")
     if M < 4:
         raise DataError(f"only {max(M, 0)} whole months between {start_ts.date()} and {end_ts.date()}",
                         fix="the uplift analysis needs at least 4 whole months (a year or more is better).")
     months = pd.period_range(first_month, periods=M, freq="M")
-    entry = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(entry, code, cells["entry"].to_numpy(dtype=np.int64))
-    has = cells["month"].notna().to_numpy()
-    month = np.where(has, cells["month"].fillna(0).to_numpy(), 0).astype(np.int64)
+    entry = customers["entry"].to_numpy(dtype=np.int64)
+    month = cells["month"].to_numpy(np.int64)
     amount = cells["spend"].fillna(0.0).to_numpy(float)
     during = cells["member_spend"].fillna(0.0).to_numpy(float)
-    window_spend = np.bincount(code[has], weights=amount[has], minlength=n)
-    sel = has & (month < M)
+    window_spend = np.bincount(code, weights=amount, minlength=n)
+    sel = month < M
     spend = np.bincount(code[sel] * M + month[sel], weights=amount[sel], minlength=n * M).reshape(n, M)
     member_spend = np.bincount(code[sel] * M + month[sel], weights=during[sel], minlength=n * M).reshape(n, M)
 
@@ -405,10 +410,15 @@ def span_cells(transactions: pd.DataFrame, members: pd.DataFrame, start, end,
     day0 = start.date()
     # one pass: purchase days in the window (net >= 0 with a non-refund row), each customer's first
     # and last, and the days strictly between them summed per customer x month x state
+    t_sql = f"""SELECT customer_id, date_diff('day', DATE '{day0}', CAST("timestamp" AS DATE)) AS day,
+                       {EXACT} AS amount FROM {{tx}}
+                WHERE "timestamp" >= TIMESTAMP '{start}' AND "timestamp" < TIMESTAMP '{end + pd.Timedelta(days=1)}'"""
+    # customers numbered in SQL in sorted order: the rows come back as integers, each id once
+    ids = query(transactions, f"SELECT DISTINCT customer_id FROM ({t_sql}) ORDER BY customer_id")
     days = query(transactions, f"""
-        WITH t AS (SELECT customer_id, date_diff('day', DATE '{day0}', CAST("timestamp" AS DATE)) AS day,
-                          {EXACT} AS amount FROM {{tx}}
-                   WHERE "timestamp" >= TIMESTAMP '{start}' AND "timestamp" < TIMESTAMP '{end + pd.Timedelta(days=1)}'),
+        WITH t AS ({t_sql}),
+        c AS (SELECT customer_id, CAST(row_number() OVER (ORDER BY customer_id) - 1 AS BIGINT) AS code
+              FROM (SELECT DISTINCT customer_id FROM t)),
         d AS (SELECT customer_id, day, SUM(amount) AS net, MAX(amount) AS top FROM t GROUP BY customer_id, day),
         ok AS (SELECT customer_id, day, net FROM d WHERE net >= 0 AND top >= 0),
         fl AS (SELECT customer_id, MIN(day) AS first, MAX(day) AS last FROM ok GROUP BY customer_id),
@@ -420,15 +430,16 @@ def span_cells(transactions: pd.DataFrame, members: pd.DataFrame, start, end,
                         ELSE 2 END AS state, ok.net
             FROM ok JOIN fl USING (customer_id) LEFT JOIN {{members}} m USING (customer_id)
             WHERE ok.day > fl.first AND ok.day < fl.last)
-        SELECT c.customer_id, fl.first, fl.last, i.month, i.state, i.spend, i.purchases
-        FROM (SELECT DISTINCT customer_id FROM t) c LEFT JOIN fl USING (customer_id)
+        SELECT c.code, fl.first, fl.last, i.month, i.state, i.spend, i.purchases
+        FROM c LEFT JOIN fl USING (customer_id)
         LEFT JOIN (SELECT customer_id, month, state, SUM(net) AS spend, COUNT(*) AS purchases
                    FROM inner_days GROUP BY customer_id, month, state) i USING (customer_id)""",
                  members=last_mem)
     if days.empty:
         raise DataError("no transactions inside the analysis window", source="transactions",
                         fix="check the window against the transaction dates.")
-    ids, code = np.unique(days["customer_id"].to_numpy(dtype=object).astype(str), return_inverse=True)
+    ids = ids["customer_id"].astype(str).to_numpy()
+    code = days["code"].to_numpy(np.int64)
     n = len(ids)
     first = np.full(n, np.iinfo(np.int64).max)
     last = np.full(n, -1)

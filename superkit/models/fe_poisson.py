@@ -128,14 +128,16 @@ def ppml_fe(y, exposure, customer, month, X, max_iter: int = 100, tol: float = 1
     if keep.sum() == 0:
         raise ModelError("no spend inside any customer's active span: the effect cannot be estimated. "
                          "Remedy: customers need at least three purchase days.")
-    y, e, X = y[keep], e[keep], X[:, :][keep]
+    k_all = X.shape[1]
+    if not keep.all():   # copies of the cells x columns array are made only when needed (memory)
+        y, e, X = y[keep], e[keep], X[keep]
     _, ci = np.unique(customer[keep], return_inverse=True)
     _, mi = np.unique(month[keep], return_inverse=True)
     nC, nM = ci.max() + 1, mi.max() + 1
     # A dummy whose cells have no spend at all would push its coefficient to -inf (separation):
     # it carries no estimable effect and is reported as missing.
-    cols = np.flatnonzero((np.abs(X).sum(axis=0) > 0) & ((y[:, None] * (X != 0)).sum(axis=0) > 0))
-    Xc = X[:, cols]
+    cols = np.flatnonzero([(X[:, j] != 0).any() and y[X[:, j] != 0].sum() > 0 for j in range(k_all)])
+    Xc = X if len(cols) == k_all else X[:, cols]
     groups = [(ci, nC), (mi, nM)]
     beta = np.zeros(len(cols))
     alpha = np.log(np.bincount(ci, weights=y, minlength=nC) / np.bincount(ci, weights=e, minlength=nC))
@@ -196,17 +198,25 @@ def ppml_fe(y, exposure, customer, month, X, max_iter: int = 100, tol: float = 1
     if not converged:
         raise ModelError(f"the Poisson fixed-effects fit did not converge in {max_iter} iterations. "
                          "Remedy: check for customers with extreme spend, or use fewer event-study months.")
-    Xt = demean(Xc, mu)
-    H = Xt.T @ (mu[:, None] * Xt)
+    # the information and each customer's score; the residualised columns a few at a time
+    # (demeaning is column by column), so a panel of millions of cells is never copied whole
+    if nM <= 400:
+        H = _information_two_way(Xc, mu, y - mu, ci, nC, mi, nM)[0]
+    else:
+        Xt = demean(Xc, mu)
+        H = Xt.T @ (mu[:, None] * Xt)
     S = np.zeros((nC, len(cols)))
-    for k in range(len(cols)):
-        S[:, k] = np.bincount(ci, weights=(y - mu) * Xt[:, k], minlength=nC)
+    for j0 in range(0, len(cols), 4):
+        Xt = demean(Xc[:, j0:j0 + 4], mu)
+        for k in range(Xt.shape[1]):
+            S[:, j0 + k] = np.bincount(ci, weights=(y - mu) * Xt[:, k], minlength=nC)
+    del Xt
     G = nC
     Hinv = np.linalg.inv(H)
     V = Hinv @ (S.T @ S) @ Hinv * (G / max(G - 1, 1))
-    full_beta = np.full(X.shape[1], np.nan)
+    full_beta = np.full(k_all, np.nan)
     full_beta[cols] = beta
-    full_V = np.full((X.shape[1], X.shape[1]), np.nan)
+    full_V = np.full((k_all, k_all), np.nan)
     full_V[np.ix_(cols, cols)] = V
     return {"beta": full_beta, "cov": full_V, "n_customers": int(nC), "n_months": int(nM),
             "n_cells": int(len(y)), "iterations": it + 1, "loglik": ll, "mu": mu, "kept": keep}

@@ -382,16 +382,34 @@ def default_jobs() -> int:
     return max(1, min(2, os.cpu_count() or 1))
 
 
+def _reads(path: Path, notebooks: list[Path]) -> list[Path]:
+    """The notebooks of this run whose results ``path`` reads: those named in its metadata
+    (``"superkit": {"reads": ["04_spend_uplift"]}``), else every notebook before it when it has a
+    ``results_dir`` parameter, else none."""
+    import nbformat
+
+    earlier = notebooks[:notebooks.index(path)]
+    if RESULTS_PARAMETER not in declared_parameters(path):
+        return []
+    try:
+        named = nbformat.read(str(path), as_version=4).metadata.get("superkit", {}).get("reads")
+    except Exception:
+        named = None
+    if named is None:
+        return earlier
+    return [p for p in earlier if p.stem in set(named)]
+
+
 def _run_all(notebooks: list[Path], build: Path, cfg: dict, timeout: float, jobs: int,
              progress: bool, console=None) -> list[NotebookRun]:
-    """Run the notebooks, ``jobs`` at a time. A notebook that reads earlier notebooks' results (it
-    has a ``results_dir`` parameter) starts when every notebook before it has finished; the others
-    start as soon as a kernel is free. Returned in the notebooks' order."""
+    """Run the notebooks, ``jobs`` at a time, in order. A notebook starts as soon as a kernel is free
+    and the notebooks whose results it reads have finished (:func:`_reads`). Returned in the
+    notebooks' order."""
     from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
     from tqdm.auto import tqdm
 
-    waits = {p: RESULTS_PARAMETER in declared_parameters(p) for p in notebooks}
+    waits = {p: _reads(p, notebooks) for p in notebooks}
     done: dict[Path, NotebookRun] = {}
     console = console or sys.stderr
     bar = tqdm(total=len(notebooks), unit="notebook", desc="superkit report", disable=not progress,
@@ -402,8 +420,7 @@ def _run_all(notebooks: list[Path], build: Path, cfg: dict, timeout: float, jobs
         while pending or running:
             while pending and len(running) < max(1, int(jobs)):
                 nxt = pending[0]
-                earlier = notebooks[:notebooks.index(nxt)]
-                if waits[nxt] and not all(p in done for p in earlier):
+                if not all(p in done for p in waits[nxt]):
                     break
                 pending.pop(0)
                 running[pool.submit(run_notebook, nxt, build, cfg, timeout)] = nxt
