@@ -212,21 +212,34 @@ def bootstrap_intervals(summary: pd.DataFrame, model: str, horizon: float, unit:
         try:
             cm = cm_cls(penalizer_coef=penalizer_coef).fit(uf, ur, ut, weights=counts)
             gg = GammaGammaModel(penalizer_coef=penalizer_coef).fit(uf, um, weights=counts)
-            clv = customer_lifetime_value(cm, gg, uf, ur, ut, um, horizon, unit, discount_rate,
-                                          margin)
-            ep = cm.conditional_expected_number_of_purchases_up_to_time(horizon, uf, ur, ut)
-            pa = cm.conditional_probability_alive(uf, ur, ut)
         except (ModelError, DataError):
             continue
-        row = {"clv_total": float(w0 @ clv), "expected_purchases_total": float(w0 @ ep),
-               "p_alive_mean": float(w0 @ pa / n)}
-        row.update({f"{model}.{k}": v for k, v in cm.params.items()})
-        row.update({f"gamma_gamma.{k}": v for k, v in gg.params.items()})
-        rows.append(row)
+        row = _replicate(cm, gg, (uf, ur, ut, um), w0, n, horizon, unit, discount_rate, margin)
+        if row is not None:
+            rows.append(row)
     reps = pd.DataFrame(rows)
     out = _intervals(reps, level)
     return {"level": level, "n_boot": n_boot, "n_ok": int(len(reps)), "intervals": out,
             "replicates": reps, "method": "refit"}
+
+
+def _replicate(cm, gg, rows, w0, n, horizon, unit, discount_rate, margin) -> dict | None:
+    """One replicate's headline figures on the compressed ``rows`` (weights ``w0``, ``n``
+    customers) and its parameters; None when the models cannot predict (e.g. Gamma-Gamma q <= 1)."""
+    uf, ur, ut, um = rows
+    try:
+        clv = customer_lifetime_value(cm, gg, uf, ur, ut, um, horizon, unit, discount_rate, margin)
+        ep = cm.conditional_expected_number_of_purchases_up_to_time(horizon, uf, ur, ut)
+        pa = cm.conditional_probability_alive(uf, ur, ut)
+    except (ModelError, DataError):
+        return None
+    if not (np.all(np.isfinite(clv)) and np.all(np.isfinite(ep))):
+        return None
+    row = {"clv_total": float(w0 @ clv), "expected_purchases_total": float(w0 @ ep),
+           "p_alive_mean": float(w0 @ pa / n)}
+    row.update({f"{cm.name}.{k}": v for k, v in cm.params.items()})
+    row.update({f"gamma_gamma.{k}": v for k, v in gg.params.items()})
+    return row
 
 
 def _intervals(reps: pd.DataFrame, level: float) -> dict:
@@ -294,20 +307,10 @@ def parameter_draw_intervals(summary: pd.DataFrame, fitted: dict, horizon: float
     gg_draws = rng.multivariate_normal(np.log(pd.Series(gg.params_).to_numpy(float)), covs[1], size=n_draws)
     rows = []
     for xc, xg in zip(cm_draws, gg_draws):
-        cmd, ggd = _with_params(cm, xc), _with_params(gg, xg)
-        try:
-            clv = customer_lifetime_value(cmd, ggd, uf, ur, ut, um, horizon, unit, discount_rate, margin)
-            ep = cmd.conditional_expected_number_of_purchases_up_to_time(horizon, uf, ur, ut)
-            pa = cmd.conditional_probability_alive(uf, ur, ut)
-        except (ModelError, DataError):
-            continue
-        if not (np.all(np.isfinite(clv)) and np.all(np.isfinite(ep))):
-            continue
-        row = {"clv_total": float(w0 @ clv), "expected_purchases_total": float(w0 @ ep),
-               "p_alive_mean": float(w0 @ pa / n)}
-        row.update({f"{cm.name}.{k}": v for k, v in cmd.params.items()})
-        row.update({f"gamma_gamma.{k}": v for k, v in ggd.params.items()})
-        rows.append(row)
+        row = _replicate(_with_params(cm, xc), _with_params(gg, xg), (uf, ur, ut, um), w0, n, horizon, unit,
+                         discount_rate, margin)
+        if row is not None:
+            rows.append(row)
     reps = pd.DataFrame(rows)
     if scale and len(reps):   # the sample's figures at the estimate -> the full data's
         at = {"clv_total": customer_lifetime_value(cm, gg, uf, ur, ut, um, horizon, unit, discount_rate, margin),
