@@ -518,8 +518,8 @@ class Reader:
         except duckdb.OutOfMemoryException:
             limit = f" (limit {self.memory_limit})" if self.memory_limit else ""
             raise EngineError(f"DuckDB ran out of memory{limit} while reading or summarising. Remedy: raise "
-                              "the limit (--memory-limit 2GB) or free disk space in the temporary folder "
-                              f"{tempfile.gettempdir()} that DuckDB spills to.") from None
+                              "the limit (e.g. --memory-limit 8GB, below the machine's memory), or free disk "
+                              f"space in the temporary folder {tempfile.gettempdir()} that DuckDB spills to.") from None
         except duckdb.InvalidInputException as exc:
             raise _csv_error(name, str(exc), self._lines_cut.get(name, 0)) from None
         except duckdb.IOException as exc:
