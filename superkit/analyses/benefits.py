@@ -44,7 +44,7 @@ from superkit.analyses.result import Result
 from superkit.core.checks import check_choice, check_number, parse_date, require_columns
 from superkit.core.constants import DAYS_PER_YEAR
 from superkit.core.errors import DataError, ModelError, ParameterError
-from superkit.data.store import EXACT, query
+from superkit.data.store import EXACT, query, time_span
 from superkit.data.spec import BENEFIT_DIMENSIONS
 from superkit.models.tier_design import TierDesign, design_tiers, feasibility, tier_objective
 
@@ -160,10 +160,9 @@ def member_spend_table(transactions: pd.DataFrame, members: pd.DataFrame, observ
     require_columns(members, ["customer_id", "joined_at"], "members")
     if len(transactions) == 0:
         raise DataError("no transactions", source="transactions", fix="give the purchase history.")
-    span = query(transactions, 'SELECT MIN("timestamp") AS first, MAX("timestamp") AS last FROM {tx}').iloc[0]
-    start = pd.Timestamp(span["first"]).normalize()
-    end = pd.Timestamp(parse_date(observation_end, "observation_end",
-                                  default=lambda: pd.Timestamp(span["last"]))).normalize()
+    first, last = time_span(transactions)
+    start = first.normalize()
+    end = pd.Timestamp(parse_date(observation_end, "observation_end", default=lambda: last)).normalize()
     stop = end + pd.Timedelta(days=1)
     ns = "datetime64[ns]"
     joined = np.asarray(pd.DatetimeIndex(members["joined_at"]).normalize(), dtype=ns)

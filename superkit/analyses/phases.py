@@ -50,7 +50,7 @@ from superkit.core.checks import check_number, parse_date
 from superkit.core.constants import DAYS_PER_YEAR, Z95
 from superkit.core.errors import DataError, ModelError, ParameterError
 from superkit.core.paths import DATASETS_DIR
-from superkit.data.store import query
+from superkit.data.store import query, time_span
 from superkit.data.plan import CHANNEL_ORDER, KPI_NAMES, Plan, read_plan
 from superkit.data.spec import CONTACT_CHANNELS
 
@@ -426,8 +426,7 @@ def resolve_inputs(tables, plan: Plan, observation_end=None, causal_ratio=None, 
     sources = {}
     tx = tables.require("transactions", "the membership plan")
     end = pd.Timestamp(parse_date(observation_end, "observation_end",
-                                  default=lambda: pd.Timestamp(
-                                      query(tx, 'SELECT MAX("timestamp") AS t FROM {tx}')["t"].iloc[0]).normalize()))
+                                  default=lambda: time_span(tx)[1].normalize()))
     # 01's rules and 02's probability active (a file 02 wrote in the same report, else fitted here)
     r01 = tables.result("01_super_users") or {}
     p_alive, pa_src = _p_alive(tables, end)

@@ -38,7 +38,7 @@ import pandas as pd
 from superkit.core.checks import check_number, parse_date, require_columns
 from superkit.core.errors import DataError, ParameterError
 from superkit.analyses.result import Result
-from superkit.data.store import EXACT, query
+from superkit.data.store import EXACT, query, time_span
 
 __all__ = [
     "CRITERIA",
@@ -280,8 +280,7 @@ def _active_members(members: pd.DataFrame | None, end: pd.Timestamp) -> pd.DataF
 
 
 def _last_day(transactions) -> pd.Timestamp:
-    last = query(transactions, 'SELECT MAX("timestamp") AS t FROM {tx}')["t"].iloc[0]
-    return pd.Timestamp(last).normalize()
+    return time_span(transactions)[1].normalize()
 
 
 def _customer_activity(transactions, end: pd.Timestamp) -> tuple[pd.DataFrame, dict]:

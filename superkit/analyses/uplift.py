@@ -40,7 +40,7 @@ from superkit.core.checks import check_number, parse_date, require_columns
 from superkit.core.constants import DAYS_PER_YEAR
 from superkit.core.errors import DataError, ModelError, ParameterError
 from superkit.core.stats import percentile_interval
-from superkit.data.store import EXACT, query
+from superkit.data.store import EXACT, query, time_span
 from superkit.models.fe_poisson import FixedEffectsPoisson
 
 __all__ = [
@@ -118,10 +118,10 @@ def build_panel(transactions: pd.DataFrame, members: pd.DataFrame, observation_e
         raise DataError("no members: the members table is empty", source="members",
                         fix="the uplift analysis compares members with non-members; give the "
                             "members table (customer_id, joined_at, ended_at).")
-    span = query(transactions, 'SELECT MIN("timestamp") AS first, MAX("timestamp") AS last FROM {tx}').iloc[0]
-    first_tx = pd.Timestamp(span["first"]).normalize()
+    first_tx, last_tx = time_span(transactions)
+    first_tx = first_tx.normalize()
     start_ts = pd.Timestamp(parse_date(start, "start", default=lambda: first_tx.to_period("M").to_timestamp())).normalize()
-    end_ts = pd.Timestamp(parse_date(observation_end, "observation_end", default=lambda: pd.Timestamp(span["last"]))).normalize()
+    end_ts = pd.Timestamp(parse_date(observation_end, "observation_end", default=lambda: last_tx)).normalize()
     if end_ts <= start_ts:
         raise DataError(f"observation_end {end_ts.date()} is not after the window start {start_ts.date()}",
                         fix="set observation_end to the last day of the data.")

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["EXACT", "SIDECAR", "STAGED_FORMAT", "STAGED_TABLES", "Store", "as_frame", "check_end", "is_store",
-           "open_staged", "query", "read_table", "stage", "staged_meta"]
+           "open_staged", "query", "read_table", "stage", "staged_meta", "time_span"]
 
 SIDECAR = ".superkit.json"        # beside a staged Parquet file: what reading did
 STAGED_TABLES = ("transactions", "events")   # the tables that grow with the client (members stay small)
@@ -85,18 +85,14 @@ class Store:
         from superkit.data.reading import connect
         return connect(self.memory_limit, self.threads)
 
-    def to_pandas(self, columns=None, where: str | None = None) -> "pd.DataFrame":
-        """Columns (default all) as pandas, in the file's row order; ``where`` a SQL condition."""
+    def to_pandas(self, columns=None) -> "pd.DataFrame":
+        """Columns (default all) as pandas, in the file's row order."""
         cols = list(columns or self.columns)
         missing = [c for c in cols if c not in self.columns]
         if missing:
             raise DataError(f"no column {missing} in the staged {self.table}", source=self.source or str(self.path),
                             fix=f"use one of {self.columns}.")
-        sql = f"SELECT {', '.join(_q(c) for c in cols)} FROM {{tx}}" + (f" WHERE {where}" if where else "")
-        return query(self, sql)
-
-    def __getitem__(self, column: str) -> "pd.Series":
-        return self.to_pandas([column])[column]
+        return query(self, f"SELECT {', '.join(_q(c) for c in cols)} FROM {{tx}}")
 
 
 def is_store(obj) -> bool:
@@ -154,7 +150,15 @@ def query(tx, sql: str, **relations) -> "pd.DataFrame":
     for c in frame.columns:
         if str(frame[c].dtype).startswith("datetime64") and str(frame[c].dtype) != "datetime64[ns]":
             frame[c] = frame[c].astype("datetime64[ns]")
-    return frame if isinstance(frame, pd.DataFrame) else pd.DataFrame(frame)
+    return frame
+
+
+def time_span(tx) -> tuple["pd.Timestamp", "pd.Timestamp"]:
+    """The first and last transaction times of a DataFrame or a :class:`Store` (one SQL pass)."""
+    import pandas as pd
+
+    row = query(tx, 'SELECT MIN("timestamp") AS first, MAX("timestamp") AS last FROM {tx}').iloc[0]
+    return pd.Timestamp(row["first"]), pd.Timestamp(row["last"])
 
 
 def _plain_frame(df):
