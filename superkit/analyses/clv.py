@@ -19,7 +19,7 @@ from superkit.analyses.result import Result
 from superkit.core.checks import check_number, parse_date, require_columns
 from superkit.core.errors import DataError, ModelError, ParameterError
 from superkit.core.stats import percentile_interval
-from superkit.data.store import query
+from superkit.data.store import query, time_span
 from superkit.data.summary import UNIT_DAYS, summarize
 from superkit.models.base import compress
 from superkit.models.count import CountModel
@@ -495,7 +495,7 @@ class ClvResult(Result):
     def cumulative_tracking(self, transactions: pd.DataFrame, **kw) -> pd.DataFrame:
         """Actual vs expected cumulative repeat purchase days from the first transaction to the
         observation end (the calibration fit, so the holdout part is a forecast)."""
-        return cumulative_tracking(self.model, transactions, transactions["timestamp"].min(),
+        return cumulative_tracking(self.model, transactions, time_span(transactions)[0],
                                    self.settings["observation_end"], self.settings["time_unit"], **kw)
 
     def frequency_recency_matrices(self) -> tuple[pd.DataFrame, pd.DataFrame, float, int]:
