@@ -12,13 +12,30 @@
 
 Imports only :mod:`superkit.core`.
 """
-from superkit.data.contract import (READERS, read_benefits, read_choices, read_cohorts, read_contacts,
-                                    read_events, read_members, read_transactions, validate)
-from superkit.data.quality import profile_tables
-from superkit.data.reading import ReadOptions, read_options
-from superkit.data.simulate import World, simulate
-from superkit.data.summary import get_engine, summarize, summarize_to_file
-from superkit.data.tables import Tables, load_tables, resolve_path
+# Imported on first use (PEP 562): ``superkit summarize`` reads files with DuckDB alone and must not
+# pay for importing pandas, which the readers below need.
+_EXPORTS = {
+    "contract": ["READERS", "read_benefits", "read_choices", "read_cohorts", "read_contacts", "read_events",
+                 "read_members", "read_transactions", "validate"],
+    "quality": ["profile_tables"],
+    "reading": ["ReadOptions", "read_options"],
+    "simulate": ["World", "simulate"],
+    "summary": ["get_engine", "summarize", "summarize_to_file"],
+    "tables": ["Tables", "load_tables", "resolve_path"],
+}
+_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
+
+
+def __getattr__(name: str):
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module 'superkit.data' has no attribute '{name}'")
+    import importlib
+
+    value = getattr(importlib.import_module(f"superkit.data.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "READERS",

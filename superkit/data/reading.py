@@ -77,14 +77,20 @@ __all__ = [
     "Parsed",
     "ReadOptions",
     "Reader",
+    "amount_unit_note",
     "connect",
     "id_expr",
+    "id_select",
+    "looks_like_fen",
     "map_columns",
     "number_expr",
+    "open_table",
     "parse_table",
     "parse_transactions",
     "read_options",
     "read_text",
+    "row_problems",
+    "rows_clear_by_bounds",
     "sniff_csv",
     "time_exprs",
 ]
@@ -604,6 +610,17 @@ def id_expr(col: str, dtype: str, strip_zeros: bool, p: str, placeholders: bool 
     return stages, val, bad
 
 
+def id_select(relation: str, column: str, strip_zeros: bool) -> str:
+    """``relation`` with the customer id read from its text column ``column`` by the id rules, as
+    ``_id`` (NULL when blank or a placeholder) and ``_bad`` (scientific notation): for ids read once
+    per distinct text instead of once per row."""
+    stages, val, bad = id_expr(_q(column), "VARCHAR", strip_zeros, "_id__")
+    rel = f"SELECT * FROM {relation}"
+    for stage in stages:
+        rel = f"SELECT *, {', '.join(f'{e} AS {_q(n)}' for n, e in stage.items())} FROM ({rel})"
+    return f"SELECT *, {val} AS _id, {bad} AS _bad FROM ({rel})"
+
+
 _ISO = "[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]+)?)?)?"
 
 
@@ -762,7 +779,7 @@ class Parsed:
     step read -- DuckDB spills it to disk when it outgrows memory."""
 
     def __init__(self, reader: Reader, opened: Opened, table: str, columns: Mapping[str, tuple[str, str]],
-                 observation_end=None):
+                 observation_end=None, materialize: bool = True):
         self.reader, self.table = reader, table
         self.name = opened.name
         self.notes = list(opened.notes)
@@ -822,8 +839,11 @@ class Parsed:
         self.query(f"CREATE TEMP VIEW {self.view} AS SELECT {', '.join(sel)} FROM ({rel})")
         # parsed once: the checks and every later step read this table (DuckDB spills it to disk when
         # it outgrows memory); only a failing check goes back to the view, for the text as written
-        self.data = reader._name(f"{table}_data")
         self.order = ""          # the table keeps the source's row order (DuckDB preserves insertion order)
+        if not materialize:      # a caller that checks and uses the rows in one pass reads the view itself
+            self.data = self.view
+            return
+        self.data = reader._name(f"{table}_data")
         raws = ", ".join(_q(f"{o}__raw") for o in self.kinds)
         self.query(f"CREATE TEMP TABLE {self.data} AS SELECT * EXCLUDE ({raws}) FROM {self.view}")
 
@@ -846,8 +866,8 @@ class Parsed:
         return {k: int(v or 0) for k, v in zip(conditions, row)}
 
     # -- the checks of every kind ------------------------------------------------------------
-    def check(self) -> None:
-        """Every column's checks by its kind, in a fixed order, in one pass (examples only on failure)."""
+    def conditions(self) -> dict[str, str]:
+        """The row conditions the checks count, by ``<column>.<check>`` (``rows``: every row)."""
         cond = {"rows": "true"}
         for ours, kind in self.kinds.items():
             c, raw, bad = _q(ours), _q(ours + "__raw"), _q(ours + "__bad")
@@ -866,6 +886,11 @@ class Parsed:
                     cond[f"{ours}.censored"] = f"{v} IS NOT NULL AND {c} IS NULL"
             elif kind in ("amount", "number", "share"):
                 cond[f"{ours}.inf"] = f"isinf({c})"
+        return cond
+
+    def check(self) -> None:
+        """Every column's checks by its kind, in a fixed order, in one pass (examples only on failure)."""
+        cond = self.conditions()
         n = self.counts(cond)
         if n["rows"] == 0:
             raise rules.no_rows(self.table, self.name)
@@ -923,10 +948,14 @@ class Parsed:
         if missing:
             raise rules.missing_values(self.name, self.theirs[ours], missing, what)
 
+    def late(self, ours: str) -> str:
+        """The condition of a time after the observation end (``false`` without an end)."""
+        return "false" if self.end is None else f"{_q(ours)} >= TIMESTAMP '{rules.end_limit(self.end)}'"
+
     def not_after_end(self, ours: str) -> None:
         if self.end is None:
             return
-        cond = f"{_q(ours)} >= TIMESTAMP '{rules.end_limit(self.end)}'"
+        cond = self.late(ours)
         late = self.counts({"late": cond})["late"]
         if late:
             raise rules.after_observation_end(self.end, self.name, self.theirs[ours], late,
@@ -973,10 +1002,9 @@ COLUMN_KINDS = {
 _REQUIRED_VALUES = {"time": "dates", "amount": "values", "number": "values", "share": "values"}
 
 
-def parse_table(reader: Reader, source, table: str, mapping: Mapping[str, str] | None = None,
-                observation_end=None, name: str | None = None) -> Parsed:
-    """Open, map and parse ``table`` by the rules; the checks of every kind are made, required
-    cells must not be empty. ``name``: how a DataFrame made from a file (YAML) is named."""
+def open_table(reader: Reader, source, table: str, mapping: Mapping[str, str] | None = None,
+               name: str | None = None) -> tuple[Opened, dict[str, tuple[str, str]]]:
+    """``table`` opened, and its columns mapped: ``(opened, ours -> (theirs, kind))``."""
     opened = reader.open(source, table)
     if name:
         opened.name = name
@@ -984,7 +1012,14 @@ def parse_table(reader: Reader, source, table: str, mapping: Mapping[str, str] |
     kinds = COLUMN_KINDS[table]
     other = "number" if table in ATTRIBUTE_TABLES else "text"
     listed = set(TABLES[table]["required"]) | set(TABLES[table]["optional"])
-    spec = {ours: (theirs, kinds.get(ours, "text" if ours in listed else other)) for ours, theirs in cols.items()}
+    return opened, {ours: (theirs, kinds.get(ours, "text" if ours in listed else other)) for ours, theirs in cols.items()}
+
+
+def parse_table(reader: Reader, source, table: str, mapping: Mapping[str, str] | None = None,
+                observation_end=None, name: str | None = None) -> Parsed:
+    """Open, map and parse ``table`` by the rules; the checks of every kind are made, required
+    cells must not be empty. ``name``: how a DataFrame made from a file (YAML) is named."""
+    opened, spec = open_table(reader, source, table, mapping, name)
     parsed = reader.parse(opened, table, spec, observation_end)
     for ours in TABLES[table]["required"]:
         what = _REQUIRED_VALUES.get(spec[ours][1])
@@ -1026,6 +1061,59 @@ def _order_rules(reader: Reader, p: Parsed) -> None:
         p.data = view
 
 
+def row_problems(p: Parsed) -> list[str]:
+    """Every row condition on which :func:`parse_transactions` refuses the transactions, notes
+    something or warns, except those of the customer id (which a caller can check once per distinct
+    id) and those of order ids: for an engine that checks the rows in the same pass as it uses them
+    and reads the source by :func:`parse_transactions` when any of them holds (which then gives the
+    message). Kept beside it so that the two change together."""
+    conds = [c for k, c in p.conditions().items() if k != "rows" and not k.startswith("customer_id.")]
+    conds += [f"{_q(ours)} IS NULL" for ours in TABLES["transactions"]["required"]
+              if _REQUIRED_VALUES.get(p.kinds[ours])]
+    conds += [p.late(ours) for ours, kind in p.kinds.items() if kind == "time"]
+    conds.append(f"abs({_q('amount')}) >= {ABSURD_AMOUNT}")
+    if p.reader.options.amount_unit != "yuan":
+        conds.append(_fractions_of_unit(p.reader.options.amount_unit))
+    return [f"coalesce({c}, false)" for c in conds]
+
+
+def rows_clear_by_bounds(p: Parsed, opened: Opened) -> bool:
+    """True when the smallest and largest time and amount and the counts of missing ones -- which a
+    Parquet file answers from its statistics, without reading the rows -- prove that none of
+    :func:`row_problems` holds and the fen check cannot: only for a time typed as a time (no zone)
+    and an amount typed as a number, read in yuan; any other case is for the row scan."""
+    time_type, amount_type = (opened.types.get(p.theirs[c], "") for c in ("timestamp", "amount"))
+    if not (time_type in ("TIMESTAMP", "DATE") or time_type.startswith("TIMESTAMP(")) \
+            or not amount_type.startswith(("DOUBLE", "BIGINT", "INTEGER", "DECIMAL")) \
+            or p.reader.options.amount_unit != "yuan":
+        return False
+    ts, amt = _q(p.theirs["timestamp"]), _q(p.theirs["amount"])
+    first, last = f"TIMESTAMP '{MIN_YEAR}-01-01'", f"TIMESTAMP '{MAX_YEAR + 1}-01-01'"
+    end = f" AND max({ts}) < TIMESTAMP '{rules.end_limit(p.end)}'" if p.end is not None else ""
+    clear, = p.query(f"SELECT COUNT(*) > 0 AND COUNT({ts}) = COUNT(*) AND COUNT({amt}) = COUNT(*) "
+                     f"AND min({ts}) >= {first} AND max({ts}) < {last}{end} "
+                     # NaN is the largest double: a NaN amount fails the second bound
+                     f"AND min({amt}) > -{ABSURD_AMOUNT} AND max({amt}) < 1000 "
+                     f"FROM {opened.view}").fetchone()
+    return bool(clear)
+
+
+def _fractions_of_unit(unit: str) -> str:
+    per, amt = AMOUNT_UNITS[unit], _q("amount")
+    return f"abs({amt} * {per} - round({amt} * {per})) > 1e-6"
+
+
+def amount_unit_note(p: Parsed) -> str:
+    unit = p.reader.options.amount_unit
+    return f"{p.theirs['amount']}: amounts read in {unit} and divided by {AMOUNT_UNITS[unit]}"
+
+
+def looks_like_fen(whole, n_positive: int, n_thousands: int) -> bool:
+    """Whether the fen check can hold: every amount whole and at least half the positive ones 1,000
+    or more (the median of the positive amounts can be 1,000 or more only then)."""
+    return bool(whole) and n_positive > 0 and 2 * n_thousands >= n_positive
+
+
 def parse_transactions(reader: Reader, source, mapping: Mapping[str, str] | None = None,
                        observation_end=None) -> Parsed:
     """The transactions by the rules, checked as every path checks them: the column checks, absurd
@@ -1041,10 +1129,8 @@ def parse_transactions(reader: Reader, source, mapping: Mapping[str, str] | None
     if "order_id" in p.kinds:
         _order_rules(reader, p)
     if reader.options.amount_unit != "yuan":
-        p.notes.append(f"{p.theirs['amount']}: amounts read in {reader.options.amount_unit} and divided by "
-                       f"{AMOUNT_UNITS[reader.options.amount_unit]}")
-        per = AMOUNT_UNITS[reader.options.amount_unit]
-        frac = f"abs({amt} * {per} - round({amt} * {per})) > 1e-6"
+        p.notes.append(amount_unit_note(p))
+        frac = _fractions_of_unit(reader.options.amount_unit)
         split = p.counts({"f": frac})["f"]
         if split:
             p.warnings.append(f"{p.theirs['amount']}: {split:,} amounts have fractions of a "
@@ -1052,8 +1138,11 @@ def parse_transactions(reader: Reader, source, mapping: Mapping[str, str] | None
                               "amounts in fen are whole numbers, so this export is probably in yuan; "
                               "read it without --amount-unit fen.")
     else:
-        whole, median = p.query(f"SELECT bool_and({amt} = round({amt})), "
-                                f"quantile_cont({amt}, 0.5) FILTER (WHERE {amt} > 0) FROM {p.data}").fetchone()
+        # the median (a sort of every amount) only when the counts say it can be 1,000 or more
+        whole, n_pos, n_k = p.query(f"SELECT bool_and({amt} = round({amt})), COUNT(*) FILTER (WHERE {amt} > 0), "
+                                    f"COUNT(*) FILTER (WHERE {amt} >= 1000) FROM {p.data}").fetchone()
+        median = (p.query(f"SELECT quantile_cont({amt}, 0.5) FILTER (WHERE {amt} > 0) FROM {p.data}").fetchone()[0]
+                  if looks_like_fen(whole, int(n_pos), int(n_k)) else None)
         if whole and median is not None and median >= 1000:
             p.warnings.append(f"{p.theirs['amount']}: the amounts look like fen (分), not yuan: every amount is a "
                               f"whole number and the median purchase is {median:,.0f}. If the export is in fen, "

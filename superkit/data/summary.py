@@ -37,6 +37,7 @@ __all__ = [
     "no_purchases",
     "render",
     "source_name",
+    "split",
     "summarize",
     "summarize_to_file",
     "summary_sql",
@@ -65,8 +66,12 @@ def _unit_days(unit: str) -> float:
     return UNIT_DAYS[key]
 
 
-def render(source: str, observation_end, calibration_end=None, unit: str = "D") -> str:
-    """The summary SQL with its parameters filled in."""
+FINAL_MARK = "-- the summary, from the per-customer table"   # where summary.sql's final SELECT begins
+
+
+def render(source: str, observation_end, calibration_end=None, unit: str = "D", customers: str = "cust") -> str:
+    """The summary SQL with its parameters filled in; ``customers``: the relation its final SELECT
+    reads (the ``cust`` step, or a table made from it, see :func:`split`)."""
     obs = parse_date(observation_end, "observation_end", allow_empty=False)
     cal = obs if calibration_end is None else parse_date(calibration_end, "calibration_end", allow_empty=False)
     if cal > obs:
@@ -74,7 +79,15 @@ def render(source: str, observation_end, calibration_end=None, unit: str = "D") 
                                                 f"{obs.date()}",
                              fix="the calibration period must end on or before the observation end.")
     return summary_sql().format(source=source, obs_end=day_number(obs), cal_end=day_number(cal),
-                                unit_days=repr(_unit_days(unit)))
+                                unit_days=repr(_unit_days(unit)), customers=customers)
+
+
+def split(sql: str) -> tuple[str, str]:
+    """A rendered summary as ``(per_customer, final)``: the query of the per-customer step (every
+    customer, also those without a purchase day) and the final SELECT, which reads the relation
+    named by ``customers`` in :func:`render`."""
+    head, final = sql.split(FINAL_MARK)
+    return head + "SELECT * FROM cust", final
 
 
 def source_name(source) -> str:

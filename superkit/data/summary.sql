@@ -11,25 +11,28 @@
 -- Two aggregations only (customer-day, then customer), so it streams on files larger than memory.
 -- Sums are exact (DECIMAL, to a millionth of a yuan), so a parallel engine gives the same last digit
 -- whatever order its threads add the rows in.
+-- The customer step keeps every customer, also one without a purchase day, so that an engine can
+-- check each customer id once there.
 WITH days AS (
-    SELECT customer_id, day_num, SUM(CAST(amount AS DECIMAL(38, 6))) AS amount
+    SELECT customer_id, day_num, SUM(CAST(amount AS DECIMAL(38, 6))) AS day_amount,
+           MAX(amount) >= 0 AND SUM(CAST(amount AS DECIMAL(38, 6))) >= 0 AS purchase
     FROM {source}
     WHERE day_num <= {obs_end}
     GROUP BY customer_id, day_num
-    HAVING MAX(amount) >= 0 AND SUM(amount) >= 0
 ),
 cust AS (
     SELECT customer_id,
-           COUNT(*) FILTER (WHERE day_num <= {cal_end}) AS n_days,
-           MIN(day_num) AS first_day,
-           MAX(day_num) FILTER (WHERE day_num <= {cal_end}) AS last_day,
-           SUM(amount) FILTER (WHERE day_num <= {cal_end}) AS total,
-           MIN_BY(amount, day_num) AS first_amount,
-           COUNT(*) FILTER (WHERE day_num > {cal_end}) AS n_hold,
-           AVG(amount) FILTER (WHERE day_num > {cal_end}) AS mean_hold
+           COUNT(*) FILTER (WHERE purchase AND day_num <= {cal_end}) AS n_days,
+           MIN(day_num) FILTER (WHERE purchase) AS first_day,
+           MAX(day_num) FILTER (WHERE purchase AND day_num <= {cal_end}) AS last_day,
+           SUM(day_amount) FILTER (WHERE purchase AND day_num <= {cal_end}) AS total,
+           MIN_BY(day_amount, day_num) FILTER (WHERE purchase) AS first_amount,
+           COUNT(*) FILTER (WHERE purchase AND day_num > {cal_end}) AS n_hold,
+           AVG(day_amount) FILTER (WHERE purchase AND day_num > {cal_end}) AS mean_hold
     FROM days
     GROUP BY customer_id
 )
+-- the summary, from the per-customer table
 SELECT customer_id,
        CAST(n_days - 1 AS DOUBLE) AS frequency,
        CAST(last_day - first_day AS DOUBLE) / {unit_days} AS recency,
@@ -38,5 +41,5 @@ SELECT customer_id,
        CAST(n_hold AS DOUBLE) AS frequency_holdout,
        COALESCE(CAST(mean_hold AS DOUBLE), 0.0) AS monetary_value_holdout,
        CAST({obs_end} - {cal_end} AS DOUBLE) / {unit_days} AS duration_holdout
-FROM cust
+FROM {customers}
 WHERE n_days > 0
