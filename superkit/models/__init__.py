@@ -12,18 +12,35 @@
 
 Models take arrays and give arrays: nothing here imports the data, analyses or report layers.
 """
-from superkit.models.base import FittedModel, MLEModel, compress
-from superkit.models.bgnbd import BetaGeoModel, simulate_bgnbd_summary
-from superkit.models.choice_logit import ChoiceLogit
-from superkit.models.count import CountModel
-from superkit.models.fe_poisson import FixedEffectsPoisson, ppml_fe
-from superkit.models.gamma_gamma import (GammaGammaAssumptionWarning, GammaGammaModel,
-                                         customer_lifetime_value, gamma_gamma_check)
-from superkit.models.mbgnbd import ModifiedBetaGeoModel
-from superkit.models.pareto_nbd import ParetoNBDModel
-from superkit.models.registry import COUNT_MODEL_LABELS, COUNT_MODELS, fit_count_model
-from superkit.models.sbg import Durations, ShiftedBetaGeometric
-from superkit.models.tier_design import TierDesign, design_tiers
+# Imported on first use (PEP 562): scoring customers needs the count models and Gamma-Gamma, not the
+# renewal, choice, causal and tier models (whose imports of scipy.stats and the MILP solver cost a
+# second of every `superkit score`).
+_EXPORTS = {
+    "base": ["FittedModel", "MLEModel", "compress"],
+    "bgnbd": ["BetaGeoModel", "simulate_bgnbd_summary"],
+    "choice_logit": ["ChoiceLogit"],
+    "count": ["CountModel"],
+    "fe_poisson": ["FixedEffectsPoisson", "ppml_fe"],
+    "gamma_gamma": ["GammaGammaAssumptionWarning", "GammaGammaModel", "customer_lifetime_value", "gamma_gamma_check"],
+    "mbgnbd": ["ModifiedBetaGeoModel"],
+    "pareto_nbd": ["ParetoNBDModel"],
+    "registry": ["COUNT_MODEL_LABELS", "COUNT_MODELS", "fit_count_model"],
+    "sbg": ["Durations", "ShiftedBetaGeometric"],
+    "tier_design": ["TierDesign", "design_tiers"],
+}
+_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
+
+
+def __getattr__(name: str):
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module 'superkit.models' has no attribute '{name}'")
+    import importlib
+
+    value = getattr(importlib.import_module(f"superkit.models.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "BetaGeoModel",

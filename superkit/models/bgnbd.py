@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import digamma, expit, gammaln, hyp2f1
 
-from superkit.models.count import CountModel, last_arrival
+from superkit.models.count import CountModel, last_arrival, levels_of
 
 __all__ = ["BetaGeoModel", "simulate_bgnbd_summary"]
 
@@ -26,12 +26,14 @@ class BetaGeoModel(CountModel):
 
     def _loglik(self, params, x, rec, t, need_grad):
         r, alpha, a, b = params
+        on = levels_of(self).on      # special functions once per distinct frequency, recency, T
         pos = x > 0
-        A1 = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
-        A2 = gammaln(a + b) + gammaln(b + x) - gammaln(b) - gammaln(a + b + x)
-        A3 = -(r + x) * np.log(alpha + t)
+        A1 = on(x, lambda u: gammaln(r + u)) - gammaln(r) + r * np.log(alpha)
+        A2 = gammaln(a + b) + on(x, lambda u: gammaln(b + u) - gammaln(a + b + u)) - gammaln(b)
+        log_at, log_ar = on(t, lambda u: np.log(alpha + u)), on(rec, lambda u: np.log(u + alpha))
+        A3 = -(r + x) * log_at
         bx1 = b + np.maximum(x, 1) - 1
-        A4 = np.log(a) - np.log(bx1) - (r + x) * np.log(rec + alpha)
+        A4 = np.log(a) - on(x, lambda u: np.log(b + np.maximum(u, 1) - 1)) - (r + x) * log_ar
         A4m = np.where(pos, A4, -np.inf)
         lse = np.logaddexp(A3, A4m)
         ll = A1 + A2 + lse
@@ -39,13 +41,14 @@ class BetaGeoModel(CountModel):
             return ll, None
         w3 = np.exp(A3 - lse)
         w4 = np.where(pos, np.exp(A4m - lse), 0.0)
-        dig_ab, dig_abx = digamma(a + b), digamma(a + b + x)
+        dig_ab = digamma(a + b)
         g = np.empty((len(x), 4))
-        g[:, 0] = digamma(r + x) - digamma(r) + np.log(alpha) \
-            - w3 * np.log(alpha + t) - w4 * np.log(rec + alpha)
-        g[:, 1] = r / alpha - w3 * (r + x) / (alpha + t) - w4 * (r + x) / (rec + alpha)
+        g[:, 0] = on(x, lambda u: digamma(r + u)) - digamma(r) + np.log(alpha) - w3 * log_at - w4 * log_ar
+        g[:, 1] = r / alpha - (r + x) * (w3 * on(t, lambda u: 1.0 / (alpha + u))
+                                         + w4 * on(rec, lambda u: 1.0 / (u + alpha)))
+        dig_abx = on(x, lambda u: digamma(a + b + u))
         g[:, 2] = dig_ab - dig_abx + w4 / a
-        g[:, 3] = dig_ab + digamma(b + x) - digamma(b) - dig_abx - w4 / bx1
+        g[:, 3] = dig_ab + on(x, lambda u: digamma(b + u)) - digamma(b) - dig_abx - w4 / bx1
         return ll, g
 
     def _palive(self, x, rec, t):
@@ -55,14 +58,22 @@ class BetaGeoModel(CountModel):
         return np.where(x == 0, 1.0, expit(-log_div))
 
     def _cond_exp(self, tt, x, rec, t):
+        """``tt``: times (1 x k); ``x``, ``rec``, ``t``: customers (n x 1)."""
         r, alpha, a, b = self._p()
-        z = tt / (alpha + t + tt)
-        c = a + b + x - 1
+        # the hypergeometric term depends on frequency and T only: once per distinct pair (a
+        # weekly or daily summary has far fewer of them than rows)
+        ux, ix = np.unique(x[:, 0], return_inverse=True)
+        ut, it = np.unique(t[:, 0], return_inverse=True)
+        keys, inv = np.unique(ix.ravel() * len(ut) + it.ravel(), return_inverse=True)
+        inv = inv.ravel()
+        px, pt = ux[keys // len(ut)][:, None], ut[keys % len(ut)][:, None]
+        z = tt / (alpha + pt + tt)
+        c = a + b + px - 1
         # Euler: 2F1(r+x, b+x; c; z) (1-z)^(r+x) = (1-z)^(a-1) 2F1(a+b-1-r, a-1; c; z)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             h = hyp2f1(a + b - 1 - r, a - 1, c, z)
-            second = 1 - h * np.exp((a - 1) * np.log1p(-z))
-            first = c / (a - 1)
+            second = (1 - h * np.exp((a - 1) * np.log1p(-z)))[inv]
+            first = (c / (a - 1))[inv]
             log_d = np.log(a) - np.log(b + np.maximum(x, 1) - 1) \
                 + (r + x) * (np.log(alpha + t) - np.log(alpha + rec))
             out = first * second * np.where(x > 0, expit(-log_d), 1.0)

@@ -22,7 +22,7 @@ import pandas as pd
 from superkit.core.errors import DataError, ModelError, ParameterError
 from superkit.models.base import MLEModel, compress
 
-__all__ = ["CountModel", "as_array", "check_rft", "last_arrival"]
+__all__ = ["CountModel", "Levels", "as_array", "check_rft", "last_arrival", "levels_of"]
 
 
 def as_array(values, name: str) -> np.ndarray:
@@ -82,6 +82,35 @@ def _finite_or_raise(out, name, what, frequency):
             f"or inspect these very heavy buyers (they may be businesses or test accounts), or "
             f"try another model.")
     return out
+
+
+class Levels:
+    """The distinct values of the fitted rows' columns (frequency is a count, recency and T whole
+    days or weeks: hundreds of values for hundreds of thousands of rows), so that a likelihood
+    computes its special functions once per value, not once per row: ``on(column, f)`` is
+    ``f(column)`` for a column of the fit, computed on its distinct values. numpy has no such
+    memoised map, hence this helper."""
+
+    def __init__(self, columns):
+        self._by_id = {}
+        for col in columns:
+            values, inverse = np.unique(col, return_inverse=True)
+            if len(values) * 4 <= len(col):        # worth it only when values repeat
+                self._by_id[id(col)] = (col, values, inverse)
+
+    def on(self, column, f):
+        hit = self._by_id.get(id(column))
+        if hit is None or hit[0] is not column:
+            return f(column)
+        return f(hit[1])[hit[2]]
+
+
+_NO_LEVELS = Levels(())
+
+
+def levels_of(model) -> "Levels":
+    """The model's fit levels (an empty :class:`Levels` outside a fit)."""
+    return getattr(model, "_levels", None) or _NO_LEVELS
 
 
 class CountModel(MLEModel):
@@ -153,6 +182,7 @@ class CountModel(MLEModel):
         n_total = float(w.sum())
         self._fit_n = n_total
         data = (ux, ur * self._scale, ut * self._scale, w, n_total)
+        self._levels = Levels(data[:3])
         x0 = None
         if start is not None:
             p0 = np.array([float(start[k]) * (self._scale if k in self.scaled_params else 1.0)
@@ -164,6 +194,7 @@ class CountModel(MLEModel):
             if x0 is None:
                 raise
             res = self._fit_mle(data, n_total)
+        self._levels = None
         self.params_ = pd.Series(self._from_scaled(np.exp(res.x)), index=list(self.param_names))
         self.n_unique_rows_ = int(len(ux))
         return self
