@@ -468,3 +468,42 @@ def test_messages_name_each_example_once_and_12e3_is_no_id(tmp_path):
     assert error is not None and error.count("'NA'") == 2         # in "such as 'NA'" and once in the examples
     _, error = _both(tmp_path, (HEAD + "12E3,2025-01-05,10\n").encode())
     assert error is not None and "scientific notation" in error
+
+
+# --------------------------------------------------------------------------------------------
+# The summary checked as it reads (one scan, ids once per distinct text) = the checked copy
+# --------------------------------------------------------------------------------------------
+def test_the_summary_checked_as_it_reads_equals_the_checked_copy_on_every_case(tmp_path):
+    """Every transaction case summarised both ways: the same summary, notes and warnings, or the same
+    message; and the one-scan way is taken for the clean files (else it would test nothing)."""
+    taken = []
+    for case in corpus.TRANSACTION_CASES:
+        if case.bug:
+            continue
+        folder = tmp_path / case.name
+        folder.mkdir()
+        path = case.write(folder)
+        fused, checked = DuckDBEngine(), DuckDBEngine(fuse=False)
+        a, a_error = _outcome(lambda: summarize(path, OBS, mapping=case.mapping, options=case.options, engine=fused))
+        b, b_error = _outcome(lambda: summarize(path, OBS, mapping=case.mapping, options=case.options, engine=checked))
+        assert a_error == b_error, case.name
+        assert not checked.one_pass
+        if a_error is None:
+            pd.testing.assert_frame_equal(a, b, **SAME)
+            assert (fused.notes, fused.warnings) == (checked.notes, checked.warnings), case.name
+        if fused.one_pass:
+            taken.append(case.name)
+    assert {"parquet_typed", "parquet_date32"} <= set(taken), taken
+    assert len(taken) >= 10, taken
+
+
+def test_one_scan_hands_over_ids_that_merge_and_late_rows(tmp_path):
+    """Two texts of one id (' 7' and '7'), and a row after the end, go the checked way."""
+    path = tmp_path / "t.csv"
+    path.write_text("customer_id,timestamp,amount\n 7,2025-01-05,10\n7,2025-02-05,12\n8,2025-03-01,5\n")
+    engine = DuckDBEngine()
+    s = summarize(path, OBS, engine=engine)
+    assert not engine.one_pass and s.loc["7", "frequency"] == 1
+    path.write_text("customer_id,timestamp,amount\n7,2025-01-05,10\n7,2099-02-05,12\n")
+    _, error = _outcome(lambda: summarize(path, OBS, engine=engine))
+    assert error is not None and not engine.one_pass

@@ -47,25 +47,31 @@ class DuckDBEngine:
         """The summary of a source checked as it is read, without a checked copy of its rows (that copy
         made a 10M-row summary take twice as long as the aggregation): one scan counts every row
         condition of the reading rules, the summary groups the customer ids as written, and the id
-        rules then read each distinct id text once. For what most files are: no order ids and
+        rules then read each distinct id text once. For what most files are: no order id that repeats and
         nothing the rules would refuse, note or warn about. Returns the summary's final SELECT, or
-        None when the source has order ids or anything the rules speak about -- then
+        None when the source has an order id that repeats or anything the rules speak about -- then
         :meth:`_source` reads it by :func:`superkit.data.reading.parse_transactions`, which gives the
         message."""
         if is_store(source) or (isinstance(source, (str, os.PathLike)) and staged_meta(source)):
             return None
         opened, spec = open_table(reader, source, "transactions", mapping)
         id_type = opened.types.get(spec["customer_id"][0], "VARCHAR")
-        if "order_id" in spec or not (id_type == "VARCHAR" or id_type.startswith(_NUMERIC)) \
+        if not (id_type == "VARCHAR" or id_type.startswith(_NUMERIC)) \
                 or id_type.startswith(("DOUBLE", "FLOAT", "REAL", "DECIMAL")):
-            return None      # order ids need the rows themselves; float ids their own rule
+            return None      # float ids have their own rule
         p = Parsed(reader, opened, "transactions", spec, observation_end, materialize=False)
+        if "order_id" in spec:   # the order-id rules speak only of order ids that repeat
+            oid = _q("order_id")
+            repeats, = reader.query(f"SELECT COUNT(*) FROM (SELECT {oid} FROM {p.view} WHERE {oid} IS NOT NULL "
+                                    f"GROUP BY {oid} HAVING COUNT(*) > 1)", p.name).fetchall()[0]
+            if repeats:
+                return None
         if not rows_clear_by_bounds(p, opened):
             amt = _q("amount")
             n_rows, problem, whole, n_pos, n_k = reader.query(    # the rows' checks: one scan, no grouping
                 f"SELECT COUNT(*), bool_or({' OR '.join(row_problems(p))}), bool_and({amt} = round({amt})), "
                 f"COUNT(*) FILTER (WHERE {amt} > 0), COUNT(*) FILTER (WHERE {amt} >= 1000) FROM {p.view}",
-                p.name).fetchone()
+                p.name).fetchall()[0]
             if not n_rows or problem or (reader.options.amount_unit == "yuan" and looks_like_fen(whole, n_pos, n_k)):
                 return None
         rows = f"SELECT \"customer_id__raw\" AS customer_id, {_DAY} AS day_num, amount FROM {p.view}"
@@ -75,7 +81,7 @@ class DuckDBEngine:
         reader.exec(f"CREATE TEMP TABLE _ids AS SELECT customer_id AS _text, _id, _bad "
                     f"FROM ({id_select('_by_text', 'customer_id', strip)})")
         ok, = reader.exec("SELECT NOT bool_or(_bad OR _id IS NULL) AND COUNT(DISTINCT _id) = COUNT(*) "
-                          "FROM _ids").fetchone()
+                          "FROM _ids").fetchall()[0]
         if not ok:           # blank or unreadable ids, or two texts of one id (" 7" and "7"): by the rules
             reader.exec("DROP TABLE _ids; DROP TABLE _by_text")
             return None

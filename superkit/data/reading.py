@@ -1094,7 +1094,7 @@ def rows_clear_by_bounds(p: Parsed, opened: Opened) -> bool:
                      f"AND min({ts}) >= {first} AND max({ts}) < {last}{end} "
                      # NaN is the largest double: a NaN amount fails the second bound
                      f"AND min({amt}) > -{ABSURD_AMOUNT} AND max({amt}) < 1000 "
-                     f"FROM {opened.view}").fetchone()
+                     f"FROM {opened.view}").fetchall()[0]
     return bool(clear)
 
 
@@ -1140,7 +1140,7 @@ def parse_transactions(reader: Reader, source, mapping: Mapping[str, str] | None
     else:
         # the median (a sort of every amount) only when the counts say it can be 1,000 or more
         whole, n_pos, n_k = p.query(f"SELECT bool_and({amt} = round({amt})), COUNT(*) FILTER (WHERE {amt} > 0), "
-                                    f"COUNT(*) FILTER (WHERE {amt} >= 1000) FROM {p.data}").fetchone()
+                                    f"COUNT(*) FILTER (WHERE {amt} >= 1000) FROM {p.data}").fetchall()[0]
         median = (p.query(f"SELECT quantile_cont({amt}, 0.5) FILTER (WHERE {amt} > 0) FROM {p.data}").fetchone()[0]
                   if looks_like_fen(whole, int(n_pos), int(n_k)) else None)
         if whole and median is not None and median >= 1000:
