@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Mapping
 
-from superkit.data.reading import (_NUMERIC, Parsed, Reader, _q, amount_unit_note, connect, id_select,
+from superkit.data.reading import (Parsed, Reader, amount_unit_note, connect, id_select, ids_read_per_text,
                                    looks_like_fen, open_table, parse_transactions, read_options, row_problems,
                                    rows_clear_by_bounds)
 from superkit.data.store import check_end, is_store, open_staged, staged_meta
@@ -56,18 +56,17 @@ class DuckDBEngine:
             return None
         opened, spec = open_table(reader, source, "transactions", mapping)
         id_type = opened.types.get(spec["customer_id"][0], "VARCHAR")
-        if not (id_type == "VARCHAR" or id_type.startswith(_NUMERIC)) \
-                or id_type.startswith(("DOUBLE", "FLOAT", "REAL", "DECIMAL")):
-            return None      # float ids have their own rule
+        if not ids_read_per_text(id_type):
+            return None
         p = Parsed(reader, opened, "transactions", spec, observation_end, materialize=False)
         if "order_id" in spec:   # the order-id rules speak only of order ids that repeat
-            oid = _q("order_id")
+            oid = '"order_id"'
             repeats, = reader.query(f"SELECT COUNT(*) FROM (SELECT {oid} FROM {p.view} WHERE {oid} IS NOT NULL "
                                     f"GROUP BY {oid} HAVING COUNT(*) > 1)", p.name).fetchall()[0]
             if repeats:
                 return None
         if not rows_clear_by_bounds(p, opened):
-            amt = _q("amount")
+            amt = '"amount"'
             n_rows, problem, whole, n_pos, n_k = reader.query(    # the rows' checks: one scan, no grouping
                 f"SELECT COUNT(*), bool_or({' OR '.join(row_problems(p))}), bool_and({amt} = round({amt})), "
                 f"COUNT(*) FILTER (WHERE {amt} > 0), COUNT(*) FILTER (WHERE {amt} >= 1000) FROM {p.view}",

@@ -81,6 +81,7 @@ __all__ = [
     "connect",
     "id_expr",
     "id_select",
+    "ids_read_per_text",
     "looks_like_fen",
     "map_columns",
     "number_expr",
@@ -1075,6 +1076,12 @@ def row_problems(p: Parsed) -> list[str]:
     if p.reader.options.amount_unit != "yuan":
         conds.append(_fractions_of_unit(p.reader.options.amount_unit))
     return [f"coalesce({c}, false)" for c in conds]
+
+
+def ids_read_per_text(dtype: str) -> bool:
+    """Whether ids of DuckDB type ``dtype`` read the same from their text as from the column (text
+    and integers; not floats, which have their own rule)."""
+    return dtype == "VARCHAR" or (dtype.startswith(_NUMERIC) and not dtype.startswith(("DOUBLE", "FLOAT", "REAL", "DECIMAL")))
 
 
 def rows_clear_by_bounds(p: Parsed, opened: Opened) -> bool:

@@ -66,7 +66,7 @@ def _unit_days(unit: str) -> float:
     return UNIT_DAYS[key]
 
 
-FINAL_MARK = "-- the summary, from the per-customer table"   # where summary.sql's final SELECT begins
+_FINAL_MARK = "-- the summary, from the per-customer table"   # where summary.sql's final SELECT begins
 
 
 def render(source: str, observation_end, calibration_end=None, unit: str = "D", customers: str = "cust") -> str:
@@ -86,7 +86,7 @@ def split(sql: str) -> tuple[str, str]:
     """A rendered summary as ``(per_customer, final)``: the query of the per-customer step (every
     customer, also those without a purchase day) and the final SELECT, which reads the relation
     named by ``customers`` in :func:`render`."""
-    head, final = sql.split(FINAL_MARK)
+    head, final = sql.split(_FINAL_MARK)
     return head + "SELECT * FROM cust", final
 
 
