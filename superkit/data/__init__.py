@@ -12,6 +12,9 @@
 
 Imports only :mod:`superkit.core`.
 """
+import sys
+import types
+
 # Imported on first use (PEP 562): ``superkit summarize`` reads files with DuckDB alone and must not
 # pay for importing pandas, which the readers below need.
 _EXPORTS = {
@@ -24,6 +27,23 @@ _EXPORTS = {
     "tables": ["Tables", "load_tables", "resolve_path"],
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
+
+
+class _DataPackage(types.ModuleType):
+    """``superkit.data.simulate`` is the function, as the eager imports made it: importing the
+    submodule of the same name binds the module on the package, which must not replace it."""
+
+    @property
+    def simulate(self):
+        from superkit.data.simulate import simulate
+        return simulate
+
+    @simulate.setter
+    def simulate(self, value):   # the import system binding the submodule: the function stays
+        pass
+
+
+sys.modules[__name__].__class__ = _DataPackage
 
 
 def __getattr__(name: str):
