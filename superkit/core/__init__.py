@@ -1,4 +1,5 @@
-"""The floor every layer stands on: error types, constants, checks, intervals, safe writing, paths.
+"""The floor every layer stands on: error types, constants, checks, intervals, safe writing, paths,
+lazy package imports.
 
 Nothing here imports another part of superkit.
 """

@@ -15,6 +15,8 @@ Imports only :mod:`superkit.core`.
 import sys
 import types
 
+from superkit.core.lazy import lazy_exports
+
 # Imported on first use (PEP 562): ``superkit summarize`` reads files with DuckDB alone and must not
 # pay for importing pandas, which the readers below need.
 _EXPORTS = {
@@ -26,7 +28,6 @@ _EXPORTS = {
     "summary": ["get_engine", "summarize", "summarize_to_file"],
     "tables": ["Tables", "load_tables", "resolve_path"],
 }
-_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
 
 
 class _DataPackage(types.ModuleType):
@@ -46,16 +47,7 @@ class _DataPackage(types.ModuleType):
 sys.modules[__name__].__class__ = _DataPackage
 
 
-def __getattr__(name: str):
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module 'superkit.data' has no attribute '{name}'")
-    import importlib
-
-    value = getattr(importlib.import_module(f"superkit.data.{module}"), name)
-    globals()[name] = value
-    return value
-
+__getattr__ = lazy_exports(__name__, _EXPORTS, globals())
 
 __all__ = [
     "READERS",

@@ -12,6 +12,8 @@
 
 Models take arrays and give arrays: nothing here imports the data, analyses or report layers.
 """
+from superkit.core.lazy import lazy_exports
+
 # Imported on first use (PEP 562): scoring customers needs the count models and Gamma-Gamma, not the
 # renewal, choice, causal and tier models (whose imports of scipy.stats and the MILP solver cost a
 # second of every `superkit score`).
@@ -28,19 +30,9 @@ _EXPORTS = {
     "sbg": ["Durations", "ShiftedBetaGeometric"],
     "tier_design": ["TierDesign", "design_tiers"],
 }
-_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
 
 
-def __getattr__(name: str):
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module 'superkit.models' has no attribute '{name}'")
-    import importlib
-
-    value = getattr(importlib.import_module(f"superkit.models.{module}"), name)
-    globals()[name] = value
-    return value
-
+__getattr__ = lazy_exports(__name__, _EXPORTS, globals())
 
 __all__ = [
     "BetaGeoModel",
