@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Mapping
 
-from superkit.data.reading import (Parsed, Reader, amount_unit_note, connect, id_select, ids_read_per_text,
+from superkit.data.reading import (FEN_COUNTS, Parsed, Reader, amount_unit_note, connect, id_select, ids_read_per_text,
                                    looks_like_fen, open_table, parse_transactions, read_options, row_problems,
                                    rows_clear_by_bounds)
 from superkit.data.store import check_end, is_store, open_staged, staged_meta
@@ -66,10 +66,8 @@ class DuckDBEngine:
             if repeats:
                 return None
         if not rows_clear_by_bounds(p, opened):
-            amt = '"amount"'
             n_rows, problem, whole, n_pos, n_k = reader.query(    # the rows' checks: one scan, no grouping
-                f"SELECT COUNT(*), bool_or({' OR '.join(row_problems(p))}), bool_and({amt} = round({amt})), "
-                f"COUNT(*) FILTER (WHERE {amt} > 0), COUNT(*) FILTER (WHERE {amt} >= 1000) FROM {p.view}",
+                f"SELECT COUNT(*), bool_or({' OR '.join(row_problems(p))}), {FEN_COUNTS} FROM {p.view}",
                 p.name).fetchall()[0]
             if not n_rows or problem or (reader.options.amount_unit == "yuan" and looks_like_fen(whole, n_pos, n_k)):
                 return None
@@ -105,7 +103,7 @@ class DuckDBEngine:
             self.notes, self.warnings = list(parsed.notes), list(parsed.warnings)
             relation, name = parsed.data, parsed.name
         reader.query(f"""CREATE TEMP VIEW _tx AS SELECT customer_id,
-                         CAST(CAST("timestamp" AS DATE) - DATE '{EPOCH.date()}' AS BIGINT) AS day_num,
+                         {_DAY} AS day_num,
                          amount FROM {relation}""", name)
         return "_tx"
 

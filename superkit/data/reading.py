@@ -68,6 +68,7 @@ __all__ = [
     "AMOUNT_UNITS",
     "COLUMN_KINDS",
     "CsvLayout",
+    "FEN_COUNTS",
     "KINDS",
     "MAX_YEAR",
     "MIN_YEAR",
@@ -1115,6 +1116,11 @@ def amount_unit_note(p: Parsed) -> str:
     return f"{p.theirs['amount']}: amounts read in {unit} and divided by {AMOUNT_UNITS[unit]}"
 
 
+# what the fen check counts, in one pass: are all amounts whole, how many are positive, how many 1,000 or more
+FEN_COUNTS = ('bool_and("amount" = round("amount")), COUNT(*) FILTER (WHERE "amount" > 0), '
+              'COUNT(*) FILTER (WHERE "amount" >= 1000)')
+
+
 def looks_like_fen(whole, n_positive: int, n_thousands: int) -> bool:
     """Whether the fen check can hold: every amount whole and at least half the positive ones 1,000
     or more (the median of the positive amounts can be 1,000 or more only then)."""
@@ -1146,8 +1152,7 @@ def parse_transactions(reader: Reader, source, mapping: Mapping[str, str] | None
                               "read it without --amount-unit fen.")
     else:
         # the median (a sort of every amount) only when the counts say it can be 1,000 or more
-        whole, n_pos, n_k = p.query(f"SELECT bool_and({amt} = round({amt})), COUNT(*) FILTER (WHERE {amt} > 0), "
-                                    f"COUNT(*) FILTER (WHERE {amt} >= 1000) FROM {p.data}").fetchall()[0]
+        whole, n_pos, n_k = p.query(f"SELECT {FEN_COUNTS} FROM {p.data}").fetchall()[0]
         median = (p.query(f"SELECT quantile_cont({amt}, 0.5) FILTER (WHERE {amt} > 0) FROM {p.data}").fetchone()[0]
                   if looks_like_fen(whole, int(n_pos), int(n_k)) else None)
         if whole and median is not None and median >= 1000:
