@@ -475,8 +475,9 @@ def test_messages_name_each_example_once_and_12e3_is_no_id(tmp_path):
 # --------------------------------------------------------------------------------------------
 def test_the_summary_checked_as_it_reads_equals_the_checked_copy_on_every_case(tmp_path):
     """Every transaction case summarised both ways: the same summary, notes and warnings, or the same
-    message; and the one-scan way is taken for the clean files (else it would test nothing)."""
-    taken = []
+    message; and the one-scan way is taken for the clean files (else it would test nothing), with
+    and without refunds (without, every day with a row is a purchase day and the test is skipped)."""
+    taken, refunds = [], []
     for case in corpus.TRANSACTION_CASES:
         if case.bug:
             continue
@@ -493,7 +494,10 @@ def test_the_summary_checked_as_it_reads_equals_the_checked_copy_on_every_case(t
             assert (fused.notes, fused.warnings) == (checked.notes, checked.warnings), case.name
         if fused.one_pass:
             taken.append(case.name)
+            if not fused.no_refunds:
+                refunds.append(case.name)
     assert {"parquet_typed", "parquet_date32"} <= set(taken), taken
+    assert refunds and len(refunds) < len(taken), (refunds, taken)
     assert len(taken) >= 10, taken
 
 
@@ -507,3 +511,18 @@ def test_one_scan_hands_over_ids_that_merge_and_late_rows(tmp_path):
     path.write_text("customer_id,timestamp,amount\n7,2025-01-05,10\n7,2099-02-05,12\n")
     _, error = _outcome(lambda: summarize(path, OBS, engine=engine))
     assert error is not None and not engine.one_pass
+
+
+def test_one_scan_keeps_the_purchase_day_test_when_an_amount_is_negative(tmp_path):
+    """A refund-only day is not a purchase day, on the one-scan way too; without negative amounts the
+    test is skipped and every day with a row counts."""
+    path = tmp_path / "t.csv"
+    path.write_text("customer_id,timestamp,amount\n7,2025-01-05,10\n7,2025-02-05,-4\n7,2025-03-05,12\n"
+                    "7,2025-03-05,-2\n8,2025-03-01,5\n8,2025-04-01,6\n")
+    engine = DuckDBEngine()
+    s = summarize(path, OBS, engine=engine)
+    assert engine.one_pass and not engine.no_refunds
+    assert s.loc["7", "frequency"] == 1 and s.loc["7", "monetary_value"] == pytest.approx(10.0)
+    path.write_text("customer_id,timestamp,amount\n7,2025-01-05,10\n7,2025-02-05,4\n8,2025-03-01,5\n")
+    s = summarize(path, OBS, engine=engine)
+    assert engine.one_pass and engine.no_refunds and s.loc["7", "frequency"] == 1

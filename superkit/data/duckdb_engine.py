@@ -19,7 +19,7 @@ from superkit.data.store import check_end, is_store, open_staged, staged_meta
 from superkit.data.summary import (EPOCH, HOLDOUT_COLUMNS, SUMMARY_COLUMNS, no_purchases, render, source_name,
                                    split)
 
-_DAY = f"CAST(CAST(\"timestamp\" AS DATE) - DATE '{EPOCH.date()}' AS BIGINT)"
+_DAY = f"CAST(CAST(\"timestamp\" AS DATE) - DATE '{EPOCH.date()}' AS INTEGER)"   # (a narrower group key than BIGINT)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -42,6 +42,7 @@ class DuckDBEngine:
         self.notes: list[str] = []
         self.warnings: list[str] = []
         self.one_pass = False    # whether the last summary was checked as it was read (see _one_pass)
+        self.no_refunds = False  # whether that summary skipped the purchase-day test: no amount was negative
 
     def _one_pass(self, reader: Reader, source, mapping, observation_end, calibration_end, unit) -> str | None:
         """The summary of a source checked as it is read, without a checked copy of its rows (that copy
@@ -65,14 +66,17 @@ class DuckDBEngine:
                                     f"GROUP BY {oid} HAVING COUNT(*) > 1)", p.name).fetchall()[0]
             if repeats:
                 return None
-        if not rows_clear_by_bounds(p, opened):
-            n_rows, problem, whole, n_pos, n_k = reader.query(    # the rows' checks: one scan, no grouping
-                f"SELECT COUNT(*), bool_or({' OR '.join(row_problems(p))}), {FEN_COUNTS} FROM {p.view}",
-                p.name).fetchall()[0]
+        clear, no_refunds = rows_clear_by_bounds(p, opened)
+        if not clear:
+            n_rows, problem, whole, n_pos, n_k, no_refunds = reader.query(    # the rows' checks: one scan
+                f"SELECT COUNT(*), bool_or({' OR '.join(row_problems(p))}), {FEN_COUNTS}, "
+                f"coalesce(min(amount) >= 0, false) FROM {p.view}", p.name).fetchall()[0]
             if not n_rows or problem or (reader.options.amount_unit == "yuan" and looks_like_fen(whole, n_pos, n_k)):
                 return None
+        self.no_refunds = bool(no_refunds)
         rows = f"SELECT \"customer_id__raw\" AS customer_id, {_DAY} AS day_num, amount FROM {p.view}"
-        per_customer, final = split(render(f"({rows})", observation_end, calibration_end, unit, customers="_customers"))
+        per_customer, final = split(render(f"({rows})", observation_end, calibration_end, unit, customers="_customers",
+                                           refunds=not no_refunds))
         reader.query(f"CREATE TEMP TABLE _by_text AS {per_customer}", p.name)
         strip = reader.options.strip_leading_zeros
         reader.exec(f"CREATE TEMP TABLE _ids AS SELECT customer_id AS _text, _id, _bad "
@@ -110,7 +114,7 @@ class DuckDBEngine:
     def _sql(self, reader: Reader, source, mapping, observation_end, calibration_end, unit) -> str:
         """The summary's SQL: in one pass when the source allows (see :meth:`_one_pass`), else on
         the transactions read by the rules."""
-        self.one_pass = False
+        self.one_pass = self.no_refunds = False
         if self.fuse:
             final = self._one_pass(reader, source, mapping, observation_end, calibration_end, unit)
             if final is not None:

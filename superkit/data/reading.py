@@ -1085,25 +1085,26 @@ def ids_read_per_text(dtype: str) -> bool:
     return dtype == "VARCHAR" or (dtype.startswith(_NUMERIC) and not dtype.startswith(("DOUBLE", "FLOAT", "REAL", "DECIMAL")))
 
 
-def rows_clear_by_bounds(p: Parsed, opened: Opened) -> bool:
-    """True when the smallest and largest time and amount and the counts of missing ones -- which a
-    Parquet file answers from its statistics, without reading the rows -- prove that none of
-    :func:`row_problems` holds and the fen check cannot: only for a time typed as a time (no zone)
-    and an amount typed as a number, read in yuan; any other case is for the row scan."""
+def rows_clear_by_bounds(p: Parsed, opened: Opened) -> tuple[bool, bool]:
+    """``(clear, no_refunds)``: clear when the smallest and largest time and amount and the counts of
+    missing ones -- which a Parquet file answers from its statistics, without reading the rows --
+    prove that none of :func:`row_problems` holds and the fen check cannot: only for a time typed as
+    a time (no zone) and an amount typed as a number, read in yuan; any other case is for the row
+    scan. ``no_refunds``: no amount is negative."""
     time_type, amount_type = (opened.types.get(p.theirs[c], "") for c in ("timestamp", "amount"))
     if not (time_type in ("TIMESTAMP", "DATE") or time_type.startswith("TIMESTAMP(")) \
             or not amount_type.startswith(("DOUBLE", "BIGINT", "INTEGER", "DECIMAL")) \
             or p.reader.options.amount_unit != "yuan":
-        return False
+        return False, False
     ts, amt = _q(p.theirs["timestamp"]), _q(p.theirs["amount"])
     first, last = f"TIMESTAMP '{MIN_YEAR}-01-01'", f"TIMESTAMP '{MAX_YEAR + 1}-01-01'"
     end = f" AND max({ts}) < TIMESTAMP '{rules.end_limit(p.end)}'" if p.end is not None else ""
-    clear, = p.query(f"SELECT COUNT(*) > 0 AND COUNT({ts}) = COUNT(*) AND COUNT({amt}) = COUNT(*) "
-                     f"AND min({ts}) >= {first} AND max({ts}) < {last}{end} "
-                     # NaN is the largest double: a NaN amount fails the second bound
-                     f"AND min({amt}) > -{ABSURD_AMOUNT} AND max({amt}) < 1000 "
-                     f"FROM {opened.view}").fetchall()[0]
-    return bool(clear)
+    clear, no_refunds = p.query(f"SELECT COUNT(*) > 0 AND COUNT({ts}) = COUNT(*) AND COUNT({amt}) = COUNT(*) "
+                                f"AND min({ts}) >= {first} AND max({ts}) < {last}{end} "
+                                # NaN is the largest double: a NaN amount fails the second bound
+                                f"AND min({amt}) > -{ABSURD_AMOUNT} AND max({amt}) < 1000, min({amt}) >= 0 "
+                                f"FROM {opened.view}").fetchall()[0]
+    return bool(clear), bool(clear and no_refunds)
 
 
 def _fractions_of_unit(unit: str) -> str:

@@ -69,17 +69,28 @@ def _unit_days(unit: str) -> float:
 _FINAL_MARK = "-- the summary, from the per-customer table"   # where summary.sql's final SELECT begins
 
 
-def render(source: str, observation_end, calibration_end=None, unit: str = "D", customers: str = "cust") -> str:
+_PURCHASE = "MAX(amount) >= 0 AND SUM(CAST(amount AS DECIMAL(38, 6))) >= 0"
+_HOLDOUT = ("COUNT(*) FILTER (WHERE purchase AND day_num > {cal_end}) AS n_hold,\n"
+            "           AVG(day_amount) FILTER (WHERE purchase AND day_num > {cal_end}) AS mean_hold")
+_NO_HOLDOUT = "0 AS n_hold, CAST(NULL AS DOUBLE) AS mean_hold"
+
+
+def render(source: str, observation_end, calibration_end=None, unit: str = "D", customers: str = "cust",
+           refunds: bool = True) -> str:
     """The summary SQL with its parameters filled in; ``customers``: the relation its final SELECT
-    reads (the ``cust`` step, or a table made from it, see :func:`split`)."""
+    reads (the ``cust`` step, or a table made from it, see :func:`split`); ``refunds=False`` when the
+    engine has shown that no amount is negative, so that every day with a row is a purchase day (the
+    same summary, with less to compute)."""
     obs = parse_date(observation_end, "observation_end", allow_empty=False)
     cal = obs if calibration_end is None else parse_date(calibration_end, "calibration_end", allow_empty=False)
     if cal > obs:
         raise ParameterError("calibration_end", f"calibration end {cal.date()} is after observation end "
                                                 f"{obs.date()}",
                              fix="the calibration period must end on or before the observation end.")
+    holdout = _NO_HOLDOUT if calibration_end is None else _HOLDOUT.format(cal_end=day_number(cal))
     return summary_sql().format(source=source, obs_end=day_number(obs), cal_end=day_number(cal),
-                                unit_days=repr(_unit_days(unit)), customers=customers)
+                                unit_days=repr(_unit_days(unit)), customers=customers,
+                                purchase=_PURCHASE if refunds else "TRUE", holdout=holdout)
 
 
 def split(sql: str) -> tuple[str, str]:

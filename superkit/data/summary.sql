@@ -13,9 +13,12 @@
 -- whatever order its threads add the rows in.
 -- The customer step keeps every customer, also one without a purchase day, so that an engine can
 -- check each customer id once there.
+-- The purchase-day test is filled in: net amount and largest amount >= 0, or TRUE when the engine
+-- has shown that no amount is negative (then every day with a row is a purchase day). So are the
+-- holdout counts: without a calibration end there is no holdout period, and they are constants.
 WITH days AS (
     SELECT customer_id, day_num, SUM(CAST(amount AS DECIMAL(38, 6))) AS day_amount,
-           MAX(amount) >= 0 AND SUM(CAST(amount AS DECIMAL(38, 6))) >= 0 AS purchase
+           {purchase} AS purchase
     FROM {source}
     WHERE day_num <= {obs_end}
     GROUP BY customer_id, day_num
@@ -27,8 +30,7 @@ cust AS (
            MAX(day_num) FILTER (WHERE purchase AND day_num <= {cal_end}) AS last_day,
            SUM(day_amount) FILTER (WHERE purchase AND day_num <= {cal_end}) AS total,
            MIN_BY(day_amount, day_num) FILTER (WHERE purchase) AS first_amount,
-           COUNT(*) FILTER (WHERE purchase AND day_num > {cal_end}) AS n_hold,
-           AVG(day_amount) FILTER (WHERE purchase AND day_num > {cal_end}) AS mean_hold
+           {holdout}
     FROM days
     GROUP BY customer_id
 )
