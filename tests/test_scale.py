@@ -135,29 +135,35 @@ def _sampled_and_full(seed):
 
 
 def _coverage(seeds):
-    hits_full = hits_part = 0
+    """Over the worlds ``seeds``: how often the full data's and the sample's intervals cover the
+    truth, and how often the sample's estimate falls inside the full data's interval (the sample adds
+    its own noise, so now and then it falls just outside)."""
+    hits_full = hits_part = inside = 0
     for seed in seeds:
         full, part, truth = _sampled_and_full(seed)
-        assert full["ci"][0] <= part["ratio"] <= full["ci"][1], (seed, full, part)
+        inside += full["ci"][0] <= part["ratio"] <= full["ci"][1]
         # the sample's interval is at least as wide: the month effects are known less well
         assert part["ci"][1] - part["ci"][0] >= 0.95 * (full["ci"][1] - full["ci"][0]), seed
         hits_full += full["ci"][0] <= truth <= full["ci"][1]
         hits_part += part["ci"][0] <= truth <= part["ci"][1]
-    return hits_full / len(seeds), hits_part / len(seeds)
+    n = len(seeds)
+    return hits_full / n, hits_part / n, inside / n
 
 
 def test_a_weighted_sample_of_controls_keeps_the_causal_estimate_and_its_coverage():
     """Many more never-joined customers than members, as at a national chain: with a weighted sample
-    of a fifth of the controls, every estimate stays inside the full data's interval, and the
-    intervals cover the simulator's truth about as often as the full data's (12 worlds here; 100 in
-    the slow study below)."""
-    full, part = _coverage(range(31, 43))
+    of a fifth of the controls, the estimates stay inside the full data's interval (11 worlds of 12
+    at least), and the intervals cover the simulator's truth about as often as the full data's (12
+    worlds here; 100 in the slow study below)."""
+    full, part, inside = _coverage(range(31, 43))
+    assert inside >= 11 / 12, inside
     assert part >= 9 / 12 and part >= full - 2 / 12, (full, part)
 
 
 @pytest.mark.slow
 def test_coverage_study_of_the_sampled_controls():
-    full, part = _coverage(range(100, 200))
+    full, part, inside = _coverage(range(100, 200))
+    assert inside >= 0.9, inside
     assert part >= 0.9 and abs(part - full) <= 0.05, (full, part)
 
 
