@@ -3,9 +3,8 @@
 The file is made once from a simulated world (``superkit simulate --customers 1000000``, ~18M
 transactions) repeated with distinct customer and order ids until it has ``--rows`` rows, written
 as one Parquet file in ``benchmarks/_data/``. DuckDB runs the summary within its memory limit
-(``--memory-limit``, 4 GB: less than the rows take in memory, so it streams and spills; at 2 GB
-its two chained aggregations of 100M rows run out of memory, with the message that says so);
-Spark runs in local mode on every core with the default 2 GB driver.
+(``--memory-limit``, 4 GB; at 2 GB its two chained aggregations of 100M rows ran out of memory,
+with the message that says so); Spark runs in local mode on every core with the default 2 GB driver.
 Prints seconds (median of ``--repeat`` runs), peak memory of the whole process tree, the ratio,
 and whether the two summaries agree.
 

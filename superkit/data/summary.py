@@ -1,6 +1,8 @@
 """Transactions -> one row per customer: frequency, recency, T, monetary value (+ holdout).
 
-The query is written once, in ``summary.sql``, and run by an *engine*: an object that supplies the
+The query is written once, in ``summary.sql`` (:func:`render` fills in its parameters and two
+fragments: the purchase-day test, skipped when no amount is negative, and the holdout counts,
+constants without a calibration end), and run by an *engine*: an object that supplies the
 source relation (``customer_id, day_num, amount``, ``day_num`` the whole day number since
 1970-01-01) and runs the SQL. Engines live beside this module, one file each
 (``duckdb_engine.py``: embedded, multi-threaded, out of core; ``spark_engine.py``: Spark SQL, for
