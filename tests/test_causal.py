@@ -39,6 +39,62 @@ def test_ppml_matches_statsmodels_poisson_glm_with_dummies():
     np.testing.assert_allclose(ours_se, ref.bse[["d", "a"]].to_numpy(), rtol=1e-4)
 
 
+def _statsmodels_fit(y, e, customer, month, X):
+    """The reference: GLM Poisson with a dummy per customer and month, clustered by customer."""
+    sm = pytest.importorskip("statsmodels.api")
+    names = [f"x{j}" for j in range(X.shape[1])]
+    df = pd.DataFrame({"y": y, "e": e, "cu": customer, "mo": month, **dict(zip(names, X.T))})
+    df = df[df.groupby("cu")["y"].transform("sum") > 0]
+    dummies = pd.get_dummies(df[["cu", "mo"]].astype(str)).astype(float)
+    dummies = dummies.drop(columns=[c_ for c_ in dummies.columns if c_.startswith("mo_")][:1])
+    ref = sm.GLM(df["y"], pd.concat([df[names], dummies], axis=1), family=sm.families.Poisson(),
+                 offset=np.log(df["e"])).fit(tol=1e-13, cov_type="cluster",
+                                             cov_kwds={"groups": df["cu"].to_numpy(), "use_correction": False})
+    return ref.params[names].to_numpy(), ref.bse[names].to_numpy()
+
+
+def test_ppml_with_a_continuous_regressor_matches_statsmodels():
+    """The dense path (regressors that are not exclusive dummies), against the dummy-variable GLM."""
+    w = simulate(250, seed=5, selection=1.0, join_rate=0.004, uplift_frequency=1.5)
+    c = _cells(w)
+    rng = np.random.default_rng(0)
+    X = np.column_stack([(c.state == 1), rng.normal(size=len(c.state)) * 0.3]).astype(float)
+    fit = ppml_fe(c.spend, c.exposure, c.customer, c.month, X)
+    beta, se = _statsmodels_fit(c.spend, c.exposure, c.customer, c.month, X)
+    G = fit["n_customers"]
+    np.testing.assert_allclose(fit["beta"], beta, rtol=1e-7)
+    np.testing.assert_allclose(np.sqrt(np.diag(fit["cov"]) * (G - 1) / G), se, rtol=1e-6)
+
+
+def test_event_study_one_hot_codes_match_statsmodels_and_the_dense_columns():
+    """The event study's bins as one code per cell give the dummy-variable GLM's estimates."""
+    from superkit.models.fe_poisson import OneHot
+
+    w = simulate(400, seed=8, selection=1.0, join_rate=0.006, uplift_frequency=1.6)
+    c = _cells(w)
+    code = np.full(len(c.state), -1)
+    during = c.state == 1
+    code[during] = np.clip(c.event_month[during], 0, 3)        # 4 bins of member months
+    code[c.state == 2] = 4
+    X = np.zeros((len(code), 5))
+    X[code >= 0, code[code >= 0]] = 1.0
+    dense = ppml_fe(c.spend, c.exposure, c.customer, c.month, X)    # recognised as one-hot
+    coded = ppml_fe(c.spend, c.exposure, c.customer, c.month, OneHot(code, 5))
+    np.testing.assert_allclose(coded["beta"], dense["beta"], rtol=1e-12, equal_nan=True)
+    ok = np.isfinite(coded["beta"])
+    assert ok[:4].all()
+    beta, se = _statsmodels_fit(c.spend, c.exposure, c.customer, c.month, X[:, ok])
+    G = coded["n_customers"]
+    np.testing.assert_allclose(coded["beta"][ok], beta, rtol=1e-7)
+    np.testing.assert_allclose(np.sqrt(np.diag(coded["cov"])[ok] * (G - 1) / G), se, rtol=1e-6)
+
+
+def test_ppml_refuses_a_second_effect_with_too_many_levels():
+    n = 6000
+    with pytest.raises(ModelError, match="6,000 levels"):
+        ppml_fe(np.ones(2 * n), np.ones(2 * n), np.repeat([0, 1], n), np.tile(np.arange(n), 2), np.zeros((2 * n, 1)))
+
+
 def test_span_cells_hand_made():
     # one member: purchases on days 0, 10, 20, 40 (2024-01-01 + d); joins on day 15, never ends
     day = pd.Timestamp(START)

@@ -41,7 +41,7 @@ from superkit.core.constants import DAYS_PER_YEAR
 from superkit.core.errors import DataError, ModelError, ParameterError
 from superkit.core.stats import percentile_interval
 from superkit.data.store import EXACT, query, time_span
-from superkit.models.fe_poisson import FixedEffectsPoisson
+from superkit.models.fe_poisson import FixedEffectsPoisson, OneHot
 
 __all__ = [
     "MAX_CONTROLS",
@@ -519,7 +519,7 @@ def joining_effect(cells: SpanCells, outcome: str = "spend") -> dict:
         raise ModelError("no member has purchases inside their active span after joining, so there is "
                          "nothing to compare. Remedy: members need purchases after joining (a longer "
                          "window after the join dates).")
-    X = np.column_stack([(cells.state == 1), (cells.state == 2)]).astype(float)
+    X = OneHot(np.where(cells.state == 1, 0, np.where(cells.state == 2, 1, -1)), 2)   # member, after
     w = cells.weights()   # sampled controls: weighted PPML is PPML on weighted outcome and exposure
     fit = FixedEffectsPoisson(["member", "after"]).fit(y * w, cells.exposure * w, cells.customer, cells.month, X)
     r, ci, se = fit.ratio("member")
@@ -547,25 +547,23 @@ def event_study(cells: SpanCells, pre_months: int = 6, post_months: int = 12,
     k = cells.event_month
     mem = cells.is_member
     bins = list(range(-pre_months, -1)) + list(range(0, post_months + 1))
-    cols = []
-    for b in bins:
-        if b < 0:
-            cols.append(mem & (cells.state == 0) & (k == b))
-        elif b < post_months:
-            cols.append((cells.state == 1) & (k == b))
-        else:
-            cols.append((cells.state == 1) & (k >= b))
-    cols.append(cells.state == 2)
-    X = np.column_stack(cols).astype(float)
+    # one exclusive column per bin (members' months before joining, member months, months beyond
+    # post_months pooled into the last bin) and one for the months after a membership ended
+    code = np.full(len(k), -1, dtype=np.int64)
+    before = mem & (cells.state == 0) & (k >= -pre_months) & (k <= -2)
+    code[before] = k[before] + pre_months
+    during = (cells.state == 1) & (k >= 0)
+    code[during] = (len(bins) - post_months - 1) + np.clip(k[during], 0, post_months)
+    code[cells.state == 2] = len(bins)
     w = cells.weights()
     fit = FixedEffectsPoisson([f"k{b}" for b in bins] + ["after"]).fit(
-        y * w, cells.exposure * w, cells.customer, cells.month, X)
+        y * w, cells.exposure * w, cells.customer, cells.month, OneHot(code, len(bins) + 1))
+    days = np.bincount(code[code >= 0], weights=cells.exposure[code >= 0], minlength=len(bins) + 1)
     rows = [{"k": -1, "ratio": 1.0, "ci_low": 1.0, "ci_high": 1.0,
              "exposure_days": float(cells.exposure[mem & (cells.state == 0) & (k == -1)].sum())}]
     for j, b in enumerate(bins):
         r, ci, _ = fit.ratio(f"k{b}")
-        rows.append({"k": b, "ratio": r, "ci_low": ci[0], "ci_high": ci[1],
-                     "exposure_days": float(X[:, j] @ cells.exposure)})
+        rows.append({"k": b, "ratio": r, "ci_low": ci[0], "ci_high": ci[1], "exposure_days": float(days[j])})
     return pd.DataFrame(rows).sort_values("k").reset_index(drop=True)
 
 

@@ -8,14 +8,28 @@ Hall & Griliches 1984); with ``exp`` link each coefficient is a log ratio. Santo
 
 **Library choice.** statsmodels' GLM Poisson with ``cov_type="cluster"`` fits this model, but it
 needs one dummy column per customer (tens of thousands); it is the reference the tests compare
-against on small data. Here the fixed effects are absorbed (alternating projections, as R's fixest
-and Stata's ppmlhdfe do), which no maintained Python package offers for Poisson at this size without
-heavy dependencies (pyfixest pulls in numba, polars and formulaic). The cluster-robust sandwich uses
-the regressors residualised on the fixed effects with Poisson weights.
+against on small data. No maintained Python package fits Poisson with an absorbed effect of
+hundreds of thousands of levels without heavy dependencies (pyfixest pulls in numba, polars and
+formulaic), so the fit is written here.
 
-Used by :mod:`superkit.analyses.uplift` for the causal effect of joining a paid membership.
+**How.** The customer effects are concentrated out exactly: for given month effects and
+coefficients, each customer's effect is ``log(sum y / sum exposure * exp(eta))`` over their cells,
+which makes each customer's fitted total equal their actual total. What is left is a concave
+likelihood in the month effects and the coefficients (a multinomial over each customer's cells),
+maximised by Newton's method with step halving. Its information matrix is the Poisson information
+with the customer effects partialled out (the Frisch-Waugh-Lovell theorem), built from customer and
+month sums, so a Newton step costs a few passes over the cells whatever the number of customers.
+When the regressors are mutually exclusive 0/1 dummies (the membership states and the event-study
+bins of :mod:`superkit.analyses.uplift`), they are kept as one integer code per cell
+(:class:`OneHot`) and every sum is a ``bincount``.
+
+Standard errors are clustered by customer: the sandwich of the inverse information and the sum of
+outer products of each customer's score (month and coefficient parts), with the small-sample factor
+``G / (G - 1)``.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -24,102 +38,119 @@ from superkit.core.errors import ModelError
 from superkit.core.stats import wald_interval
 from superkit.models.base import FittedModel
 
-__all__ = ["FixedEffectsPoisson", "ppml_fe"]
+__all__ = ["FixedEffectsPoisson", "OneHot", "ppml_fe"]
+
+MAX_SECOND_LEVELS = 5000   # levels of the second effect (months): its information matrix is dense
 
 
-def _demean(X: np.ndarray, w: np.ndarray, groups, tol: float = 1e-10, maxit: int = 1000) -> np.ndarray:
-    """Residualise the columns of X on the fixed effects (weighted alternating projections).
+@dataclass(frozen=True)
+class OneHot:
+    """Mutually exclusive 0/1 regressors as one code per cell: column ``code`` is 1, ``-1`` none."""
 
-    Group means of all columns at once through a sparse indicator matrix per fixed effect.
-    """
-    from scipy import sparse
+    code: np.ndarray
+    k: int
 
-    Xt = X.copy()
-    mats = []
-    for g, G in groups:
-        ind = sparse.csr_matrix((w, (g, np.arange(len(g)))), shape=(G, len(g)))  # weighted indicator
-        sw = np.asarray(ind.sum(axis=1)).ravel()
-        mats.append((g, ind, np.where(sw > 0, sw, 1.0)))
-    scale = np.maximum(np.abs(X).max(axis=0), 1.0)
-    for _ in range(maxit):
-        delta = 0.0
-        for g, ind, sw in mats:
-            means = (ind @ Xt) / sw[:, None]
-            Xt -= means[g]
-            delta = max(delta, float((np.abs(means).max(axis=0) / scale).max()))
-        if delta < tol:
-            break
-    return Xt
+    @classmethod
+    def from_dense(cls, X) -> "OneHot | None":
+        """The codes of a dense 0/1 matrix whose rows have at most one 1, else None."""
+        X = np.asarray(X)
+        if X.ndim != 2 or not np.isin(X, (0, 1)).all() or (X.sum(axis=1) > 1).any():
+            return None
+        code = np.where(X.any(axis=1), X.argmax(axis=1), -1)
+        return cls(code.astype(np.int64), X.shape[1])
 
 
-def _demean_two_way(X: np.ndarray, w: np.ndarray, ci: np.ndarray, nC: int, mi: np.ndarray, nM: int) -> np.ndarray:
-    """Residualise the columns of X on customer and month effects exactly, in one pass.
+class _Regressors:
+    """The sums the Newton steps need of the regressor matrix, for a dense matrix or one-hot codes."""
 
-    With few months the month effects are solved directly instead of by alternating projections
-    (which need hundreds of sweeps on a panel of millions of cells): partial out the customer
-    effects (weighted means within customer), then regress on the months' dummies partialled out
-    the same way, whose cross-product is only months x months (the Frisch-Waugh-Lovell theorem):
-    ``Z'WZ = diag(w by month) - A' diag(1 / w by customer) A`` with ``A`` the customer x month sums
-    of weights, and ``Z'W M_c X`` the month sums of the customer-demeaned ``X``. The system is
-    singular by one (the months' dummies add up to the customer effects' constant); its
-    pseudo-inverse gives the same projection.
-    """
-    from scipy import sparse
+    def __init__(self, X):
+        self.onehot = isinstance(X, OneHot)
+        if self.onehot:
+            self.code, self.k = np.asarray(X.code, np.int64), int(X.k)
+            if len(self.code) and not (-1 <= self.code.min() and self.code.max() < self.k):
+                raise ModelError(f"one-hot codes must lie in -1..{self.k - 1}. Remedy: number the columns from 0.")
+            self.on = self.code >= 0
+        else:
+            self.X = X
+            self.k = X.shape[1]
 
-    k = X.shape[1]
-    sw_c = np.bincount(ci, weights=w, minlength=nC)
-    sw_c = np.where(sw_c > 0, sw_c, 1.0)
-    ind = sparse.csr_matrix((w / sw_c[ci], (ci, np.arange(len(ci)))), shape=(nC, len(ci)))
+    def take(self, mask, cols=None) -> "_Regressors":
+        """The rows in ``mask`` and the columns ``cols`` (all when None)."""
+        if self.onehot:
+            code = self.code[mask]
+            k = self.k
+            if cols is not None:
+                new = np.full(self.k, -1)
+                new[cols] = np.arange(len(cols))
+                code = np.where(code >= 0, new[np.maximum(code, 0)], -1)
+                k = len(cols)
+            return _Regressors(OneHot(code, k))
+        X = self.X[mask] if mask is not None else self.X
+        return _Regressors(X if cols is None else X[:, cols])
 
-    def by_customer(V):   # V minus its weighted mean within customer (all columns in one product)
-        return V - (ind @ V)[ci]
+    def column_sums(self, v) -> np.ndarray:
+        """``X'v``."""
+        if self.onehot:
+            return np.bincount(self.code[self.on], weights=v[self.on], minlength=self.k)
+        return self.X.T @ v
 
-    Xc = by_customer(X)
-    A = np.bincount(ci * nM + mi, weights=w, minlength=nC * nM).reshape(nC, nM)
-    ZWZ = np.diag(A.sum(axis=0)) - A.T @ (A / sw_c[:, None])
-    ZWX = np.zeros((nM, k))
-    for j in range(k):
-        ZWX[:, j] = np.bincount(mi, weights=w * Xc[:, j], minlength=nM)
-    B = np.linalg.pinv(ZWZ, hermitian=True) @ ZWX
-    return Xc - by_customer(B[mi])
+    def dot(self, beta) -> np.ndarray:
+        """``X beta``."""
+        if self.onehot:
+            return np.r_[beta, 0.0][self.code]          # code -1 picks the appended 0
+        return self.X @ beta
+
+    def group_sums(self, v, g, G) -> np.ndarray:
+        """``G x k`` sums of ``v * X`` within the groups ``g``."""
+        if self.onehot:
+            return np.bincount(g[self.on] * self.k + self.code[self.on], weights=v[self.on],
+                               minlength=G * self.k).reshape(G, self.k)
+        from scipy import sparse
+        by = sparse.csr_matrix((v, (g, np.arange(len(g)))), shape=(G, len(g)))
+        return np.asarray(by @ self.X)
+
+    def informative(self, y) -> np.ndarray:
+        """Per column: some cell is non-zero and those cells have some ``y``."""
+        if self.onehot:
+            return (np.bincount(self.code[self.on], minlength=self.k) > 0) & (self.column_sums(y) > 0)
+        nz = self.X != 0
+        return nz.any(axis=0) & np.array([y[nz[:, j]].sum() > 0 for j in range(self.k)], dtype=bool)
+
+    def gram(self, v) -> np.ndarray:
+        """``X' diag(v) X``."""
+        if self.onehot:
+            return np.diag(self.column_sums(v))
+        return self.X.T @ (v[:, None] * self.X)
 
 
-def _information_two_way(X: np.ndarray, w: np.ndarray, r: np.ndarray, ci: np.ndarray, nC: int,
-                         mi: np.ndarray, nM: int) -> tuple[np.ndarray, np.ndarray]:
-    """``(Xt'WXt, Xt'r)`` for ``Xt`` = X residualised on customer and month effects (weights w),
-    without forming Xt: the same Frisch-Waugh-Lovell algebra as :func:`_demean_two_way`, on the
-    customer and month sums of ``wX`` (a k x k matrix from sums, instead of two passes over a
-    cells x k array per Newton step). ``Xt'r = X'W (r/w)~`` demeans one column only."""
-    from scipy import sparse
-
-    WX = w[:, None] * X
-    sw_c = np.bincount(ci, weights=w, minlength=nC)
-    sw_c = np.where(sw_c > 0, sw_c, 1.0)
-    by_c = sparse.csr_matrix((np.ones(len(ci)), (ci, np.arange(len(ci)))), shape=(nC, len(ci)))
-    S = by_c @ WX                                                     # customer sums of wX
-    A = np.bincount(ci * nM + mi, weights=w, minlength=nC * nM).reshape(nC, nM)
-    Sm = S / sw_c[:, None]
-    G = X.T @ WX - S.T @ Sm                                           # X'W M_c X
-    month_sums = np.vstack([np.bincount(mi, weights=WX[:, j], minlength=nM) for j in range(X.shape[1])]).T
-    T = month_sums - A.T @ Sm                                         # Z'W M_c X
-    ZWZ = np.diag(A.sum(axis=0)) - A.T @ (A / sw_c[:, None])
-    H = G - T.T @ np.linalg.pinv(ZWZ, hermitian=True) @ T
-    u = _demean_two_way((r / w)[:, None], w, ci, nC, mi, nM)[:, 0]
-    return H, X.T @ (w * u)
+def _relabel(codes) -> np.ndarray:
+    """Integer codes renumbered 0.. in order, without gaps (no sort when they are small and >= 0)."""
+    if codes.min() < 0 or codes.max() > 4 * len(codes):
+        return np.unique(codes, return_inverse=True)[1].reshape(-1)
+    present = np.bincount(codes) > 0
+    return (np.cumsum(present) - 1)[codes]
 
 
 def ppml_fe(y, exposure, customer, month, X, max_iter: int = 100, tol: float = 1e-9) -> dict:
     """Poisson pseudo-ML of ``E[y] = exposure * exp(a_customer + g_month + X beta)``.
 
     ``customer`` and ``month`` are integer codes of the two fixed effects; ``X`` has one column per
-    coefficient. Returns ``beta``, ``cov`` (cluster-robust by customer), ``n_customers``,
-    ``n_months``, ``n_cells``, ``iterations``, ``loglik``, the fitted means ``mu`` and the mask
-    ``kept`` of the cells used. Customers or months without any ``y`` carry no information and are
-    dropped (their effect would be -inf).
+    coefficient (a dense array, or :class:`OneHot` codes for exclusive dummies). Returns ``beta``,
+    ``cov`` (cluster-robust by customer), ``n_customers``, ``n_months``, ``n_cells``,
+    ``iterations``, ``loglik``, the fitted means ``mu`` and the mask ``kept`` of the cells used.
+    Customers or months without any ``y`` carry no information and are dropped (their effect would
+    be -inf).
     """
+    from scipy import sparse
+
     y = np.asarray(y, float)
     e = np.asarray(exposure, float)
-    X = np.asarray(X, float).reshape(len(y), -1)
+    customer, month = np.asarray(customer, np.int64), np.asarray(month, np.int64)
+    if not isinstance(X, OneHot):
+        X = np.asarray(X, float).reshape(len(y), -1)
+        X = OneHot.from_dense(X) or X     # exclusive dummies: every sum a bincount
+    R = _Regressors(X)
+    k_all = R.k
     keep = e > 0
     for _ in range(3):  # dropping customers can empty a month and vice versa
         cy = np.bincount(customer[keep], weights=y[keep], minlength=customer.max() + 1)
@@ -128,97 +159,100 @@ def ppml_fe(y, exposure, customer, month, X, max_iter: int = 100, tol: float = 1
     if keep.sum() == 0:
         raise ModelError("no spend inside any customer's active span: the effect cannot be estimated. "
                          "Remedy: customers need at least three purchase days.")
-    k_all = X.shape[1]
-    if not keep.all():   # copies of the cells x columns array are made only when needed (memory)
-        y, e, X = y[keep], e[keep], X[keep]
-    _, ci = np.unique(customer[keep], return_inverse=True)
-    _, mi = np.unique(month[keep], return_inverse=True)
-    nC, nM = ci.max() + 1, mi.max() + 1
+    if not keep.all():   # copies of the cells are made only when needed (memory)
+        y, e, R = y[keep], e[keep], R.take(keep)
+    ci, mi = _relabel(customer[keep]), _relabel(month[keep])
+    nC, nM = int(ci.max()) + 1, int(mi.max()) + 1
+    if nM > MAX_SECOND_LEVELS:
+        raise ModelError(f"the second fixed effect has {nM:,} levels; at most {MAX_SECOND_LEVELS:,} are "
+                         "supported (its information matrix is dense). Remedy: use coarser periods.")
     # A dummy whose cells have no spend at all would push its coefficient to -inf (separation):
     # it carries no estimable effect and is reported as missing.
-    cols = np.flatnonzero([(X[:, j] != 0).any() and y[X[:, j] != 0].sum() > 0 for j in range(k_all)])
-    Xc = X if len(cols) == k_all else X[:, cols]
-    groups = [(ci, nC), (mi, nM)]
-    beta = np.zeros(len(cols))
-    alpha = np.log(np.bincount(ci, weights=y, minlength=nC) / np.bincount(ci, weights=e, minlength=nC))
-    gam = np.zeros(nM)
+    cols = np.flatnonzero(R.informative(y))
+    if len(cols) < k_all:
+        R = R.take(slice(None), cols)
+    k = R.k
+    Y_c = np.bincount(ci, weights=y, minlength=nC)            # > 0 for every kept customer
+    y_m = np.bincount(mi, weights=y, minlength=nM)
+    Xy = R.column_sums(y)
+    log_e = np.log(e)
+    cm = ci * nM + mi
+    dense_A = nC * nM <= 20_000_000    # a dense customer x month matrix up to 160 MB, else sparse
 
-    def fe_update(beta, alpha, gam, sweeps=50):
-        xb = Xc @ beta
-        for _ in range(sweeps):
-            old = alpha.copy()
-            alpha = np.log(np.bincount(ci, weights=y, minlength=nC)
-                           / np.bincount(ci, weights=e * np.exp(gam[mi] + xb), minlength=nC))
-            gam = np.log(np.bincount(mi, weights=y, minlength=nM)
-                         / np.bincount(mi, weights=e * np.exp(alpha[ci] + xb), minlength=nM))
-            gam -= gam[0]
-            if np.abs(alpha - old).max() < 1e-12:
-                break
-        return alpha, gam
+    def fitted(theta):
+        """Means with the customer effects concentrated out, and the log-likelihood."""
+        eta = np.r_[0.0, theta[:nM - 1]][mi] + (R.dot(theta[nM - 1:]) if k else 0.0)
+        eta -= eta.max()                     # the customer effects absorb any constant
+        p = e * np.exp(eta)
+        P_c = np.bincount(ci, weights=p, minlength=nC)
+        alpha = np.log(Y_c) - np.log(P_c)
+        mu = p * (Y_c / P_c)[ci]
+        ll = float(np.sum(y * (log_e + alpha[ci] + eta)) - Y_c.sum())
+        return mu, ll
 
-    def loglik(beta, alpha, gam):
-        eta = alpha[ci] + gam[mi] + Xc @ beta
-        mu = e * np.exp(eta)
-        return float(np.sum(y * (np.log(e) + eta) - mu)), mu
-
-    alpha, gam = fe_update(beta, alpha, gam)
-    ll, mu = loglik(beta, alpha, gam)
-    converged = False
-    def demean(V, w):
-        if nM <= 400:   # months: solved exactly (see _demean_two_way)
-            return _demean_two_way(V, w, ci, nC, mi, nM)
-        return _demean(V, w, groups)
-
-    for it in range(max_iter):
-        if nM <= 400:
-            H, g = _information_two_way(Xc, mu, y - mu, ci, nC, mi, nM)
+    def information(mu):
+        """Information of (months 1.., beta) with the customer effects partialled out."""
+        inv_c = 1.0 / Y_c                                          # customer sums of mu equal Y_c
+        if dense_A:   # customer x month sums of mu
+            A = np.bincount(cm, weights=mu, minlength=nC * nM).reshape(nC, nM)
+            AtDA = A.T @ (A * inv_c[:, None])
         else:
-            Xt = demean(Xc, mu)
-            H = Xt.T @ (mu[:, None] * Xt)
-            g = Xt.T @ (y - mu)
+            A = sparse.csr_matrix((mu, (ci, mi)), shape=(nC, nM))
+            AtDA = (A.T @ sparse.diags(inv_c) @ A).toarray()
+        ZWZ = np.diag(np.bincount(mi, weights=mu, minlength=nM)) - AtDA
+        J = np.empty((nM - 1 + k, nM - 1 + k))
+        J[:nM - 1, :nM - 1] = ZWZ[1:, 1:]
+        if k:
+            S = R.group_sums(mu, ci, nC)                           # customer sums of mu X
+            Sm = S * inv_c[:, None]
+            G = R.gram(mu) - S.T @ Sm
+            T = R.group_sums(mu, mi, nM) - np.asarray(A.T @ Sm)    # month sums, customer-demeaned
+            J[:nM - 1, nM - 1:] = T[1:]
+            J[nM - 1:, :nM - 1] = T[1:].T
+            J[nM - 1:, nM - 1:] = G
+        return J
+
+    def gradient(mu):
+        g_m = y_m - np.bincount(mi, weights=mu, minlength=nM)
+        return np.r_[g_m[1:], Xy - R.column_sums(mu)] if k else g_m[1:]
+
+    theta = np.zeros(nM - 1 + k)
+    mu, ll = fitted(theta)
+    converged = False
+    for it in range(max_iter):
+        J = information(mu)
         try:
-            step = np.linalg.solve(H, g)
+            step = np.linalg.solve(J, gradient(mu))
         except np.linalg.LinAlgError:
             raise ModelError("the membership terms cannot be separated from the customer and month "
                              "effects (singular information matrix). Remedy: use a longer window, "
                              "or fewer event-study months.") from None
         t = 1.0
         while True:
-            nb = beta + t * step
-            na, ng = fe_update(nb, alpha, gam)
-            nll, nmu = loglik(nb, na, ng)
-            if nll >= ll - 1e-10 or t < 1e-4:
+            nmu, nll = fitted(theta + t * step)
+            if nll >= ll - 1e-10 * (1.0 + abs(ll)) or t < 1e-4:
                 break
             t /= 2
         gain = nll - ll
-        beta, alpha, gam, ll, mu = nb, na, ng, nll, nmu
+        theta, mu, ll = theta + t * step, nmu, nll
         if np.abs(t * step).max() < tol or (0 <= gain < 1e-12 * (1.0 + abs(ll)) and it > 2):
             converged = True
             break
     if not converged:
         raise ModelError(f"the Poisson fixed-effects fit did not converge in {max_iter} iterations. "
                          "Remedy: check for customers with extreme spend, or use fewer event-study months.")
-    # the information and each customer's score; the residualised columns a few at a time
-    # (demeaning is column by column), so a panel of millions of cells is never copied whole
-    if nM <= 400:
-        H = _information_two_way(Xc, mu, y - mu, ci, nC, mi, nM)[0]
-    else:
-        Xt = demean(Xc, mu)
-        H = Xt.T @ (mu[:, None] * Xt)
-    S = np.zeros((nC, len(cols)))
-    for j0 in range(0, len(cols), 4):
-        Xt = demean(Xc[:, j0:j0 + 4], mu)
-        for k in range(Xt.shape[1]):
-            S[:, j0 + k] = np.bincount(ci, weights=(y - mu) * Xt[:, k], minlength=nC)
-    del Xt
-    G = nC
-    Hinv = np.linalg.inv(H)
-    V = Hinv @ (S.T @ S) @ Hinv * (G / max(G - 1, 1))
     full_beta = np.full(k_all, np.nan)
-    full_beta[cols] = beta
     full_V = np.full((k_all, k_all), np.nan)
-    full_V[np.ix_(cols, cols)] = V
-    return {"beta": full_beta, "cov": full_V, "n_customers": int(nC), "n_months": int(nM),
+    if k:
+        # each customer's score (its cells' residuals sum to zero, so no demeaning is needed)
+        r = y - mu
+        U = np.hstack([np.bincount(cm, weights=r, minlength=nC * nM).reshape(nC, nM)[:, 1:],
+                       R.group_sums(r, ci, nC)])
+        Jinv = np.linalg.inv(information(mu))
+        V = (Jinv @ (U.T @ U) @ Jinv)[nM - 1:, nM - 1:] * (nC / max(nC - 1, 1))
+        full_beta[cols] = theta[nM - 1:]
+        full_V[np.ix_(cols, cols)] = V
+    return {"beta": full_beta, "cov": full_V, "n_customers": nC, "n_months": nM,
             "n_cells": int(len(y)), "iterations": it + 1, "loglik": ll, "mu": mu, "kept": keep}
 
 
@@ -238,11 +272,13 @@ class FixedEffectsPoisson(FittedModel):
         self.names = None if names is None else list(names)
 
     def fit(self, y, exposure, customer, month, X, max_iter: int = 100, tol: float = 1e-9):
-        """Fit; see :func:`ppml_fe` for the arguments."""
-        X = np.asarray(X, float).reshape(len(np.asarray(y)), -1)
-        names = self.names or [f"x{k}" for k in range(X.shape[1])]
-        if len(names) != X.shape[1]:
-            raise ModelError(f"{len(names)} names for {X.shape[1]} columns of X. Remedy: name every column.")
+        """Fit; see :func:`ppml_fe` for the arguments (``X`` dense or :class:`OneHot`)."""
+        if not isinstance(X, OneHot):
+            X = np.asarray(X, float).reshape(len(np.asarray(y)), -1)
+        k = X.k if isinstance(X, OneHot) else X.shape[1]
+        names = self.names or [f"x{j}" for j in range(k)]
+        if len(names) != k:
+            raise ModelError(f"{len(names)} names for {k} columns of X. Remedy: name every column.")
         res = ppml_fe(y, exposure, customer, month, X, max_iter=max_iter, tol=tol)
         self.param_names = tuple(names)
         self.params_ = pd.Series(res["beta"], index=names)
