@@ -64,6 +64,27 @@ def test_sbg_recovers_its_own_simulation_and_known_models_need_no_fit():
     assert list(fit.summary().index) == ["alpha", "beta"]
 
 
+def test_levels_compute_a_function_of_two_columns_once_per_distinct_pair():
+    from superkit.models.count import Levels
+
+    rng = np.random.default_rng(3)
+    x, rec = rng.integers(0, 5, 1000).astype(float), rng.integers(0, 8, 1000).astype(float)
+    seen = []
+
+    def f(a, b):
+        seen.append(len(a))
+        return a * 10 + np.sqrt(b)
+
+    lv = Levels([x, rec])
+    np.testing.assert_array_equal(lv.pairs(x, rec, f), x * 10 + np.sqrt(rec))
+    assert seen == [len(np.unique(x * 100 + rec))]          # 40 pairs, not 1000 rows
+    assert lv.pairs(x.copy(), rec, f).shape == (1000,) and seen[-1] == 1000   # not a fit column: every row
+    distinct = np.arange(1000.0)
+    lv = Levels([distinct, rec])
+    np.testing.assert_array_equal(lv.pairs(distinct, rec, f), distinct * 10 + np.sqrt(rec))
+    assert seen[-1] == 1000                                  # pairs that do not repeat: rowwise
+
+
 def test_fixed_effects_poisson_recovers_a_known_ratio_and_its_own_simulation():
     rng = np.random.default_rng(7)
     n, M = 400, 12

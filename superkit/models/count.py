@@ -88,21 +88,41 @@ class Levels:
     """The distinct values of the fitted rows' columns (frequency is a count, recency and T whole
     days or weeks: hundreds of values for hundreds of thousands of rows), so that a likelihood
     computes its special functions once per value, not once per row: ``on(column, f)`` is
-    ``f(column)`` for a column of the fit, computed on its distinct values. numpy has no such
-    memoised map, hence this helper."""
+    ``f(column)`` for a column of the fit, computed on its distinct values; ``pairs(a, b, f)`` is
+    ``f(a, b)`` computed on the distinct pairs of two columns (frequency with recency or with T:
+    tens of thousands of pairs for hundreds of thousands of rows). numpy has no such memoised map,
+    hence this helper."""
 
     def __init__(self, columns):
         self._by_id = {}
+        self._levels = {}
+        self._pairs = {}
         for col in columns:
             values, inverse = np.unique(col, return_inverse=True)
+            self._levels[id(col)] = (col, values, inverse.reshape(-1))
             if len(values) * 4 <= len(col):        # worth it only when values repeat
-                self._by_id[id(col)] = (col, values, inverse)
+                self._by_id[id(col)] = (col, values, inverse.reshape(-1))
 
     def on(self, column, f):
         hit = self._by_id.get(id(column))
         if hit is None or hit[0] is not column:
             return f(column)
         return f(hit[1])[hit[2]]
+
+    def pairs(self, a, b, f):
+        ha, hb = self._levels.get(id(a)), self._levels.get(id(b))
+        if ha is None or hb is None or ha[0] is not a or hb[0] is not b:
+            return f(a, b)
+        key = (id(a), id(b))
+        if key not in self._pairs:
+            nb = len(hb[1])
+            codes, inverse = np.unique(ha[2].astype(np.int64) * nb + hb[2], return_inverse=True)
+            worth = len(codes) * 2 <= len(a)        # only when pairs repeat
+            self._pairs[key] = (ha[1][codes // nb], hb[1][codes % nb], inverse.reshape(-1)) if worth else None
+        hit = self._pairs[key]
+        if hit is None:
+            return f(a, b)
+        return f(hit[0], hit[1])[hit[2]]
 
 
 _NO_LEVELS = Levels(())
@@ -198,6 +218,14 @@ class CountModel(MLEModel):
         self.params_ = pd.Series(self._from_scaled(np.exp(res.x)), index=list(self.param_names))
         self.n_unique_rows_ = int(len(ux))
         return self
+
+    def _covariance(self):
+        """The shared Hessian (:meth:`MLEModel._covariance`), with the fit's levels (:class:`Levels`)."""
+        self._levels = Levels(self._fit_data[:3])
+        try:
+            return super()._covariance()
+        finally:
+            self._levels = None
 
     def _from_scaled(self, params):
         out = np.array(params, dtype=float)

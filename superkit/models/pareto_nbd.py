@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit, gammaln, hyp2f1
 
-from superkit.models.count import CountModel
+from superkit.models.count import CountModel, levels_of
 
 __all__ = ["ParetoNBDModel"]
 
@@ -51,30 +51,34 @@ class ParetoNBDModel(CountModel):
     lifetimes_class = "ParetoNBDFitter"
 
     @staticmethod
-    def _log_A0(params, x, rec, t):
+    def _log_A0(params, x, rec, t, levels=None):
+        """log A0 of note 009. In a fit, ``levels`` (:class:`Levels`) computes each hypergeometric
+        term once per distinct pair: they depend on frequency with recency, and on frequency with T,
+        which repeat far more than whole rows."""
         r, alpha, s, beta = params
-        if alpha < beta:
-            mn, mx, tt = alpha, beta, r + x
-        else:
-            mn, mx, tt = beta, alpha, s + 1.0
-        rsx = r + s + x
-        q1, q2 = mx + rec, mx + t
-        l1 = _log_2f1_a_b_ap1(rsx, tt, (mx - mn) / q1) - rsx * np.log(q1)
-        l2 = _log_2f1_a_b_ap1(rsx, tt, (mx - mn) / q2) - rsx * np.log(q2)
+        pairs = (levels or levels_of(None)).pairs
+
+        def term(x, q):   # log 2F1(...; (mx - mn) / (mx + q)) - (r + s + x) log(mx + q)
+            rsx, tt = r + s + x, (r + x if alpha < beta else s + 1.0)
+            qq = max(alpha, beta) + q
+            return _log_2f1_a_b_ap1(rsx, tt, abs(alpha - beta) / qq) - rsx * np.log(qq)
+
+        l1 = pairs(x, rec, term)
+        l2 = pairs(x, t, term)
         return l1 + _log1mexp(l2 - l1)
 
     @classmethod
-    def _cond_loglik(cls, params, x, rec, t):
+    def _cond_loglik(cls, params, x, rec, t, levels=None):
         r, alpha, s, beta = params
-        rsx = r + s + x
-        A1 = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
-        A2 = np.logaddexp(-(r + x) * np.log(alpha + t) - s * np.log(beta + t),
-                          np.log(s) + cls._log_A0(params, x, rec, t) - np.log(rsx))
+        on = (levels or levels_of(None)).on
+        A1 = on(x, lambda u: gammaln(r + u)) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
+        A2 = np.logaddexp(-(r + x) * on(t, lambda u: np.log(alpha + u)) - s * on(t, lambda u: np.log(beta + u)),
+                          np.log(s) + cls._log_A0(params, x, rec, t, levels) - on(x, lambda u: np.log(r + s + u)))
         return A1 + A2
 
     def _loglik(self, params, x, rec, t, need_grad):
         with np.errstate(divide="ignore", invalid="ignore"):
-            return self._cond_loglik(params, x, rec, t), None
+            return self._cond_loglik(params, x, rec, t, levels_of(self)), None
 
     def _palive(self, x, rec, t):
         r, alpha, s, beta = self._p()
