@@ -380,3 +380,43 @@ def test_notebooks_that_read_earlier_results_wait_only_for_those():
     source = (Path(__file__).resolve().parents[1] / "superkit" / "analyses" / "benefits.py").read_text(encoding="utf-8")
     asked = set(re.findall(r"""result(?:_file)?\(["']([0-9a-z_]+)["']""", source))
     assert asked == {"04_spend_uplift"}
+
+
+def test_the_notebook_that_holds_up_the_longest_chain_starts_first(monkeypatch):
+    """04 (read by 05, which 06 reads) starts at once with 01; 05 starts only after 04 has
+    finished, and 06 after every other; with one kernel the order is 04 first, then the rest."""
+    import threading
+    import time as _time
+
+    from superkit.core.paths import NOTEBOOKS_DIR
+    from superkit.report import run as run_mod
+
+    nbs = run_mod.discover(NOTEBOOKS_DIR)
+    heights = run_mod._heights({p: run_mod._reads(p, nbs) for p in nbs})
+    assert {p.stem: h for p, h in heights.items()} == {
+        "01_super_users": 2, "02_clv_churn": 2, "03_renewal": 2, "04_spend_uplift": 3,
+        "05_benefit_bundles": 2, "06_membership_phases": 1}
+    for jobs in (1, 2):
+        events, lock = [], threading.Lock()
+
+        def fake(path, build, cfg, timeout):
+            with lock:
+                events.append(("start", path.stem))
+            _time.sleep(0.05)
+            with lock:
+                events.append(("end", path.stem))
+            return run_mod.NotebookRun(stem=path.stem, ok=True)
+
+        monkeypatch.setattr(run_mod, "run_notebook", fake)
+        runs = run_mod._run_all(nbs, Path("."), {}, 10, jobs, progress=False)
+        assert [r.stem for r in runs] == [p.stem for p in nbs]     # returned in the notebooks' order
+        starts = [s for e, s in events if e == "start"]
+        assert starts[0] == "04_spend_uplift"
+        if jobs == 1:
+            assert starts == ["04_spend_uplift", "01_super_users", "02_clv_churn", "03_renewal",
+                              "05_benefit_bundles", "06_membership_phases"]
+        else:
+            assert set(starts[:2]) == {"04_spend_uplift", "01_super_users"}
+        assert events.index(("start", "05_benefit_bundles")) > events.index(("end", "04_spend_uplift"))
+        assert all(events.index(("start", "06_membership_phases")) > events.index(("end", s))
+                   for s in starts[:-1]) and starts[-1] == "06_membership_phases"

@@ -400,16 +400,35 @@ def _reads(path: Path, notebooks: list[Path]) -> list[Path]:
     return [p for p in earlier if p.stem in set(named)]
 
 
+def _heights(waits: dict) -> dict:
+    """Each notebook's height in the graph of who reads whom: 1 for a notebook no other reads,
+    else 1 + the largest height among its readers (the length of the chain it holds up)."""
+    readers = {p: [q for q, ws in waits.items() if p in ws] for p in waits}
+    heights: dict = {}
+
+    def height(p):
+        if p not in heights:
+            heights[p] = 1 + max((height(q) for q in readers[p]), default=0)
+        return heights[p]
+
+    for p in waits:
+        height(p)
+    return heights
+
+
 def _run_all(notebooks: list[Path], build: Path, cfg: dict, timeout: float, jobs: int,
              progress: bool, console=None) -> list[NotebookRun]:
-    """Run the notebooks, ``jobs`` at a time, in order. A notebook starts as soon as a kernel is free
-    and the notebooks whose results it reads have finished (:func:`_reads`). Returned in the
-    notebooks' order."""
+    """Run the notebooks, ``jobs`` at a time. A notebook starts when a kernel is free and the
+    notebooks whose results it reads have finished (:func:`_reads`); of those ready, the one that
+    holds up the longest chain of readers goes first (:func:`_heights`; on a 200k-customer client
+    04, which 05 and then 06 wait for, starts at once instead of after 01 and 03), then the
+    notebooks' order. Returned in the notebooks' order."""
     from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
     from tqdm.auto import tqdm
 
     waits = {p: _reads(p, notebooks) for p in notebooks}
+    heights = _heights(waits)
     done: dict[Path, NotebookRun] = {}
     console = console or sys.stderr
     bar = tqdm(total=len(notebooks), unit="notebook", desc="superkit report", disable=not progress,
@@ -418,11 +437,12 @@ def _run_all(notebooks: list[Path], build: Path, cfg: dict, timeout: float, jobs
     running = {}
     with ThreadPoolExecutor(max_workers=max(1, int(jobs))) as pool:
         while pending or running:
-            while pending and len(running) < max(1, int(jobs)):
-                nxt = pending[0]
-                if not all(p in done for p in waits[nxt]):
+            while len(running) < max(1, int(jobs)):
+                ready = [p for p in pending if all(q in done for q in waits[p])]
+                if not ready:
                     break
-                pending.pop(0)
+                nxt = max(ready, key=lambda p: (heights[p], -notebooks.index(p)))
+                pending.remove(nxt)
                 running[pool.submit(run_notebook, nxt, build, cfg, timeout)] = nxt
                 bar.set_postfix_str(", ".join(p.stem for p in running.values()))
             finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
