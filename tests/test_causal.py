@@ -89,6 +89,19 @@ def test_event_study_one_hot_codes_match_statsmodels_and_the_dense_columns():
     np.testing.assert_allclose(np.sqrt(np.diag(coded["cov"])[ok] * (G - 1) / G), se, rtol=1e-6)
 
 
+def test_ppml_sparse_customer_month_sums_give_the_dense_results(monkeypatch):
+    """Above DENSE_CUSTOMER_MONTHS the customer x month sums are sparse; the fit is the same."""
+    from superkit.models import fe_poisson
+
+    c = _cells(simulate(1500, seed=8, selection=1.0, uplift_frequency=1.6))
+    X = np.column_stack([(c.state == 1), (c.state == 2)]).astype(float)
+    dense = ppml_fe(c.spend, c.exposure, c.customer, c.month, X)
+    monkeypatch.setattr(fe_poisson, "DENSE_CUSTOMER_MONTHS", 0)
+    sparse = ppml_fe(c.spend, c.exposure, c.customer, c.month, X)
+    np.testing.assert_allclose(sparse["beta"], dense["beta"], rtol=1e-12, equal_nan=True)
+    np.testing.assert_allclose(sparse["cov"], dense["cov"], rtol=1e-10, equal_nan=True)
+
+
 def test_ppml_refuses_a_second_effect_with_too_many_levels():
     n = 6000
     with pytest.raises(ModelError, match="6,000 levels"):

@@ -41,6 +41,7 @@ from superkit.models.base import FittedModel
 __all__ = ["FixedEffectsPoisson", "OneHot", "ppml_fe"]
 
 MAX_SECOND_LEVELS = 5000   # levels of the second effect (months): its information matrix is dense
+DENSE_CUSTOMER_MONTHS = 20_000_000   # customer x month sums as a dense matrix up to 160 MB, else sparse
 
 
 @dataclass(frozen=True)
@@ -177,7 +178,7 @@ def ppml_fe(y, exposure, customer, month, X, max_iter: int = 100, tol: float = 1
     Xy = R.column_sums(y)
     log_e = np.log(e)
     cm = ci * nM + mi
-    dense_A = nC * nM <= 20_000_000    # a dense customer x month matrix up to 160 MB, else sparse
+    dense_A = nC * nM <= DENSE_CUSTOMER_MONTHS
 
     def fitted(theta):
         """Means with the customer effects concentrated out, and the log-likelihood."""
@@ -246,10 +247,17 @@ def ppml_fe(y, exposure, customer, month, X, max_iter: int = 100, tol: float = 1
     if k:
         # each customer's score (its cells' residuals sum to zero, so no demeaning is needed)
         r = y - mu
-        U = np.hstack([np.bincount(cm, weights=r, minlength=nC * nM).reshape(nC, nM)[:, 1:],
-                       R.group_sums(r, ci, nC)])
+        Ux = R.group_sums(r, ci, nC)                                # coefficient part
+        if dense_A:                                                 # month part
+            Um = np.bincount(cm, weights=r, minlength=nC * nM).reshape(nC, nM)[:, 1:]
+            mm = Um.T @ Um
+        else:
+            Um = sparse.csr_matrix((r, (ci, mi)), shape=(nC, nM))[:, 1:]
+            mm = (Um.T @ Um).toarray()
+        mx = np.asarray(Um.T @ Ux)
+        UU = np.block([[mm, mx], [mx.T, Ux.T @ Ux]])
         Jinv = np.linalg.inv(information(mu))
-        V = (Jinv @ (U.T @ U) @ Jinv)[nM - 1:, nM - 1:] * (nC / max(nC - 1, 1))
+        V = (Jinv @ UU @ Jinv)[nM - 1:, nM - 1:] * (nC / max(nC - 1, 1))
         full_beta[cols] = theta[nM - 1:]
         full_V[np.ix_(cols, cols)] = V
     return {"beta": full_beta, "cov": full_V, "n_customers": nC, "n_months": nM,
