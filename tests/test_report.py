@@ -420,3 +420,17 @@ def test_the_notebook_that_holds_up_the_longest_chain_starts_first(monkeypatch):
         assert events.index(("start", "05_benefit_bundles")) > events.index(("end", "04_spend_uplift"))
         assert all(events.index(("start", "06_membership_phases")) > events.index(("end", s))
                    for s in starts[:-1]) and starts[-1] == "06_membership_phases"
+
+
+def test_the_scale_settings_of_02_and_04_say_the_package_constants():
+    """The notebooks' defaults and parameter comments quote the numbers the code uses: 02's model
+    comparison sample and its switch from refitting to parameter draws, 04's control sample."""
+    from superkit.analyses import clv, uplift
+    from superkit.core.paths import NOTEBOOKS_DIR
+    from superkit.report.run import declared_parameters
+
+    p02 = declared_parameters(NOTEBOOKS_DIR / "02_clv_churn.ipynb")
+    p04 = declared_parameters(NOTEBOOKS_DIR / "04_spend_uplift.ipynb")
+    assert int(p02["max_customers"]["default"]) == clv.COMPARE_MAX_CUSTOMERS
+    assert f"refit up to {clv.REFIT_MAX_ROWS:,} distinct customers" in p02["interval_method"]["help"]
+    assert int(p04["max_controls"]["default"]) == uplift.MAX_CONTROLS

@@ -23,8 +23,9 @@
 our own code rather than expanded into statsmodels dummies, which the tests use as the reference).
 Bootstrap intervals (naive, segment, pre-join) are Bayesian-bootstrap (Exp(1) customer weights).
 
-Data flow: transactions are aggregated once to a dense customer x month array (20k x 24 floats is
-4 MB); nothing larger is ever built.
+Data flow: the transactions are aggregated in SQL (DuckDB or Spark); what comes back is per customer
+x month: the panel of spend (200k customers x 24 months of floats is 38 MB) and the cells of the
+active spans, with never-joined controls sampled above ``max_controls``.
 """
 from __future__ import annotations
 
