@@ -39,14 +39,16 @@ def test_ppml_matches_statsmodels_poisson_glm_with_dummies():
     np.testing.assert_allclose(ours_se, ref.bse[["d", "a"]].to_numpy(), rtol=1e-4)
 
 
-def _statsmodels_fit(y, e, customer, month, X):
-    """The reference: GLM Poisson with a dummy per customer and month, clustered by customer."""
+def _statsmodels_fit(y, e, customer, month, X, drop=()):
+    """The reference: GLM Poisson with a dummy per customer and month, clustered by customer
+    (``drop``: more month dummies to leave out, one per further group of customers and months)."""
     sm = pytest.importorskip("statsmodels.api")
     names = [f"x{j}" for j in range(X.shape[1])]
     df = pd.DataFrame({"y": y, "e": e, "cu": customer, "mo": month, **dict(zip(names, X.T))})
     df = df[df.groupby("cu")["y"].transform("sum") > 0]
     dummies = pd.get_dummies(df[["cu", "mo"]].astype(str)).astype(float)
-    dummies = dummies.drop(columns=[c_ for c_ in dummies.columns if c_.startswith("mo_")][:1])
+    dummies = dummies.drop(columns=[c_ for c_ in dummies.columns if c_.startswith("mo_")][:1]
+                           + [f"mo_{m}" for m in drop])
     ref = sm.GLM(df["y"], pd.concat([df[names], dummies], axis=1), family=sm.families.Poisson(),
                  offset=np.log(df["e"])).fit(tol=1e-13, cov_type="cluster",
                                              cov_kwds={"groups": df["cu"].to_numpy(), "use_correction": False})
@@ -66,27 +68,77 @@ def test_ppml_with_a_continuous_regressor_matches_statsmodels():
     np.testing.assert_allclose(np.sqrt(np.diag(fit["cov"]) * (G - 1) / G), se, rtol=1e-6)
 
 
-def test_event_study_one_hot_codes_match_statsmodels_and_the_dense_columns():
-    """The event study's bins as one code per cell give the dummy-variable GLM's estimates."""
+def test_event_study_codes_are_the_dense_bins_and_the_fit_matches_statsmodels():
+    """event_codes gives each cell the column the dense event-study bins give it; the one-hot fit
+    equals the dummy-variable GLM and the dense path (columns scaled by 2: coefficients halved)."""
+    from superkit.analyses.uplift import event_codes
     from superkit.models.fe_poisson import OneHot
 
     w = simulate(400, seed=8, selection=1.0, join_rate=0.006, uplift_frequency=1.6)
     c = _cells(w)
-    code = np.full(len(c.state), -1)
-    during = c.state == 1
-    code[during] = np.clip(c.event_month[during], 0, 3)        # 4 bins of member months
-    code[c.state == 2] = 4
-    X = np.zeros((len(code), 5))
-    X[code >= 0, code[code >= 0]] = 1.0
-    dense = ppml_fe(c.spend, c.exposure, c.customer, c.month, X)    # recognised as one-hot
-    coded = ppml_fe(c.spend, c.exposure, c.customer, c.month, OneHot(code, 5))
-    np.testing.assert_allclose(coded["beta"], dense["beta"], rtol=1e-12, equal_nan=True)
+    pre, post = 3, 4
+    bins, code = event_codes(c, pre, post)
+    k, mem = c.event_month, c.is_member
+    dense = [mem & (c.state == 0) & (k == b) if b < 0 else
+             ((c.state == 1) & (k == b) if b < post else (c.state == 1) & (k >= b)) for b in bins]
+    X = np.column_stack(dense + [c.state == 2]).astype(float)       # the columns as they were built
+    assert bins == [-3, -2, 0, 1, 2, 3, 4]
+    np.testing.assert_array_equal(np.where(X.any(axis=1), X.argmax(axis=1), -1), code)
+    coded = ppml_fe(c.spend, c.exposure, c.customer, c.month, OneHot(code, len(bins) + 1))
+    doubled = ppml_fe(c.spend, c.exposure, c.customer, c.month, 2 * X)   # not 0/1: the dense path
+    np.testing.assert_allclose(doubled["beta"] * 2, coded["beta"], rtol=1e-9, equal_nan=True)
     ok = np.isfinite(coded["beta"])
-    assert ok[:4].all()
+    assert ok[:len(bins)].sum() >= 5
     beta, se = _statsmodels_fit(c.spend, c.exposure, c.customer, c.month, X[:, ok])
     G = coded["n_customers"]
     np.testing.assert_allclose(coded["beta"][ok], beta, rtol=1e-7)
     np.testing.assert_allclose(np.sqrt(np.diag(coded["cov"])[ok] * (G - 1) / G), se, rtol=1e-6)
+
+
+def test_ppml_with_groups_of_customers_that_share_no_month():
+    """Customers active only in months 0-4 and others only in 5-9: each group's month effects are
+    compared within the group (one fixed per group), and the coefficient is the dummy GLM's."""
+    for seed in (0, 1, 4):      # 0 and 1 drifted to a non-convergence error before groups were found
+        rng = np.random.default_rng(seed)
+        n, M = 300, 5
+        customer = np.repeat(np.arange(n), M)
+        month = np.tile(np.arange(M), n) + np.where(customer < n // 2, 0, M)
+        x = ((month % M >= rng.integers(1, 4, n)[customer]) & (customer % 3 == 0)).astype(float)
+        y = rng.poisson(np.exp(rng.normal(0, 0.5, n)[customer] + 0.1 * month + np.log(1.5) * x)).astype(float)
+        fit = ppml_fe(y, np.ones_like(y), customer, month, x[:, None])
+        beta, se = _statsmodels_fit(y, np.ones_like(y), customer, month, x[:, None], drop=[M])
+        np.testing.assert_allclose(fit["beta"], beta, rtol=1e-7)
+        G = fit["n_customers"]
+        np.testing.assert_allclose(np.sqrt(np.diag(fit["cov"]) * (G - 1) / G), se, rtol=1e-6)
+
+
+def test_ppml_refuses_a_coefficient_the_fixed_effects_absorb():
+    """A regressor that is constant within each customer, or a function of the month alone, has
+    no effect of its own: a clear error, not a number."""
+    rng = np.random.default_rng(5)
+    n, M = 200, 8
+    customer = np.repeat(np.arange(n), M)
+    month = np.tile(np.arange(M), n)
+    y = rng.poisson(2.0, n * M).astype(float)
+    for x in ((customer % 2 == 0), (month >= 4), month / 10.0):
+        with pytest.raises(ModelError, match="cannot be separated"):
+            ppml_fe(y, np.ones_like(y), customer, month, np.asarray(x, float)[:, None])
+
+
+def test_ppml_drops_the_cells_of_a_column_without_any_outcome():
+    """A dummy whose cells all have y = 0 is reported as NaN and its cells are left out (their mean
+    would be 0 at a coefficient of -inf), so the other estimates are those without these cells."""
+    w = simulate(400, seed=9, selection=1.0, join_rate=0.006, uplift_frequency=1.6)
+    c = _cells(w)
+    X = np.column_stack([(c.state == 1), np.zeros(len(c.state))]).astype(float)
+    extra = (c.state == 0) & (c.month == 3)
+    y = np.where(extra, 0.0, c.spend)
+    X[extra, 1] = 1.0
+    fit = ppml_fe(y, c.exposure, c.customer, c.month, X)
+    assert np.isnan(fit["beta"][1]) and np.isfinite(fit["beta"][0])
+    without = ppml_fe(y[~extra], c.exposure[~extra], c.customer[~extra], c.month[~extra], X[~extra, :1])
+    assert fit["beta"][0] == pytest.approx(without["beta"][0], rel=1e-10)
+    assert fit["n_cells"] == without["n_cells"]
 
 
 def test_ppml_sparse_customer_month_sums_give_the_dense_results(monkeypatch):

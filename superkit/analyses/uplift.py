@@ -535,6 +535,23 @@ def joining_effect(cells: SpanCells, outcome: str = "spend") -> dict:
     return out
 
 
+def event_codes(cells: SpanCells, pre_months: int = 6, post_months: int = 12) -> tuple[list[int], np.ndarray]:
+    """The event study's bins and each cell's column (:class:`OneHot` codes; -1 for the reference).
+
+    One exclusive column per bin: members' months ``-pre_months .. -2`` before the join month,
+    member months ``0 .. post_months - 1`` after it, later member months pooled into bin
+    ``post_months``; then one column for the months after a membership ended."""
+    k, mem = cells.event_month, cells.is_member
+    bins = list(range(-pre_months, -1)) + list(range(0, post_months + 1))
+    code = np.full(len(k), -1, dtype=np.int64)
+    before = mem & (cells.state == 0) & (k >= -pre_months) & (k <= -2)
+    code[before] = k[before] + pre_months
+    during = (cells.state == 1) & (k >= 0)
+    code[during] = (len(bins) - post_months - 1) + np.clip(k[during], 0, post_months)
+    code[cells.state == 2] = len(bins)
+    return bins, code
+
+
 def event_study(cells: SpanCells, pre_months: int = 6, post_months: int = 12,
                 outcome: str = "spend") -> pd.DataFrame:
     """Ratio by month relative to the join month (pre-join months test the comparison).
@@ -547,15 +564,7 @@ def event_study(cells: SpanCells, pre_months: int = 6, post_months: int = 12,
     y = cells.spend if outcome == "spend" else cells.purchases
     k = cells.event_month
     mem = cells.is_member
-    bins = list(range(-pre_months, -1)) + list(range(0, post_months + 1))
-    # one exclusive column per bin (members' months before joining, member months, months beyond
-    # post_months pooled into the last bin) and one for the months after a membership ended
-    code = np.full(len(k), -1, dtype=np.int64)
-    before = mem & (cells.state == 0) & (k >= -pre_months) & (k <= -2)
-    code[before] = k[before] + pre_months
-    during = (cells.state == 1) & (k >= 0)
-    code[during] = (len(bins) - post_months - 1) + np.clip(k[during], 0, post_months)
-    code[cells.state == 2] = len(bins)
+    bins, code = event_codes(cells, pre_months, post_months)
     w = cells.weights()
     fit = FixedEffectsPoisson([f"k{b}" for b in bins] + ["after"]).fit(
         y * w, cells.exposure * w, cells.customer, cells.month, OneHot(code, len(bins) + 1))

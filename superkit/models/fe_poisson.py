@@ -19,7 +19,8 @@ likelihood in the month effects and the coefficients (a multinomial over each cu
 maximised by Newton's method with step halving. Its information matrix is the Poisson information
 with the customer effects partialled out (the Frisch-Waugh-Lovell theorem), built from customer and
 month sums, so a Newton step costs a few passes over the cells whatever the number of customers.
-When the regressors are mutually exclusive 0/1 dummies (the membership states and the event-study
+One month effect is fixed at 0 in each connected group of customers and months. When the
+regressors are mutually exclusive 0/1 dummies (the membership states and the event-study
 bins of :mod:`superkit.analyses.uplift`), they are kept as one integer code per cell
 (:class:`OneHot`) and every sum is a ``bincount``.
 
@@ -41,7 +42,8 @@ from superkit.models.base import FittedModel
 __all__ = ["FixedEffectsPoisson", "OneHot", "ppml_fe"]
 
 MAX_SECOND_LEVELS = 5000   # levels of the second effect (months): its information matrix is dense
-DENSE_CUSTOMER_MONTHS = 20_000_000   # customer x month sums as a dense matrix up to 160 MB, else sparse
+DENSE_CUSTOMER_MONTHS = 10_000_000   # customer x month sums dense up to 10M entries (80 MB; a fit holds up
+                                     # to three such arrays at once), else sparse
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,8 @@ class OneHot:
         X = np.asarray(X)
         if X.ndim != 2 or not np.isin(X, (0, 1)).all() or (X.sum(axis=1) > 1).any():
             return None
+        if X.shape[1] == 0:
+            return cls(np.full(len(X), -1, dtype=np.int64), 0)
         code = np.where(X.any(axis=1), X.argmax(axis=1), -1)
         return cls(code.astype(np.int64), X.shape[1])
 
@@ -110,12 +114,24 @@ class _Regressors:
         by = sparse.csr_matrix((v, (g, np.arange(len(g)))), shape=(G, len(g)))
         return np.asarray(by @ self.X)
 
-    def informative(self, y) -> np.ndarray:
-        """Per column: some cell is non-zero and those cells have some ``y``."""
+    def separated(self, y) -> np.ndarray:
+        """Per column: it has cells but none of them has any ``y`` (its coefficient would be -inf)."""
         if self.onehot:
-            return (np.bincount(self.code[self.on], minlength=self.k) > 0) & (self.column_sums(y) > 0)
+            return (np.bincount(self.code[self.on], minlength=self.k) > 0) & (self.column_sums(y) <= 0)
         nz = self.X != 0
-        return nz.any(axis=0) & np.array([y[nz[:, j]].sum() > 0 for j in range(self.k)], dtype=bool)
+        return nz.any(axis=0) & np.array([y[nz[:, j]].sum() <= 0 for j in range(self.k)], dtype=bool)
+
+    def cells_of(self, cols) -> np.ndarray:
+        """Per cell: non-zero in any of the columns ``cols``."""
+        if self.onehot:
+            return np.isin(self.code, cols)
+        return (self.X[:, cols] != 0).any(axis=1)
+
+    def present(self) -> np.ndarray:
+        """Per column: some cell is non-zero."""
+        if self.onehot:
+            return np.bincount(self.code[self.on], minlength=self.k) > 0
+        return (self.X != 0).any(axis=0)
 
     def gram(self, v) -> np.ndarray:
         """``X' diag(v) X``."""
@@ -140,39 +156,57 @@ def ppml_fe(y, exposure, customer, month, X, max_iter: int = 100, tol: float = 1
     ``cov`` (cluster-robust by customer), ``n_customers``, ``n_months``, ``n_cells``,
     ``iterations``, ``loglik``, the fitted means ``mu`` and the mask ``kept`` of the cells used.
     Customers or months without any ``y`` carry no information and are dropped (their effect would
-    be -inf).
+    be -inf); so are the cells of a column none of whose cells has any ``y`` (separation: its
+    coefficient would be -inf; it is reported as NaN, as is a column without cells).
     """
     from scipy import sparse
+    from scipy.sparse.csgraph import connected_components
 
     y = np.asarray(y, float)
     e = np.asarray(exposure, float)
-    customer, month = np.asarray(customer, np.int64), np.asarray(month, np.int64)
     if not isinstance(X, OneHot):
         X = np.asarray(X, float).reshape(len(y), -1)
         X = OneHot.from_dense(X) or X     # exclusive dummies: every sum a bincount
     R = _Regressors(X)
+    n_rows = len(R.code) if R.onehot else len(R.X)
+    if not (len(e) == len(customer) == len(month) == n_rows == len(y)):
+        raise ModelError("y, exposure, customer, month and X have different numbers of cells. Remedy: "
+                         "give one value (one row of X) per cell.")
     k_all = R.k
+    customer, month = _relabel(np.asarray(customer)), _relabel(np.asarray(month))
     keep = e > 0
-    for _ in range(3):  # dropping customers can empty a month and vice versa
+    for _ in range(10):  # dropping cells can empty a customer, a month or a column, and vice versa
+        before = int(keep.sum())
         cy = np.bincount(customer[keep], weights=y[keep], minlength=customer.max() + 1)
         my = np.bincount(month[keep], weights=y[keep], minlength=month.max() + 1)
         keep &= (cy[customer] > 0) & (my[month] > 0)
+        sep = np.flatnonzero(R.take(keep).separated(y[keep]))
+        if len(sep):
+            keep[keep] = ~R.take(keep).cells_of(sep)
+        if int(keep.sum()) == before:
+            break
     if keep.sum() == 0:
         raise ModelError("no spend inside any customer's active span: the effect cannot be estimated. "
                          "Remedy: customers need at least three purchase days.")
-    if not keep.all():   # copies of the cells are made only when needed (memory)
-        y, e, R = y[keep], e[keep], R.take(keep)
+    cols = np.flatnonzero(R.take(keep).present())
+    y, e = y[keep], e[keep]
+    R = R.take(keep, cols)
+    k = R.k
     ci, mi = _relabel(customer[keep]), _relabel(month[keep])
     nC, nM = int(ci.max()) + 1, int(mi.max()) + 1
     if nM > MAX_SECOND_LEVELS:
         raise ModelError(f"the second fixed effect has {nM:,} levels; at most {MAX_SECOND_LEVELS:,} are "
                          "supported (its information matrix is dense). Remedy: use coarser periods.")
-    # A dummy whose cells have no spend at all would push its coefficient to -inf (separation):
-    # it carries no estimable effect and is reported as missing.
-    cols = np.flatnonzero(R.informative(y))
-    if len(cols) < k_all:
-        R = R.take(slice(None), cols)
-    k = R.k
+    # One month effect is fixed at 0 in each connected group of customers and months (customers
+    # who share no month with the others are compared only among themselves): the other month
+    # effects are free parameters.
+    graph = sparse.csr_matrix((np.ones(len(ci)), (ci, nC + mi)), shape=(nC + nM, nC + nM))
+    month_group = connected_components(graph, directed=False)[1][nC:]
+    pinned = np.zeros(nM, dtype=bool)
+    pinned[np.unique(month_group, return_index=True)[1]] = True
+    free = np.flatnonzero(~pinned)
+    nF = len(free)
+    idx = np.r_[free, nM + np.arange(k)]
     Y_c = np.bincount(ci, weights=y, minlength=nC)            # > 0 for every kept customer
     y_m = np.bincount(mi, weights=y, minlength=nM)
     Xy = R.column_sums(y)
@@ -182,17 +216,20 @@ def ppml_fe(y, exposure, customer, month, X, max_iter: int = 100, tol: float = 1
 
     def fitted(theta):
         """Means with the customer effects concentrated out, and the log-likelihood."""
-        eta = np.r_[0.0, theta[:nM - 1]][mi] + (R.dot(theta[nM - 1:]) if k else 0.0)
+        gam = np.zeros(nM)
+        gam[free] = theta[:nF]
+        eta = gam[mi] + (R.dot(theta[nF:]) if k else 0.0)
         eta -= eta.max()                     # the customer effects absorb any constant
         p = e * np.exp(eta)
         P_c = np.bincount(ci, weights=p, minlength=nC)
-        alpha = np.log(Y_c) - np.log(P_c)
-        mu = p * (Y_c / P_c)[ci]
-        ll = float(np.sum(y * (log_e + alpha[ci] + eta)) - Y_c.sum())
+        with np.errstate(divide="ignore", invalid="ignore"):
+            alpha = np.log(Y_c) - np.log(P_c)
+            mu = p * (Y_c / P_c)[ci]
+            ll = float(np.sum(y * (log_e + alpha[ci] + eta)) - Y_c.sum())
         return mu, ll
 
     def information(mu):
-        """Information of (months 1.., beta) with the customer effects partialled out."""
+        """Information of (free month effects, beta) with the customer effects partialled out."""
         inv_c = 1.0 / Y_c                                          # customer sums of mu equal Y_c
         if dense_A:   # customer x month sums of mu
             A = np.bincount(cm, weights=mu, minlength=nC * nM).reshape(nC, nM)
@@ -200,47 +237,54 @@ def ppml_fe(y, exposure, customer, month, X, max_iter: int = 100, tol: float = 1
         else:
             A = sparse.csr_matrix((mu, (ci, mi)), shape=(nC, nM))
             AtDA = (A.T @ sparse.diags(inv_c) @ A).toarray()
-        ZWZ = np.diag(np.bincount(mi, weights=mu, minlength=nM)) - AtDA
-        J = np.empty((nM - 1 + k, nM - 1 + k))
-        J[:nM - 1, :nM - 1] = ZWZ[1:, 1:]
+        J = np.empty((nM + k, nM + k))
+        J[:nM, :nM] = np.diag(np.bincount(mi, weights=mu, minlength=nM)) - AtDA
         if k:
             S = R.group_sums(mu, ci, nC)                           # customer sums of mu X
             Sm = S * inv_c[:, None]
-            G = R.gram(mu) - S.T @ Sm
             T = R.group_sums(mu, mi, nM) - np.asarray(A.T @ Sm)    # month sums, customer-demeaned
-            J[:nM - 1, nM - 1:] = T[1:]
-            J[nM - 1:, :nM - 1] = T[1:].T
-            J[nM - 1:, nM - 1:] = G
-        return J
+            J[:nM, nM:] = T
+            J[nM:, :nM] = T.T
+            J[nM:, nM:] = R.gram(mu) - S.T @ Sm
+        return J[np.ix_(idx, idx)]
 
     def gradient(mu):
         g_m = y_m - np.bincount(mi, weights=mu, minlength=nM)
-        return np.r_[g_m[1:], Xy - R.column_sums(mu)] if k else g_m[1:]
+        return np.r_[g_m, Xy - R.column_sums(mu)][idx] if k else g_m[idx]
 
-    theta = np.zeros(nM - 1 + k)
+    def check_identified(J):
+        d = np.sqrt(np.clip(np.diag(J), 0.0, None))
+        if (d <= 0).any() or np.linalg.eigvalsh(J / np.outer(d, d)).min() < 1e-10:
+            raise ModelError("the membership terms cannot be separated from the customer and month "
+                             "effects (singular information matrix). Remedy: use a longer window, "
+                             "or fewer event-study months.")
+
+    theta = np.zeros(nF + k)
     mu, ll = fitted(theta)
     converged = False
     for it in range(max_iter):
         J = information(mu)
-        try:
-            step = np.linalg.solve(J, gradient(mu))
-        except np.linalg.LinAlgError:
-            raise ModelError("the membership terms cannot be separated from the customer and month "
-                             "effects (singular information matrix). Remedy: use a longer window, "
-                             "or fewer event-study months.") from None
+        check_identified(J)
+        step = np.linalg.solve(J, gradient(mu))
         t = 1.0
         while True:
             nmu, nll = fitted(theta + t * step)
-            if nll >= ll - 1e-10 * (1.0 + abs(ll)) or t < 1e-4:
+            if np.isfinite(nll) and nll >= ll - 1e-10 * (1.0 + abs(ll)):
                 break
             t /= 2
+            if t < 1e-4:
+                break
+        if t < 1e-4:             # no step improves the likelihood: at its numerical floor, or stuck
+            converged = bool(np.abs(step).max() < 1e-6)
+            break
         gain = nll - ll
         theta, mu, ll = theta + t * step, nmu, nll
-        if np.abs(t * step).max() < tol or (0 <= gain < 1e-12 * (1.0 + abs(ll)) and it > 2):
+        if np.abs(t * step).max() < tol or (abs(gain) <= 1e-12 * (1.0 + abs(ll)) and it > 2
+                                            and np.abs(t * step).max() < 1e-6):
             converged = True
             break
     if not converged:
-        raise ModelError(f"the Poisson fixed-effects fit did not converge in {max_iter} iterations. "
+        raise ModelError(f"the Poisson fixed-effects fit did not converge in {it + 1} iterations. "
                          "Remedy: check for customers with extreme spend, or use fewer event-study months.")
     full_beta = np.full(k_all, np.nan)
     full_V = np.full((k_all, k_all), np.nan)
@@ -248,17 +292,17 @@ def ppml_fe(y, exposure, customer, month, X, max_iter: int = 100, tol: float = 1
         # each customer's score (its cells' residuals sum to zero, so no demeaning is needed)
         r = y - mu
         Ux = R.group_sums(r, ci, nC)                                # coefficient part
-        if dense_A:                                                 # month part
-            Um = np.bincount(cm, weights=r, minlength=nC * nM).reshape(nC, nM)[:, 1:]
+        if dense_A:                                                 # free months' part
+            Um = np.bincount(cm, weights=r, minlength=nC * nM).reshape(nC, nM)[:, free]
             mm = Um.T @ Um
         else:
-            Um = sparse.csr_matrix((r, (ci, mi)), shape=(nC, nM))[:, 1:]
+            Um = sparse.csr_matrix((r, (ci, mi)), shape=(nC, nM))[:, free]
             mm = (Um.T @ Um).toarray()
         mx = np.asarray(Um.T @ Ux)
         UU = np.block([[mm, mx], [mx.T, Ux.T @ Ux]])
         Jinv = np.linalg.inv(information(mu))
-        V = (Jinv @ UU @ Jinv)[nM - 1:, nM - 1:] * (nC / max(nC - 1, 1))
-        full_beta[cols] = theta[nM - 1:]
+        V = (Jinv @ UU @ Jinv)[nF:, nF:] * (nC / max(nC - 1, 1))
+        full_beta[cols] = theta[nF:]
         full_V[np.ix_(cols, cols)] = V
     return {"beta": full_beta, "cov": full_V, "n_customers": nC, "n_months": nM,
             "n_cells": int(len(y)), "iterations": it + 1, "loglik": ll, "mu": mu, "kept": keep}
