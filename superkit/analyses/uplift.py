@@ -54,6 +54,7 @@ __all__ = [
     "VERDICT_WORDS",
     "build_panel",
     "causal_ratio",
+    "event_codes",
     "event_study",
     "implied_sales_lift",
     "joining_effect",

@@ -39,7 +39,7 @@ from superkit.core.errors import ModelError
 from superkit.core.stats import wald_interval
 from superkit.models.base import FittedModel
 
-__all__ = ["FixedEffectsPoisson", "OneHot", "ppml_fe"]
+__all__ = ["DENSE_CUSTOMER_MONTHS", "FixedEffectsPoisson", "MAX_SECOND_LEVELS", "OneHot", "ppml_fe"]
 
 MAX_SECOND_LEVELS = 5000   # levels of the second effect (months): its information matrix is dense
 DENSE_CUSTOMER_MONTHS = 10_000_000   # customer x month sums dense up to 10M entries (80 MB; a fit holds up
