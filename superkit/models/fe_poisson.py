@@ -117,7 +117,7 @@ class _Regressors:
     def separated(self, y) -> np.ndarray:
         """Per column: it has cells but none of them has any ``y`` (its coefficient would be -inf)."""
         if self.onehot:
-            return (np.bincount(self.code[self.on], minlength=self.k) > 0) & (self.column_sums(y) <= 0)
+            return self.present() & (self.column_sums(y) <= 0)
         nz = self.X != 0
         return nz.any(axis=0) & np.array([y[nz[:, j]].sum() <= 0 for j in range(self.k)], dtype=bool)
 
@@ -138,14 +138,6 @@ class _Regressors:
         if self.onehot:
             return np.diag(self.column_sums(v))
         return self.X.T @ (v[:, None] * self.X)
-
-
-def _relabel(codes) -> np.ndarray:
-    """Integer codes renumbered 0.. in order, without gaps (no sort when they are small and >= 0)."""
-    if codes.min() < 0 or codes.max() > 4 * len(codes):
-        return np.unique(codes, return_inverse=True)[1].reshape(-1)
-    present = np.bincount(codes) > 0
-    return (np.cumsum(present) - 1)[codes]
 
 
 def ppml_fe(y, exposure, customer, month, X, max_iter: int = 100, tol: float = 1e-9) -> dict:
@@ -173,7 +165,7 @@ def ppml_fe(y, exposure, customer, month, X, max_iter: int = 100, tol: float = 1
         raise ModelError("y, exposure, customer, month and X have different numbers of cells. Remedy: "
                          "give one value (one row of X) per cell.")
     k_all = R.k
-    customer, month = _relabel(np.asarray(customer)), _relabel(np.asarray(month))
+    customer, month = (pd.factorize(np.asarray(c), sort=True)[0] for c in (customer, month))   # 0.. in order
     keep = e > 0
     for _ in range(10):  # dropping cells can empty a customer, a month or a column, and vice versa
         before = int(keep.sum())
@@ -192,7 +184,7 @@ def ppml_fe(y, exposure, customer, month, X, max_iter: int = 100, tol: float = 1
     y, e = y[keep], e[keep]
     R = R.take(keep, cols)
     k = R.k
-    ci, mi = _relabel(customer[keep]), _relabel(month[keep])
+    ci, mi = (pd.factorize(c[keep], sort=True)[0] for c in (customer, month))
     nC, nM = int(ci.max()) + 1, int(mi.max()) + 1
     if nM > MAX_SECOND_LEVELS:
         raise ModelError(f"the second fixed effect has {nM:,} levels; at most {MAX_SECOND_LEVELS:,} are "
