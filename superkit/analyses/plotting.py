@@ -34,6 +34,7 @@ __all__ = [
     "cumulative_tracking",
     "discounted_value",
     "event_study",
+    "figure_language",
     "four_readings",
     "frequency_recency_heatmap",
     "gate_funnel",
@@ -106,6 +107,14 @@ def use_style() -> str | None:
         mpl.rcParams["font.family"] = [first, font]
     mpl.rcParams["axes.unicode_minus"] = False
     return font
+
+
+def figure_language(lang: str) -> str:
+    """The language a figure's text is drawn in: ``"zh"`` when Chinese is asked for and a CJK font is
+    installed, else ``"en"`` (a figure never shows boxes)."""
+    from superkit.core.i18n import check_language
+
+    return "zh" if check_language(lang) == "zh" and cjk_font() is not None else "en"
 
 
 def label(text: str, cjk_available: bool | None = None) -> str:

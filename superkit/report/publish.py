@@ -10,10 +10,11 @@ import json
 import os
 from pathlib import Path
 
+from superkit.core import i18n
 from superkit.core.io import atomic_path, atomic_write_frame, atomic_write_text, to_jsonable
 from superkit.core.paths import REPORTS_DIR
 
-__all__ = ["atomic_write_frame", "resolve_output_dir", "save_figure", "write_results"]
+__all__ = ["atomic_write_frame", "results_table", "resolve_output_dir", "save_figure", "show_results", "write_results"]
 
 
 def resolve_output_dir(output_dir: str | os.PathLike | None, stem: str) -> Path:
@@ -35,3 +36,19 @@ def save_figure(fig, output_dir: str | os.PathLike, name: str, dpi: int = 110) -
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=dpi, bbox_inches="tight", format="png")
     return path
+
+
+def results_table(results: dict, stem: str, lang: str = "en"):
+    """The published numbers as a two-column table of labels and values (the catalogue's
+    ``results`` of ``stem``, in its order): what the notebook's page shows and the index repeats."""
+    import pandas as pd
+
+    rows = i18n.labelled_rows(stem, results, lang)
+    return pd.DataFrame(rows, columns=[i18n.text("common", "col_label", lang), i18n.text("common", "col_value", lang)])
+
+
+def show_results(results: dict, stem: str, lang: str = "en"):
+    """Display :func:`results_table` without its row numbers (the last output of every notebook)."""
+    from IPython.display import display
+
+    display(results_table(results, stem, lang).style.hide(axis="index"))
