@@ -30,7 +30,7 @@ from pathlib import Path
 
 from superkit.core.errors import ParameterError
 
-__all__ = ["FORMATS", "LANGUAGES", "LABELS_DIR", "catalogue", "check_language", "column_labels", "has_text",
+__all__ = ["FORMATS", "LABELS_DIR", "LANGUAGES", "catalogue", "check_language", "column_labels", "has_text",
            "label", "labelled_rows", "text", "untranslated", "value_text", "value_word"]
 
 LANGUAGES = ("en", "zh")

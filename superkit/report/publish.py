@@ -14,7 +14,7 @@ from superkit.core import i18n
 from superkit.core.io import atomic_path, atomic_write_frame, atomic_write_text, to_jsonable
 from superkit.core.paths import REPORTS_DIR
 
-__all__ = ["atomic_write_frame", "results_table", "resolve_output_dir", "save_figure", "show_results", "write_results"]
+__all__ = ["atomic_write_frame", "resolve_output_dir", "results_table", "save_figure", "show_results", "write_results"]
 
 
 def resolve_output_dir(output_dir: str | os.PathLike | None, stem: str) -> Path:
