@@ -434,3 +434,104 @@ def test_the_scale_settings_of_02_and_04_say_the_package_constants():
     assert int(p02["max_customers"]["default"]) == clv.COMPARE_MAX_CUSTOMERS
     assert f"refit up to {clv.REFIT_MAX_ROWS:,} distinct customers" in p02["interval_method"]["help"]
     assert int(p04["max_controls"]["default"]) == uplift.MAX_CONTROLS
+
+
+# ------------------------------------------------------------------------------ languages and labels
+def _tagged_notebook(path: Path) -> Path:
+    nb = nbformat.v4.new_notebook()
+    cells = [("markdown", "# The title\n\nEnglish narrative.", ["lang-en"]),
+             ("markdown", "# 标题\n\n中文说明。", ["lang-zh"]),
+             ("markdown", "**Publishes** `x.json` with keys `a`.", ["analyst"]),
+             ("markdown", "Shown in both.", [])]
+    for kind, src, tags in cells:
+        c = nbformat.v4.new_markdown_cell(src)
+        c.metadata["tags"] = tags
+        nb.cells.append(c)
+    code = nbformat.v4.new_code_cell("sources_table")
+    code.metadata["tags"] = ["analyst"]
+    code.outputs = [nbformat.v4.new_output("execute_result", {"text/plain": "read from: /data/orders.csv"},
+                                           execution_count=1)]
+    nb.cells.append(code)
+    nbformat.write(nb, str(path))
+    return path
+
+
+@pytest.mark.parametrize("lang, shown, hidden, attr", [
+    ("en", ["English narrative.", "Shown in both."], ["中文说明", "**Publishes**", "Publishes", "/data/orders.csv"], "en"),
+    ("zh", ["中文说明。", "Shown in both.", "返回报告首页"], ["English narrative", "Publishes", "/data/orders.csv"], "zh-CN"),
+])
+def test_a_page_keeps_one_language_and_no_analyst_cells(tmp_path, lang, shown, hidden, attr):
+    from superkit.report.html import notebook_page, notebook_title
+
+    src = _tagged_notebook(tmp_path / "nb.ipynb")
+    target = tmp_path / "report" / "html" / "nb.html"
+    notebook_page(src, target, "t", source_dir=tmp_path, lang=lang)
+    page = target.read_text(encoding="utf-8")
+    for text in shown:
+        assert text in page
+    for text in hidden:
+        assert text not in page
+    assert f'<html lang="{attr}"' in page
+    assert notebook_title(nbformat.read(str(src), as_version=4), lang) == ("The title" if lang == "en" else "标题")
+
+
+def test_the_report_language_reaches_notebooks_that_declare_it(tmp_path):
+    from superkit.report.config import load_config
+
+    path = tmp_path / "nb.ipynb"
+    make_notebook(path, "L", 'language: str = "en"  # en or zh\noutput_dir: str = ""  # where results go', "x = 1")
+    cfg = load_config(None)
+    cfg["language"] = "zh"
+    params, notes = report_run.parameters_for(path, report_run.declared_parameters(path), cfg, tmp_path)
+    assert params["language"] == "zh" and not notes
+    other = tmp_path / "other.ipynb"
+    make_notebook(other, "O", 'output_dir: str = ""  # where results go', "x = 1")
+    params, _ = report_run.parameters_for(other, report_run.declared_parameters(other), cfg, tmp_path)
+    assert "language" not in params
+
+
+@pytest.mark.parametrize("line, message", [("language: fr\n", "unknown language"),
+                                           ("pdf: maybe\n", "pdf must be true or false")])
+def test_bad_language_or_pdf_in_the_config(tmp_path, line, message):
+    from superkit.report.config import load_config
+
+    (tmp_path / "c.yml").write_text(line)
+    with pytest.raises(DataError, match=message):
+        load_config(tmp_path / "c.yml")
+
+
+def test_config_language_and_pdf_are_read(tmp_path):
+    from superkit.report.config import load_config
+
+    (tmp_path / "c.yml").write_text("language: zh-CN\npdf: true\n")
+    cfg = load_config(tmp_path / "c.yml")
+    assert cfg["language"] == "zh" and cfg["pdf"] is True
+
+
+def test_index_labels_numbers_from_the_catalogue_in_both_languages(tmp_path):
+    from superkit.core import i18n
+    from superkit.report.html import render_index
+    from superkit.report.run import NotebookRun
+
+    results = {"headline": "h", "n_customers": 2000, "top20_revenue_share": 0.685, "total_revenue": 1032869.14}
+    run = NotebookRun(stem="01_super_users", title="T", ok=True, results=results)
+    meta = {"title": "R", "run": "r", "started": "2026-01-01 10:00", "data": "d", "how": "h", "seconds": 3.0}
+    for lang in ("en", "zh"):
+        page = render_index([run], tmp_path, {**meta, "language": lang})
+        for key in ("n_customers", "top20_revenue_share", "total_revenue"):
+            assert i18n.label("01_super_users", key, lang) in page
+            assert key not in page.replace("id='01_super_users'", "")
+        assert "68.5%" in page
+        assert ("¥103.3万" if lang == "zh" else "¥1,032,869") in page
+
+
+def test_pdf_without_chromium_is_refused_before_any_notebook_runs(stub_notebooks, tmp_path, monkeypatch):
+    from superkit.core.errors import EngineError
+
+    monkeypatch.setenv("SUPERKIT_CHROMIUM", str(tmp_path / "no-such-chromium"))
+    called = []
+    monkeypatch.setattr(report_run, "run_notebook", lambda *a, **k: called.append(a))
+    with pytest.raises(EngineError, match="PDF needs headless Chromium.*apt-get install chromium"):
+        rep.build_report(None, tmp_path / "out", notebooks_dir=stub_notebooks, only=["01_good"],
+                         progress=False, pdf=True)
+    assert not called and not (tmp_path / "out").exists()

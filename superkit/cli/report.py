@@ -29,6 +29,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--jobs", metavar="N", type=int,
                    help="notebooks run at once (default: the config's jobs, else one per core, at most 2); "
                         "05 and 06 wait for the notebooks before them")
+    p.add_argument("--lang", metavar="LANG", choices=("en", "zh"),
+                   help="the report's language: en (default) or zh (简体中文: pages, headlines, tables, figures); "
+                        "or 'language:' in the config")
+    p.add_argument("--pdf", action="store_true", default=None,
+                   help="also print the index and every page to pdf/ with headless Chromium (for decks); "
+                        "or 'pdf: true' in the config")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     return p
 
@@ -39,9 +45,11 @@ def run(args) -> int:
 
     report = build_report(args.config, args.out, notebooks_dir=args.notebooks or NOTEBOOKS_DIR,
                           only=args.only, timeout=args.timeout, progress=not args.no_progress,
-                          jobs=args.jobs)
+                          jobs=args.jobs, lang=args.lang, pdf=args.pdf)
     n = len(report.runs)
     print(f"Report: {report.path / 'index.html'}")
+    if (report.path / "pdf" / "index.pdf").exists():
+        print(f"  PDF:  {report.path / 'pdf'}/ (index.pdf and one file per page)")
     print(f"  {n - len(report.failed)} of {n} notebooks ran in {report.seconds:.0f} s; "
           f"all results in {report.path / 'results.json'}")
     if report.failed:

@@ -95,8 +95,9 @@ def has_text(name: str, key: str) -> bool:
     return key in catalogue().get(name, {}).get("texts", {})
 
 
-def text(name: str, key: str, lang: str = "en", **values) -> str:
-    """The template ``key`` of catalogue file ``name`` in ``lang``, filled with ``values``."""
+def text(name: str, key: str, /, lang: str = "en", **values) -> str:
+    """The template ``key`` of catalogue file ``name`` in ``lang``, filled with ``values`` (any field
+    but ``lang``)."""
     template = _pick(_entry(name, key, "texts"), lang, f"{name}.{key}")
     try:
         return template.format(**values)

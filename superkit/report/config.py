@@ -17,6 +17,8 @@
       timezone: Asia/Shanghai         # times written with UTC offsets -> this zone's wall clock
       encoding: gb18030               # default: detected (UTF-8, GB18030 / GBK, UTF-16 with a BOM)
       strip_leading_zeros: true       # one export wrote 000010, another 10
+    language: zh                      # en (default) or zh: the report's pages, headlines and figures in 简体中文
+    pdf: true                         # also print the index and every page to PDF (needs Chromium)
     parameters:
       all: {observation_end: "2025-12-31"}        # to every notebook that has the parameter
       01_super_users: {recency_days: 60}          # to one notebook
@@ -28,14 +30,16 @@ import os
 import re
 from pathlib import Path
 
-from superkit.core.errors import DataError
+from superkit.core.errors import DataError, ParameterError
+from superkit.core.i18n import check_language
 from superkit.data.contract import read_yaml
 from superkit.data.reading import read_options
 from superkit.data.tables import TABLE_NAMES
 
 __all__ = ["CONFIG_KEYS", "DATA_INPUTS", "DEFAULT_TIMEOUT", "ENGINES", "load_config"]
 
-CONFIG_KEYS = {"run_name", "timeout", "data", "mapping", "parameters", "title", "reading", "engine", "jobs"}
+CONFIG_KEYS = {"run_name", "timeout", "data", "mapping", "parameters", "title", "reading", "engine", "jobs",
+               "language", "pdf"}
 ENGINES = ("duckdb", "spark")
 # what `data:` may name: the contract's tables, and the plan file of notebook 06
 DATA_INPUTS = (*TABLE_NAMES, "plan")
@@ -57,7 +61,8 @@ def load_config(path: str | os.PathLike | None) -> dict:
     """Read and check the YAML config; relative data paths are made absolute (relative to the file)."""
     if path is None:
         return {"run_name": None, "timeout": DEFAULT_TIMEOUT, "data": {}, "mapping": {},
-                "parameters": {}, "title": None, "reading": {}, "engine": "duckdb", "jobs": None, "_source": None}
+                "parameters": {}, "title": None, "reading": {}, "engine": "duckdb", "jobs": None, "language": "en",
+                "pdf": False, "_source": None}
     path = Path(path).expanduser().resolve()
     name = str(path)
     if not path.is_file():
@@ -121,10 +126,19 @@ def load_config(path: str | os.PathLike | None) -> dict:
     if not isinstance(timeout, (int, float)) or timeout <= 0:
         raise DataError(f"timeout must be a positive number of seconds, got {timeout!r}", source=name,
                         fix="e.g. timeout: 900")
+    try:
+        language = check_language(cfg.get("language") or "en")
+    except ParameterError as exc:
+        raise DataError(f"unknown language {cfg.get('language')!r}", source=name, column="language",
+                        fix=exc.fix) from None
+    pdf = cfg.get("pdf", False)
+    if not isinstance(pdf, bool):
+        raise DataError(f"pdf must be true or false, got {pdf!r}", source=name, column="pdf",
+                        fix="pdf: true prints the index and every page to PDF (needs Chromium).")
     run_name = cfg.get("run_name")
     if run_name is not None and not re.fullmatch(r"[A-Za-z0-9._-]+", str(run_name)):
         raise DataError(f"run_name {run_name!r} is not a plain folder name", source=name,
                         fix="use letters, digits, '.', '_' and '-' only.")
     return {"run_name": run_name, "timeout": timeout, "data": data, "mapping": mapping,
             "parameters": params, "title": cfg.get("title"), "reading": reading, "engine": engine, "jobs": jobs,
-            "_source": name}
+            "language": language, "pdf": pdf, "_source": name}

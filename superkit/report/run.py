@@ -34,12 +34,14 @@ from superkit.core.io import atomic_write_text
 from superkit.core.paths import NOTEBOOKS_DIR, REPORTS_DIR
 from superkit.data.tables import TABLE_NAMES
 from superkit.report.config import load_config
-from superkit.report.html import notebook_page, quality_page, render_index
+from superkit.core import i18n
+from superkit.report.html import notebook_page, notebook_title, quality_page, render_index
 
-__all__ = ["MAPPING_PARAMETER", "NotebookRun", "READING_PARAMETER", "RESULTS_PARAMETER", "Report", "build_report",
-           "data_quality", "declared_parameters", "default_jobs", "discover", "notebook_title",
+__all__ = ["LANGUAGE_PARAMETER", "MAPPING_PARAMETER", "NotebookRun", "READING_PARAMETER", "RESULTS_PARAMETER", "Report", "build_report",
+           "data_quality", "declared_parameters", "default_jobs", "discover",
            "parameters_for", "run_notebook", "stage_inputs"]
 
+LANGUAGE_PARAMETER = "language"
 MAPPING_PARAMETER = "column_mapping"
 READING_PARAMETER = "read_options"
 RESULTS_PARAMETER = "results_dir"
@@ -60,16 +62,6 @@ def discover(notebooks_dir: str | os.PathLike = NOTEBOOKS_DIR, only=None) -> lis
         raise DataError("no notebooks to run", source=str(folder),
                         fix="add notebooks/NN_name.ipynb or point --notebooks at the right folder.")
     return found
-
-
-def notebook_title(nb) -> str:
-    for cell in nb.cells:
-        if cell.cell_type == "markdown":
-            for line in cell.source.splitlines():
-                if line.strip().startswith("#"):
-                    return line.strip().lstrip("#").strip()
-            break
-    return ""
 
 
 def declared_parameters(path: Path) -> dict:
@@ -127,6 +119,8 @@ def parameters_for(path: Path, declared: dict, cfg: dict, output_dir: Path) -> t
         params[key] = value
     if "output_dir" in params and cfg["parameters"].get(stem, {}).get("output_dir"):
         notes.append("output_dir is set by the report; the config value was ignored")
+    if LANGUAGE_PARAMETER in declared:
+        params[LANGUAGE_PARAMETER] = cfg.get("language", "en")
     params["output_dir"] = str(output_dir)
     if RESULTS_PARAMETER in declared:
         # later notebooks read what earlier ones published in this run (05 takes 04's causal ratio)
@@ -263,7 +257,7 @@ def run_notebook(path: Path, build: Path, cfg: dict, timeout: float) -> Notebook
     executed = build / "notebooks" / f"{stem}.ipynb"
     executed.parent.mkdir(parents=True, exist_ok=True)
     try:
-        run.title = notebook_title(nbformat.read(str(path), as_version=4))
+        run.title = notebook_title(nbformat.read(str(path), as_version=4), cfg.get("language", "en"))
     except Exception as exc:
         run.error = f"cannot read the notebook: {type(exc).__name__}: {exc}"
         return run
@@ -314,7 +308,8 @@ def run_notebook(path: Path, build: Path, cfg: dict, timeout: float) -> Notebook
     run.key_figure = _key_figure(out_dir, run.results, build)
     if run.executed:
         try:
-            run.html = notebook_page(executed, build / "html" / f"{stem}.html", run.title or stem, source_dir=path.parent)
+            run.html = notebook_page(executed, build / "html" / f"{stem}.html", run.title or stem,
+                                     source_dir=path.parent, lang=cfg.get("language", "en"))
         except Exception as exc:
             run.notes.append(f"could not write its HTML page ({type(exc).__name__}: {exc})")
     return run
@@ -457,12 +452,38 @@ def _run_all(notebooks: list[Path], build: Path, cfg: dict, timeout: float, jobs
     return [done[p] for p in notebooks]
 
 
+def _print_pages(runs: list[NotebookRun], build: Path, chromium: str, progress: bool) -> dict:
+    """Every notebook page and the data-quality page printed to ``pdf/``; returns the index's links
+    ``{stem: "pdf/<stem>.pdf", "index": "pdf/index.pdf"}`` (the index itself is printed last)."""
+    from superkit.report.pdf import print_pdf
+
+    links = {"index": "pdf/index.pdf"}
+    pages = [(r.stem, build / r.html) for r in runs if r.html] + [("data_quality", build / "html" / "data_quality.html")]
+    for stem, page in pages:
+        start = time.perf_counter()
+        print_pdf(page, build / "pdf" / f"{stem}.pdf", chromium)
+        links[stem] = f"pdf/{stem}.pdf"
+        if progress:
+            print(f"  pdf     {stem} ({time.perf_counter() - start:.1f} s) -> pdf/{stem}.pdf", file=sys.stderr)
+    return links
+
+
 def build_report(config: str | os.PathLike | None = None, out: str | os.PathLike | None = None, *,
                  notebooks_dir: str | os.PathLike = NOTEBOOKS_DIR, only=None,
-                 timeout: float | None = None, progress: bool = True, jobs: int | None = None) -> Report:
+                 timeout: float | None = None, progress: bool = True, jobs: int | None = None,
+                 lang: str | None = None, pdf: bool | None = None) -> Report:
     """Run the notebooks and write the report folder; returns where it is and how each notebook did.
-    ``jobs``: notebooks run at once (default: the config's ``jobs``, else :func:`default_jobs`)."""
+    ``jobs``: notebooks run at once (default: the config's ``jobs``, else :func:`default_jobs`);
+    ``lang``: "en" or "zh" (default: the config's ``language``, else English); ``pdf``: also print
+    the index and every page to ``pdf/`` with headless Chromium (default: the config's ``pdf``)."""
     cfg = load_config(config)
+    cfg["language"] = lang = i18n.check_language(lang or cfg.get("language") or "en")
+    want_pdf = cfg.get("pdf", False) if pdf is None else bool(pdf)
+    chromium = None
+    if want_pdf:   # before any notebook runs: never find out after a long run that no PDF can be made
+        from superkit.report.pdf import require_chromium
+
+        chromium = require_chromium()
     jobs = int(jobs or cfg.get("jobs") or default_jobs())
     notebooks = discover(notebooks_dir, only)
     timeout = float(timeout or cfg["timeout"])
@@ -492,7 +513,7 @@ def build_report(config: str | os.PathLike | None = None, out: str | os.PathLike
         quality = data_quality(cfg).to_json()
         atomic_write_text(build / "data_quality.json", json.dumps(quality, indent=2, ensure_ascii=False))
         (build / "html").mkdir(exist_ok=True)
-        quality_page(quality, build / "html" / "data_quality.html", "Data quality")
+        quality_page(quality, build / "html" / "data_quality.html", i18n.text("report", "quality_title", lang), lang)
         if progress:
             for w in quality["warnings"] + [f"{t} refused: {m}" for t, m in quality["errors"].items()]:
                 print(f"  WARNING {w}", file=sys.stderr)
@@ -500,17 +521,20 @@ def build_report(config: str | os.PathLike | None = None, out: str | os.PathLike
             runs = _run_all(notebooks, build, cfg, timeout, jobs, progress, console)
         seconds = time.perf_counter() - t0
         meta = {
-            "title": cfg.get("title") or "Super users and paid membership: report",
+            "title": cfg.get("title") or i18n.text("report", "title", lang),
             "run": run_name, "started": started.strftime("%Y-%m-%d %H:%M"),
             "data": (", ".join(f"{t}: {Path(p).name}" for t, p in client_data.items())
-                     or "bundled coffee_club sample (simulated)"),
-            "how": (f"config {cfg['_source']}" if cfg["_source"] else "default parameters"),
-            "seconds": seconds, "quality": quality,
+                     or i18n.text("report", "bundled_data", lang)),
+            "how": (i18n.text("report", "how_config", lang, config=Path(cfg["_source"]).name) if cfg["_source"]
+                    else i18n.text("report", "how_default", lang)),
+            "seconds": seconds, "quality": quality, "language": lang,
         }
+        if want_pdf:
+            meta["pdf"] = _print_pages(runs, build, chromium, progress)
         results = {r.stem: r.results for r in runs}
         atomic_write_text(build / "results.json", json.dumps(results, indent=2, ensure_ascii=False))
         log = {"run": run_name, "started": started.isoformat(timespec="seconds"), "seconds": seconds,
-               "config": cfg["_source"], "timeout": timeout, "engine": cfg.get("engine", "duckdb"), "jobs": jobs,
+               "config": cfg["_source"], "timeout": timeout, "language": lang, "pdf": want_pdf, "engine": cfg.get("engine", "duckdb"), "jobs": jobs,
                "staging_seconds": staging,
                "data_quality": {"warnings": quality["warnings"], "errors": quality["errors"]},
                "notebooks": {r.stem: {"ok": r.ok, "seconds": round(r.seconds, 2), "error": r.error or None,
@@ -518,6 +542,10 @@ def build_report(config: str | os.PathLike | None = None, out: str | os.PathLike
         log_text = json.dumps(log, indent=2, ensure_ascii=False, default=str)
         atomic_write_text(build / "run.json", log_text.replace(str(build), str(final)))
         atomic_write_text(build / "index.html", render_index(runs, build, meta))
+        if want_pdf:   # the index last: it links the other PDFs
+            from superkit.report.pdf import print_pdf
+
+            print_pdf(build / "index.html", build / "pdf" / "index.pdf", chromium)
         _move_into_place(build, final)
     except BaseException:
         shutil.rmtree(build, ignore_errors=True)
