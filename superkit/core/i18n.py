@@ -31,7 +31,7 @@ from pathlib import Path
 from superkit.core.errors import ParameterError
 
 __all__ = ["FORMATS", "LABELS_DIR", "LANGUAGES", "catalogue", "check_language", "column_labels", "has_text",
-           "label", "labelled_rows", "text", "untranslated", "value_text", "value_word"]
+           "label", "labelled_rows", "text", "translate_message", "untranslated", "value_text", "value_word"]
 
 LANGUAGES = ("en", "zh")
 LABELS_DIR = Path(__file__).with_name("labels")
@@ -199,6 +199,48 @@ def column_labels(name: str, columns, lang: str = "en") -> dict[str, str]:
 
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+@lru_cache(maxsize=None)
+def _message_patterns(name: str) -> list:
+    """The English templates of file ``name`` as regular expressions, longest first; each field
+    matches any text (its format spec ignored)."""
+    import string
+
+    out = []
+    for key, entry in _section(name)["texts"].items():
+        en = str(entry.get("en", ""))
+        parts, fields = [], []
+        try:
+            parsed = list(string.Formatter().parse(en))
+        except ValueError:
+            continue
+        for literal, field, _spec, _conv in parsed:
+            parts.append(re.escape(literal))
+            if field is not None:
+                if field in fields:
+                    parts.append(f"(?P={field})")
+                else:
+                    fields.append(field)
+                    parts.append(f"(?P<{field}>.+?)")
+        out.append((len(en), key, re.compile("^" + "".join(parts) + "$", re.S)))
+    return [(key, pat) for _, key, pat in sorted(out, key=lambda t: -t[0])]
+
+
+def translate_message(message: str, lang: str = "en", name: str = "data") -> str:
+    """A message the kit wrote in English from one of file ``name``'s templates (a reading note, a
+    data-quality warning), written again in ``lang``: the English template is matched, its fields
+    taken as written (numbers already formatted) and put into the ``lang`` template. A message no
+    template matches is returned as it is."""
+    lang = check_language(lang)
+    if lang == "en" or not isinstance(message, str):
+        return message
+    for key, pattern in _message_patterns(name):
+        m = pattern.match(message)
+        if m:
+            template = _pick(_entry(name, key, "texts"), lang, f"{name}.{key}")
+            return re.sub(r"\{(\w+)(![rsa])?(:[^{}]*)?\}", lambda f: m.group(f.group(1)), template)
+    return message
 
 
 def _fields(template: str) -> set:
