@@ -233,7 +233,7 @@ def translate_message(message: str, lang: str = "en", name: str = "data") -> str
     taken as written (numbers already formatted) and put into the ``lang`` template. A message no
     template matches is returned as it is."""
     lang = check_language(lang)
-    if lang == "en" or not isinstance(message, str):
+    if lang == "en" or not isinstance(message, str) or name not in catalogue():
         return message
     for key, pattern in _message_patterns(name):
         m = pattern.match(message)

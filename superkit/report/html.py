@@ -179,7 +179,8 @@ def _quality_summary(profile: dict, link: bool = True, lang: str = "en") -> str:
     wrong), then where the full profile is."""
     e = html.escape
     problems = ([i18n.text("report", "quality_refused", lang, table=_table_name(t, lang), message=m)
-                 for t, m in profile.get("errors", {}).items()] + list(profile.get("warnings", [])))
+                 for t, m in profile.get("errors", {}).items()]
+                + [i18n.translate_message(w, lang) for w in profile.get("warnings", [])])
     cls = "summary bad" if problems else "summary"
     head = (f"<b>{e(i18n.text('report', 'quality_problems', lang, n=len(problems)))}</b>" if problems
             else f"<b>{e(i18n.text('report', 'quality_ok', lang))}</b>")
@@ -211,8 +212,9 @@ def quality_page(profile: dict, target: Path, title: str, lang: str = "en") -> s
         if isinstance(v, dict):
             return ", ".join(f"{e(i18n.value_word(entry, k, lang))} {e(i18n.value_text(entry, x, lang))}"
                              for k, x in v.items())
-        if isinstance(v, list):
-            return "<br>".join(e(str(x)) for x in v) or e(i18n.text("common", "none", lang))
+        if isinstance(v, list):   # what reading did, the warnings: sentences of the data layer's templates
+            return ("<br>".join(e(i18n.translate_message(str(x), lang)) for x in v)
+                    or e(i18n.text("common", "none", lang)))
         return e(i18n.value_text(entry, v, lang) if entry else _fmt(key, v))
 
     def name(key: str) -> str:
