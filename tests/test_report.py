@@ -227,7 +227,8 @@ def test_notebook_follows_the_conventions_the_report_relies_on(path):
 
 
 def test_client_config_with_renamed_columns_runs_every_notebook(tmp_path):
-    """A consultant's run: own file names and column names, mapping in the config, all notebooks ok."""
+    """A consultant's run in Chinese: own file names and column names, mapping in the config, all
+    notebooks ok, and no page shows English a Chinese client would have to translate."""
     import yaml
 
     from superkit.data.simulate import simulate
@@ -249,11 +250,19 @@ def test_client_config_with_renamed_columns_runs_every_notebook(tmp_path):
            "mapping": {"transactions": {"customer_id": "member_no", "timestamp": "paid_at", "amount": "total"},
                        "members": {"customer_id": "member_no", "joined_at": "start_date"},
                        "events": {"customer_id": "member_no"}},
+           "language": "zh",
            "parameters": {"all": {"observation_end": "2025-12-31", "n_boot": 20, "n_draws": 200}}}
-    (tmp_path / "client.yml").write_text(yaml.safe_dump(cfg))
+    (tmp_path / "client.yml").write_text(yaml.safe_dump(cfg, allow_unicode=True))
     result = rep.build_report(tmp_path / "client.yml", tmp_path / "out", progress=False)
     failed = {r.stem: r.error for r in result.runs if not r.ok}
     assert not failed, failed
+    from i18n_check import english_words
+
+    pages = [tmp_path / "out" / "index.html", *sorted((tmp_path / "out" / "html").glob("*.html"))]
+    assert len(pages) == len(result.runs) + 2
+    shown = {p.name: sorted(set(english_words(p.read_text(encoding="utf-8")))) for p in pages}
+    assert not any(shown.values()), {k: v[:25] for k, v in shown.items() if v}
+    assert all(re.search(r"[\u4e00-\u9fff]", r.results["headline"]) for r in result.runs)
     assert len(result.runs) == len(list(NOTEBOOKS.glob("[0-9]*.ipynb")))
     res = json.loads((tmp_path / "out" / "results.json").read_text())
     assert res["01_super_users"]["n_customers"] == 800
