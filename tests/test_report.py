@@ -263,6 +263,9 @@ def test_client_config_with_renamed_columns_runs_every_notebook(tmp_path):
     shown = {p.name: sorted(set(english_words(p.read_text(encoding="utf-8")))) for p in pages}
     assert not any(shown.values()), {k: v[:25] for k, v in shown.items() if v}
     assert all(re.search(r"[\u4e00-\u9fff]", r.results["headline"]) for r in result.runs)
+    for p in pages:   # no raw keys or pandas dumps on a client's page
+        text = p.read_text(encoding="utf-8")
+        assert "dtype:" not in text and "top20_revenue_share" not in text and "Publishes" not in text, p.name
     assert len(result.runs) == len(list(NOTEBOOKS.glob("[0-9]*.ipynb")))
     res = json.loads((tmp_path / "out" / "results.json").read_text())
     assert res["01_super_users"]["n_customers"] == 800
@@ -544,3 +547,30 @@ def test_pdf_without_chromium_is_refused_before_any_notebook_runs(stub_notebooks
         rep.build_report(None, tmp_path / "out", notebooks_dir=stub_notebooks, only=["01_good"],
                          progress=False, pdf=True)
     assert not called and not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("path", sorted(NOTEBOOKS.glob("[0-9]*.ipynb")), ids=lambda p: p.stem)
+def test_notebook_pages_are_written_for_clients_in_two_languages(path):
+    """Narrative in pairs of languages with the same numbered sections, the keys for analysts only,
+    and the page ends with the labelled results table (not a pandas dump)."""
+    nb = nbformat.read(str(path), as_version=4)
+    tags = lambda c: set(c.metadata.get("tags", []))  # noqa: E731
+    md = [c for c in nb.cells if c.cell_type == "markdown"]
+    en = [c for c in md if "lang-en" in tags(c)]
+    zh = [c for c in md if "lang-zh" in tags(c)]
+    assert en and len(en) == len(zh), "every narrative cell has its Chinese twin"
+    assert "lang-en" in tags(nb.cells[0]) and "lang-zh" in tags(nb.cells[1])
+    for c in zh:
+        assert re.search(r"[\u4e00-\u9fff]{8}", c.source), c.source[:80]
+    untagged = [c.source[:60] for c in md if not tags(c) & {"lang-en", "lang-zh", "analyst"}]
+    assert not untagged, f"markdown cells shown in both languages: {untagged}"
+
+    def sections(cells):
+        return [m.group(1) for c in cells for m in re.finditer(r"^## (\d+)\. ", c.source, re.M)]
+
+    heads = [m for c in en for m in re.findall(r"^## .*", c.source, re.M)]
+    assert heads and all(re.match(r"## \d+\. ", h) for h in heads), heads
+    assert sections(en) == [str(i) for i in range(1, len(sections(en)) + 1)] == sections(zh)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert "show_results(" in code[-1].source and "pd.Series" not in code[-1].source
+    assert any("language" in c.source for c in nb.cells if "parameters" in tags(c))
