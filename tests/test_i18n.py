@@ -37,6 +37,8 @@ def test_formats_write_numbers_as_a_reader_expects():
     assert v({"format": "money"}, 1032869.14, "zh") == "¥103.3万"
     assert v({"format": "money"}, 2.5e8, "zh") == "¥2.50亿"
     assert v({"format": "money"}, 98765.0, "zh") == "¥98,765"
+    assert v({"format": "money"}, -5268.4) == "-¥5,268" and v({"format": "money"}, -352700.0, "zh") == "-¥35.3万"
+    assert v({"format": "money2"}, -12.345) == "-¥12.35"
     assert v({"format": "multiple"}, 5.24) == "5.2×" and v({"format": "multiple"}, 5.24, "zh") == "5.2 倍"
     assert v({"format": "days"}, 30) == "30 days" and v({"format": "months"}, 12, "zh") == "12 个月"
     assert v({"format": "bool"}, True, "zh") == "是" and v({"format": "bool"}, False) == "no"

@@ -2,12 +2,17 @@
 the action lists, and a client plan with an annual fee and a switch of management mode."""
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import yaml
 
+from i18n_check import english_words
 from superkit.analyses import phases
 from test_architecture import readme_keys
+
+CJK = re.compile(r"[\u3400-\u9fff]")
 
 FIGURES = {"phase_chart", "joins_by_channel", "pnl", "kpis", "tornado", "modes"}
 
@@ -52,6 +57,29 @@ def test_nb06_defaults_publish_a_plan_that_adds_up(run_notebook, tmp_path):
     assert len(phone) == 40 and phone["reason"].str.startswith("potential super user #").all()
     assert list(phone["rank"]) == list(range(1, 41))
     assert res["tornado"] and res["tornado"][0]["swing"] >= res["tornado"][-1]["swing"]
+    assert not CJK.search(res["headline"]) and res["headline"].startswith("Under this plan the membership goes from")
+
+
+def test_nb06_in_chinese_publishes_a_chinese_headline_and_page(run_notebook, tmp_path):
+    """language="zh": the headline, the CRM lists' reasons and the page a Chinese client reads are in
+    Chinese; the published numbers are the same as in English."""
+    from superkit.report.html import notebook_page
+
+    res = run_notebook("06_membership_phases", n_sims=50, language="zh")
+    assert set(res) == readme_keys("06_membership_phases")
+    assert CJK.search(res["headline"]) and "盈亏平衡" in res["headline"] and not english_words(res["headline"])
+    assert res["headline"].startswith(f"按此规划，付费会员在 {res['months']} 个月内从 {res['members_start']:,.0f} 人")
+    out = tmp_path / "06_membership_phases"
+    phone = pd.read_csv(out / res["action_lists"]["phone"], dtype={"customer_id": str})
+    assert len(phone) == 40 and phone["reason"].str.startswith("潜在超级用户第").all()
+    page = out / "page.html"
+    notebook_page(out / "06_membership_phases.executed.ipynb", page, "06", lang="zh")
+    html = page.read_text(encoding="utf-8")
+    assert not english_words(html), sorted(set(english_words(html)))
+    for word in ("创业期", "发展期", "稳定期", "渗透率", "转化率", "续费率", "单客产值", "简约型", "规划期末付费会员数"):
+        assert word in html, word
+    # analysts' text (the published keys, file paths) stays out of the page; the English cells too
+    assert "Publishes" not in html and "plan file" not in html and "Under this plan" not in html
 
 
 def test_nb06_runs_a_client_plan_with_an_annual_fee_and_a_mode_switch(run_notebook, tmp_path):

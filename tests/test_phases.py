@@ -4,6 +4,7 @@ and the projection of members already paying against a simulated world's known t
 from __future__ import annotations
 
 import copy
+import re
 
 import numpy as np
 import pandas as pd
@@ -552,3 +553,158 @@ def test_the_datasheet_restates_the_templates_numbers():
             assert f"{volume:,.0f}" in row, (key, row)
     assert f"simple: {plan.modes['simple'].fixed_per_month:,.0f} yuan a month" in sheet
     assert f"switch at {plan.switch_at_members:,.0f} members" in sheet
+
+
+# --------------------------------------------------------------------- languages and labels (issue 14)
+CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def test_the_method_phases_keep_their_months_and_chinese_names():
+    """The method (Yan Tao, article 003): startup 创业期 in the first 6-12 months, growth 发展期 to
+    month 12-18, stable 稳定期 to month 18-24; a plan's phase may name itself in Chinese."""
+    from superkit.data.plan import METHOD_MODES, METHOD_PHASES
+
+    assert METHOD_PHASES == {"startup": ("创业期", (6, 12)), "growth": ("发展期", (12, 18)),
+                             "stable": ("稳定期", (18, 24))}
+    assert METHOD_MODES == {"simple": "简约型", "standard": "标准型"}
+    plan = read_plan(phases.default_plan_path())
+    assert [p.title("zh") for p in plan.phases] == ["创业期", "发展期", "稳定期"]
+    assert [p.title("en") for p in plan.phases] == ["startup", "growth", "stable"]
+    assert CJK.search(plan.title("zh")) and not CJK.search(plan.title("en"))
+    own = read_plan(base_plan(name_zh="测试规划", phases={"pilot": {"months": [1, 12], "name_zh": "试点期"}}))
+    assert own.title("zh") == "测试规划" and own.phases[0].title("zh") == "试点期" and own.phases[0].title() == "pilot"
+    assert read_plan(base_plan(phases={"pilot": {"months": [1, 12]}})).phases[0].title("zh") == "pilot"
+
+
+def test_every_published_key_is_labelled_or_hidden(coffee_run):
+    from superkit.core import i18n
+
+    cat = i18n.catalogue()[phases.STEM]
+    shown, hidden = set(cat["results"]), set(cat["hidden"])
+    assert not shown & hidden
+    published = coffee_run.to_json()
+    assert set(published) | {"key_figure"} == shown | hidden
+    assert [b for b in i18n.untranslated() if b.startswith(phases.STEM)] == []
+    rows = dict(i18n.labelled_rows(phases.STEM, published, "zh"))
+    assert rows["规划期末付费会员数"] == f"{coffee_run.monthly['members'].iloc[-1]:,.0f}"
+    assert rows["会费收取与续费周期"] == "按月" and rows["规划月数"] == "24 个月"
+
+
+def test_the_chinese_headline_states_the_english_numbers(coffee_run):
+    en, zh = coffee_run.headline_text("en"), coffee_run.headline_text("zh")
+    assert en == coffee_run.headline == coffee_run.to_json()["headline"] and not CJK.search(en)
+    assert coffee_run.to_json(lang="zh")["headline"] == zh
+    assert "付费会员" in zh and "盈亏平衡" in zh and "因果消费倍数" in zh
+    money = [coffee_run.mc["profit_total_low"], coffee_run.mc["profit_total_high"], *coffee_run.tornado.iloc[0][["low", "high"]]]
+    if max(abs(v) for v in money) < 1e5:      # below 100,000 yuan both write the same digits (no 万)
+        assert sorted(re.findall(r"\d+(?:,\d{3})*", en)) == sorted(re.findall(r"\d+(?:,\d{3})*", zh))
+
+
+def test_sources_notes_levers_and_modes_read_in_chinese(coffee_run):
+    from i18n_check import english_words
+
+    t = coffee_run.sources_table("zh")
+    assert list(t.columns) == ["输入", "来源", "实测或假设"] and len(t) == len(coffee_run.inputs.sources)
+    assert not english_words(" ".join(map(str, t.to_numpy().ravel())))
+    assert (t["实测或假设"] == "假设").sum() == len(coffee_run.to_json()["assumed_inputs"])
+    assert coffee_run.notes_text("zh") and all(CJK.search(n) and not n.startswith("（英文原文）")
+                                               for n in coffee_run.notes_text("zh"))
+    assert coffee_run.notes_text("en") == list(coffee_run.inputs.notes)
+    levers = [coffee_run.lever_range(r, "zh") for _, r in coffee_run.tornado.iterrows()]
+    assert not english_words(" ".join(levers)) and any("续费" in x for x in levers)
+    assert [phases.mode_label(m, "zh") for m in coffee_run.modes["mode"]] == ["按规划的规则", "始终简约型", "始终标准型"]
+    assert phases.money_text(-5268.4) == "-¥5,268" and phases.money_text(352700, "zh") == "¥35.3万"
+
+
+def test_the_plans_own_notes_read_in_chinese():
+    from i18n_check import english_words
+
+    doc = base_plan(phases={"startup": {"months": [1, 4], "channels": ["alliances"]},
+                            "growth": {"months": [5, 10], "channels": ["alliances"]},
+                            "stable": {"months": [11, 11], "channels": ["alliances"]}})
+    doc["channels"]["alliances"]["opens"] = 13
+    plan = read_plan(doc)
+    assert len(plan.notes) == 5           # phases end early, startup and growth too short, a late and an idle channel
+    for note in plan.notes:
+        zh = phases.note_label(note, "zh", plan)
+        assert not zh.startswith("（英文原文）") and not english_words(zh), (note, zh)
+    assert phases.note_label("something new", "zh").startswith("（英文原文）")
+
+
+def test_the_action_lists_give_the_same_reasons_in_chinese(coffee_run):
+    from i18n_check import english_words
+
+    sched = coffee_run.projection.schedule
+    en = phases.action_lists(coffee_run.inputs, sched)
+    zh = phases.action_lists(coffee_run.inputs, sched, lang="zh")
+    assert set(en) == set(zh) == {"phone", "sms_email", "stores", "app", "paid_ads"}
+    for k in en:
+        assert en[k].drop(columns="reason").equals(zh[k].drop(columns="reason"))
+        for a, b in zip(en[k]["reason"], zh[k]["reason"]):
+            assert sorted(re.findall(r"\d+", a)) == sorted(re.findall(r"\d+", b)), (a, b)
+            assert CJK.search(b) and not english_words(b), b
+    assert zh["phone"]["reason"].str.startswith("潜在超级用户第 1 名").iloc[0]
+
+
+def test_the_figures_draw_their_words_in_chinese(coffee_run):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from i18n_check import english_words
+
+    from superkit.analyses import plotting
+
+    if plotting.figure_language("zh") != "zh":
+        pytest.skip("no CJK font installed: the figures are drawn in English")
+    r, m, mc = coffee_run, coffee_run.monthly, coffee_run.mc
+
+    def words(fig):
+        texts = [t.get_text() for t in fig.findobj(matplotlib.text.Text)]
+        texts += [c.get_text().get_text() for ax in fig.axes for tab in ax.tables for c in tab.get_celld().values()]
+        return [t for t in texts if t.strip()]
+
+    drawn = {}
+    for lang in ("en", "zh"):
+        figs = []
+        fig, axes = plt.subplots(2, 1)
+        plotting.phase_chart(m, r.inputs.plan.phases, r.channel_months(), {"low": mc["members_low"],
+                             "high": mc["members_high"]}, r.projection.mode_switch_month, axes=axes, lang=lang)
+        figs.append(fig)
+        fig, ax = plt.subplots()
+        figs.append(plotting.joins_by_channel(r.projection.joins_by_channel, ax=ax, lang=lang).figure)
+        fig, axes = plt.subplots(1, 2)
+        plotting.plan_pnl(m, {"low": mc["cumulative_profit_low"], "high": mc["cumulative_profit_high"]},
+                          r.projection.break_even_month, axes=axes, lang=lang)
+        figs.append(fig)
+        fig, ax = plt.subplots()
+        figs.append(plotting.plan_tornado(r.tornado, float(m["cumulative_profit"].iloc[-1]), ax=ax, lang=lang).figure)
+        fig, ax = plt.subplots()
+        figs.append(plotting.kpi_lights(r.kpis, ax=ax, phases=r.inputs.plan.phases, lang=lang).figure)
+        fig, ax = plt.subplots()
+        figs.append(plotting.mode_comparison(r.modes, ax=ax, lang=lang).figure)
+        drawn[lang] = [words(f) for f in figs]
+        plt.close("all")
+    for texts in drawn["zh"]:
+        assert any(CJK.search(t) for t in texts) and not english_words(" ".join(texts)), texts
+    en = " ".join(t for texts in drawn["en"] for t in texts)
+    assert "startup" in en and "month of the plan" in en and "创业期" not in en
+    zh = " ".join(t for texts in drawn["zh"] for t in texts)
+    assert all(w in zh for w in ("创业期", "发展期", "稳定期", "渗透率", "单客产值", "简约型", "电话"))
+
+
+def test_the_notes_of_the_inputs_read_in_chinese(coffee):
+    """The notes resolve_inputs writes (members without tiers, phase benefit lists off the bundles)
+    are in the catalogue: none is shown in English on a Chinese page."""
+    doc = yaml_plan()
+    doc["phases"]["startup"]["benefits"] = ["member_price"]
+    notes = list(phases.resolve_inputs(coffee, read_plan(doc), END).notes)
+    members = coffee.members.drop(columns=["tier", "fee"])
+    t = Tables(transactions=coffee.transactions, members=members, events=coffee.events, benefits=coffee.benefits,
+               sources=coffee.sources)
+    notes += inputs_for(t, base_plan(fees={"V1": 99, "V2": 199, "V3": 299}))[0].notes
+    assert len(notes) >= 4
+    for note in notes:
+        zh = phases.note_label(note, "zh", read_plan(doc))
+        assert CJK.search(zh) and not zh.startswith("（英文原文）"), (note, zh)
+    assert any(n.startswith("创业期不提供") for n in (phases.note_label(x, "zh") for x in notes))

@@ -29,6 +29,11 @@ it is not a second world simulator. In a month *m* (1 = the first month after th
 * **Accounting identities** (tested every month): ``members = previous + joins - lapses``,
   ``lapses = renewals due - renewals``, profit is the sum of its parts, cumulative profit adds up.
 
+**Languages.** The page's words come from the catalogue ``core/labels/06_membership_phases.yaml``:
+:func:`channel_name`, :func:`input_label`, :func:`source_label`, :func:`note_label`,
+:func:`lever_label` and :func:`mode_label` give the plan's channels, inputs, their sources, the notes,
+the levers and the modes in English or Chinese; a phase's Chinese name is ``Phase.title("zh")``.
+
 **Uncertainty** (:func:`monte_carlo`): sBG parameters from 03's covariance (or its intervals), the
 causal ratio from 04's interval, conversions from their measured intervals or the plan's ranges;
 the contact plan itself is fixed (it is the client's choice). **Levers** (:func:`tornado`): 24-month
@@ -39,6 +44,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import re
+
 import numpy as np
 import pandas as pd
 from scipy.special import betaln
@@ -46,12 +53,13 @@ from scipy.special import betaln
 from superkit.analyses import benefits as benefit_analysis
 from superkit.analyses import super_users
 from superkit.analyses.result import Result
+from superkit.core import i18n
 from superkit.core.checks import check_number, parse_date
 from superkit.core.constants import DAYS_PER_YEAR, Z95
 from superkit.core.errors import DataError, ModelError, ParameterError
 from superkit.core.paths import DATASETS_DIR
 from superkit.data.store import query, time_span
-from superkit.data.plan import CHANNEL_ORDER, KPI_NAMES, Plan, read_plan
+from superkit.data.plan import CHANNEL_ORDER, KPI_NAMES, METHOD_MODES, METHOD_PHASES, Plan, read_plan
 from superkit.data.spec import CONTACT_CHANNELS
 
 __all__ = [
@@ -63,20 +71,28 @@ __all__ = [
     "OUTBOUND",
     "PhasesResult",
     "Projection",
+    "STEM",
     "Schedule",
     "action_lists",
     "break_even_month",
+    "channel_name",
     "compare_modes",
     "customer_pool",
     "default_plan_path",
     "eligible",
     "evaluate",
+    "input_label",
     "kpis_by_phase",
+    "lever_label",
+    "mode_label",
+    "money_text",
     "monte_carlo",
+    "note_label",
     "project",
     "resolve_inputs",
     "run",
     "schedule_contacts",
+    "source_label",
     "survival_table",
     "tornado",
 ]
@@ -89,6 +105,202 @@ MIN_SIMS = 20                # fewer Monte Carlo draws than this give no band wo
 # first), so nobody is phoned and texted in the same month. Stores and the app are touchpoints where
 # the customer is asked when they come; they are not exclusive.
 OUTBOUND = ("phone", "sms_email", "paid_ads")
+STEM = "06_membership_phases"   # the notebook, and its catalogue file of labels and texts
+
+
+# ----------------------------------------------------------------------------------------------
+# Words on the page, in English or Chinese (the catalogue's texts)
+# ----------------------------------------------------------------------------------------------
+def _t(key: str, lang: str, **values) -> str:
+    return i18n.text(STEM, key, lang, **values)
+
+
+def channel_name(key: str, lang: str = "en") -> str:
+    """A channel's name: in English with its Chinese name beside ("phone (电话)"), in Chinese alone."""
+    if key not in CONTACT_CHANNELS:
+        return key
+    en, zh, _ = CONTACT_CHANNELS[key]
+    return zh if i18n.check_language(lang) == "zh" else f"{en} ({zh})"
+
+
+def money_text(v, lang: str = "en") -> str:
+    """Yuan as the catalogue writes money (¥35,566; in Chinese ¥352.7万 from 100,000 up), a loss with
+    its sign in front (-¥5,268)."""
+    if v is not None and np.isfinite(v) and v < 0:
+        return "-" + i18n.value_text({"format": "money"}, -float(v), lang)
+    return i18n.value_text({"format": "money"}, v, lang)
+
+
+def _count(v, lang: str) -> str:
+    return i18n.value_text({"format": "int"}, v, lang)
+
+
+_INPUTS = {"prospects and criteria": "in_prospects", "probability active": "in_p_alive",
+           "members at the start": "in_start", "tier mix of new members": "in_mix",
+           "causal spend ratio": "in_causal", "benefit cost": "in_benefit_cost"}
+
+
+def input_label(name: str, lang: str = "en") -> str:
+    """The name of an input of the sources table (``renewal V1 (sBG)``, ``conversion phone``) in ``lang``."""
+    if i18n.check_language(lang) == "en":
+        return name
+    if name in _INPUTS:
+        return _t(_INPUTS[name], lang)
+    m = re.fullmatch(r"renewal (\S+) \(sBG\)", name)
+    if m:
+        return _t("in_renewal", lang, tier=m[1])
+    m = re.fullmatch(r"member spend (\S+)", name)
+    if m:
+        return _t("in_spend", lang, tier=m[1])
+    m = re.fullmatch(r"conversion (\S+)", name)
+    if m:
+        return _t("in_conversion", lang, channel=channel_name(m[1], lang))
+    return name
+
+
+_SOURCES = {"plan assumption": "src_plan_assumption", "plan": "src_plan", "parameter": "src_parameter",
+            "none": "src_none", "left out (include_existing is false)": "src_left_out",
+            "02_clv_churn's scores in this report": "src_p_alive_report",
+            "BG/NBD fitted here on the transactions": "src_p_alive_here", "data: members per tier": "src_members_tier",
+            "equal shares (no member tiers in the data)": "src_equal", "04_spend_uplift in this report": "src_uplift_report",
+            "assumed 1.0": "src_assumed_one", "05_benefit_bundles in this report": "src_bundles_report",
+            "data: all members (the members table has no tiers)": "src_spend_all",
+            "plan assumption (bundles)": "src_plan_bundles", "parameter bundles": "src_param_bundles",
+            "plan assumption (benefit_cost)": "src_plan_benefit_cost", "measured: contacts' cost": "src_measured_cost"}
+_SOURCE_PATTERNS = (
+    (r"01_super_users' rules in this report, ([\d,]+) prospects", "src_rules_report", ("n",)),
+    (r"01's default rules, ([\d,]+) prospects", "src_rules_default", ("n",)),
+    (r"data: ([\d,]+) paying at (\S+)", "src_paying", ("n", "date")),
+    (r"03_renewal in this report \(([\d,]+) members\)", "src_renewal_report", ("n",)),
+    (r"fitted here on all ([\d,]+) members \(no tiers in the data\)", "src_fitted_all", ("n",)),
+    (r"fitted here on ([\d,]+) (\S+) members", "src_fitted_tier", ("n", "tier")),
+    (r"data: ([\d,]+) (\S+) members", "src_spend_tier", ("n", "tier")),
+    (r"measured: ([\d,]+) contacts, join within (\d+) days against uncontacted customers", "src_measured_conv",
+     ("n", "days")),
+)
+
+
+def source_label(source: str, lang: str = "en") -> str:
+    """Where an input came from (the sources table's words, e.g. "fitted here on 272 V1 members") in
+    ``lang``; a source the catalogue does not know is shown as written."""
+    if i18n.check_language(lang) == "en":
+        return str(source)
+    if hasattr(source, "in_lang"):       # a sentence another analysis wrote from its catalogue (05's)
+        return source.in_lang(lang)
+    source = str(source)
+    if source in _SOURCES:
+        return _t(_SOURCES[source], lang)
+    m = re.fullmatch(r"(.*), costed from the catalog", source)
+    if m:
+        return _t("src_costed", lang, what=source_label(m[1], lang))
+    for pattern, key, names in _SOURCE_PATTERNS:
+        m = re.fullmatch(pattern, source)
+        if m:
+            return _t(key, lang, **dict(zip(names, m.groups())))
+    return source
+
+
+_NOTES = {
+    "benefit_cost is one number per tier, so the phases' benefit lists are not costed apart": "note_cost_param",
+    "no benefit catalog: the plan's benefit_cost is used in every phase": "note_no_catalog",
+    "a contacts table was given without a members table: conversion cannot be measured": "note_contacts_no_members",
+    "the members table has no tier column: each member's tier is read from the fee paid (the plan's fees)":
+        "note_tier_from_fee",
+}
+_NOTE_PATTERNS = (
+    (r"03 grouped members by (\S+), not by tier: its fits are not used", "note_03_group", ("by",)),
+    (r"03 fitted (\S+)-day periods but the plan renews (\w+): its fits are not used \(run 03 with period_days (\d+)\)",
+     "note_03_period", ("days", "period", "want")),
+    (r"renewal of (\S+) could not be fitted on its ([\d,]+) members \(.*\)", "note_renewal_unfit", ("tier", "n")),
+    (r"renewal could not be fitted on the members \(.*\)", "note_renewal_unfit_all", ()),
+    (r"(\S+) lists (.+), which no tier's bundle holds: .*", "note_idle_benefits", ("phase", "benefits")),
+    (r"(\S+) offers none of the bundles' benefits: its benefit cost is 0", "note_no_bundle_benefits", ("phase",)),
+    (r"no customer meets (\w+)'s eligibility .*: the channel contacts nobody", "note_no_eligible", ("channel",)),
+    (r"the members table has no tier column \(and no fee that matches the plan's\): the ([\d,]+) members paying are "
+     r"counted in (\S+), the lowest tier", "note_tier_lowest", ("n", "tier")),
+)
+
+
+def _phase_names(names: str, plan: Plan | None, lang: str) -> str:
+    titles = {k: v[0] for k, v in METHOD_PHASES.items()} if lang == "zh" else {}
+    titles.update({p.name: p.title(lang) for p in plan.phases} if plan is not None else {})
+    return "、".join(titles.get(n.strip(), n.strip()) for n in names.split(","))
+
+
+def note_label(note: str, lang: str = "en", plan: Plan | None = None) -> str:
+    """A note of the inputs (:attr:`Inputs.notes`) in ``lang``: the notes the plan and the bundled data
+    give are in the catalogue; any other is shown as the kit wrote it, marked as English."""
+    if i18n.check_language(lang) == "en":
+        return str(note)
+    if hasattr(note, "in_lang"):         # a sentence another analysis wrote from its catalogue (05's)
+        return note.in_lang(lang)
+    note = str(note)
+    if note in _NOTES:
+        return _t(_NOTES[note], lang)
+    phase = lambda n: _phase_names(n, plan, lang)  # noqa: E731
+    m = re.fullmatch(r"(.+?) offers? fewer benefits than the full bundles, but the causal spend ratio .*", note)
+    if m:
+        return _t("note_fewer_benefits", lang, phases=phase(m[1]))
+    m = re.fullmatch(r"(\S+) ends in month (\d+); the method puts its end between months (\d+) and (\d+)", note)
+    if m:
+        return _t("note_phase_end", lang, phase=phase(m[1]), month=m[2], lo=m[3], hi=m[4])
+    m = re.fullmatch(r"the plan's phases end in month (\d+); (\S+) goes on to month (\d+)", note)
+    if m:
+        return _t("note_phases_short", lang, month=m[1], phase=phase(m[2]), months=m[3])
+    if note.startswith("no plan was given: "):
+        return _t("note_no_plan", lang)
+    m = re.fullmatch(r"(\w+): only (\d+) contacts in the contacts table; the plan's conversion is kept", note)
+    if m:
+        return _t("note_few_contacts", lang, channel=channel_name(m[1], lang), n=m[2])
+    m = re.fullmatch(r"(\w+) is in no phase, so it never runs", note)
+    if m:
+        return _t("note_never_runs", lang, channel=channel_name(m[1], lang))
+    m = re.fullmatch(r"(\w+) opens in month (\d+), after the plan's (\d+) months", note)
+    if m:
+        return _t("note_opens_late", lang, channel=channel_name(m[1], lang), month=m[2], months=m[3])
+    for pattern, key, names in _NOTE_PATTERNS:
+        m = re.fullmatch(pattern, note)
+        if m:
+            values = dict(zip(names, m.groups()))
+            if "channel" in values:
+                values["channel"] = channel_name(values["channel"], lang)
+            if "phase" in values:
+                values["phase"] = phase(values["phase"])
+            if "period" in values:
+                values["period"] = _t(f"period_{values['period']}", lang) if values["period"] in ("monthly", "annual") \
+                    else values["period"]
+            return _t(key, lang, **values)
+    return _t("note_untranslated", lang, note=note)
+
+
+def lever_label(name: str, lang: str = "en") -> str:
+    """A lever of the tornado (``renewal V1``, ``causal spend ratio``, ``conversion phone``) in ``lang``."""
+    m = re.fullmatch(r"renewal (\S+)", name)
+    if m:
+        return _t("lever_renewal", lang, tier=m[1])
+    if name == "causal spend ratio":
+        return _t("lever_causal", lang)
+    m = re.fullmatch(r"conversion (\S+)", name)
+    if m:
+        return _t("lever_conversion", lang, channel=channel_name(m[1], lang) if lang == "zh" else m[1])
+    return name
+
+
+def _lever_value(value: str, lang: str) -> str:
+    m = re.fullmatch(r"(\d+)-renewal survival (\S+)", str(value))
+    return _t("lever_survival", lang, n=m[1], share=m[2]) if m else str(value)
+
+
+def mode_label(label: str, lang: str = "en") -> str:
+    """A row of :func:`compare_modes` ("plan's rule", "simple only") or a mode's name in ``lang``: the
+    method's modes by their Chinese names (简约型, 标准型)."""
+    if label == "plan's rule":
+        return _t("mode_rule", lang)
+    if label.endswith(" only"):
+        return _t("mode_only", lang, mode=mode_label(label[:-5], lang))
+    if label in METHOD_MODES:
+        return _t(f"mode_{label}", lang)
+    return label
 
 
 # ----------------------------------------------------------------------------------------------
@@ -1022,10 +1234,69 @@ def compare_modes(inputs: Inputs, sched: Schedule, months: int) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def action_lists(inputs: Inputs, sched: Schedule, month: int | None = None) -> dict:
+def _evidence_zh(evidence: str) -> str:
+    """Notebook 01's evidence of a potential super user ("bought on 12 days, last 3 days ago; gave
+    feedback 2x; ...") in Chinese."""
+    z, out = "zh", []
+    for part in str(evidence).split("; "):
+        m = re.fullmatch(r"bought on (\d+) days, last (\d+) days ago", part)
+        if m:
+            out.append(_t("why_bought_days", z, days=m[1], last=m[2]))
+            continue
+        m = re.fullmatch(r"gave feedback (\d+)x", part)
+        if m:
+            out.append(_t("why_feedback", z, n=m[1]))
+            continue
+        m = re.fullmatch(r"shared or referred (\d+)x", part)
+        if m:
+            out.append(_t("why_shared", z, n=m[1]))
+            continue
+        m = re.fullmatch(r"bought (.+)", part)
+        if m:
+            bits = []
+            for b in m[1].split(" and "):
+                k = re.fullmatch(r"(\d+) (categories|brands)", b)
+                bits.append(_t(f"why_{k[2]}", z, n=k[1]) if k else b)
+            out.append(_t("why_cross", z, what=_t("why_and", z).join(bits)))
+            continue
+        out.append(_t("why_cross_plain", z) if part == "cross purchase" else part)
+    return _t("why_sep", z).join(out)
+
+
+def _reasons_zh(sub: pd.DataFrame, e: dict, key: str) -> np.ndarray:
+    """The reasons of an action list in Chinese (the same facts as the English ones)."""
+    z = "zh"
+    days = sub["days_since_last"].astype(float).fillna(-1).astype(int)
+    bits = []
+    if "top_prospects" in e or "prospects_only" in e:
+        bits.append([_t("why_prospect", z, rank=int(r), evidence=_evidence_zh(v)) for r, v in
+                     zip(sub["prospect_rank"].fillna(0), sub["prospect_reason"].astype(str))])
+    if "min_repeat_purchases" in e:
+        bits.append([_t("why_repeat", z, n=int(n), min=e["min_repeat_purchases"]) for n in sub["repeat_purchases"]])
+    if "min_criteria" in e:
+        bits.append([_t("why_criteria", z, n=int(n)) for n in sub["criteria_met"]])
+    if "dormant_days" in e:
+        bits.append([_t("why_dormant", z, days=int(d), min=e["dormant_days"]) for d in days])
+    if "active_days" in e:
+        bits.append([_t("why_recent", z, days=int(d)) for d in days])
+    if "min_p_alive" in e or "max_p_alive" in e or key == "paid_ads":
+        bits.append([_t("why_p_alive", z, p=f"{v:.2f}") for v in sub["p_alive"].astype(float)])
+    if "buys_in" in e:
+        words = {"store": "门店", "app": "App", "mini_program": "小程序", "online": "线上", "delivery": "外卖"}
+        where = [[words.get(c, c) for c in e["buys_in"] if f"buys_in:{c}" in sub.columns and bool(row[f"buys_in:{c}"])]
+                 for _, row in sub.iterrows()]
+        bits.append([_t("why_buys_in", z, where="、".join(w)) for w in where])
+    if not bits:
+        bits.append([_t("why_default", z, days=int(n), last=int(d)) for n, d in zip(sub["purchase_days"], days)])
+    sep, tail = _t("why_sep", z), _t("why_not_member", z)
+    return np.array([sep.join(parts) + tail for parts in zip(*bits)], dtype=object)
+
+
+def action_lists(inputs: Inputs, sched: Schedule, month: int | None = None, lang: str = "en") -> dict:
     """The CRM team's lists: per channel that contacts customers of the data, who to contact in
     ``month`` (None: the first month the channel contacts anyone -- month 1 for the channels that
-    start at once), highest priority first, why, and the chance that they join."""
+    start at once), highest priority first, why (in ``lang``), and the chance that they join."""
+    lang = i18n.check_language(lang)
     out = {}
     pool = inputs.pool
     for key in inputs.channels:
@@ -1067,6 +1338,8 @@ def action_lists(inputs: Inputs, sched: Schedule, month: int | None = None) -> d
         for b in bits[1:]:
             reasons = reasons + "; " + b
         reasons = (reasons + " -- not a member yet").to_numpy()
+        if lang == "zh":
+            reasons = _reasons_zh(sub, e, key)
         out[key] = pd.DataFrame({
             "customer_id": sub.index.astype(str), "channel": key, "month": first, "rank": np.arange(1, len(sub) + 1),
             "reason": reasons, "join_probability": inputs.conversion[key]["value"],
@@ -1116,30 +1389,58 @@ class PhasesResult(Result):
         return pd.DataFrame({"contacts": self.projection.contacts_by_channel.sum(),
                              "joins": self.projection.joins_by_channel.sum(),
                              "conversion": [self.inputs.conversion[k]["value"] for k in chans],
-                             "conversion from": [self.inputs.conversion[k]["kind"] for k in chans],
-                             "eligible customers": [counts.get(k) for k in chans]}, index=chans)
+                             "conversion_from": [self.inputs.conversion[k]["kind"] for k in chans],
+                             "eligible_customers": [counts.get(k) for k in chans]}, index=chans)
 
-    @property
-    def headline(self) -> str:
+    def _when(self, be, lang: str) -> str:
+        return _t("when_be", lang, month=be) if be else _t("when_no_be", lang, months=self.months)
+
+    def headline_text(self, lang: str = "en") -> str:
+        """Members from start to end, the break-even month, cumulative profit with its 80% band and the
+        probability of breaking even, the plan without the members already paying, and the top lever."""
+        lang = i18n.check_language(lang)
         m = self.monthly
         last = m.iloc[-1]
-        be = self.projection.break_even_month
-        when = f"breaks even in month {be}" if be else f"does not break even in {self.months} months"
         start = float(m["members_before"].iloc[0])
         launch = ""
         if start > 0 and self.from_zero:
-            zb = self.from_zero.get("break_even_month")
-            launch = (f"; without the {start:,.0f} members already paying, the plan alone "
-                      + (f"breaks even in month {zb}" if zb else f"does not break even in {self.months} months"))
+            launch = _t("headline_launch", lang, start=_count(start, lang),
+                        when=self._when(self.from_zero.get("break_even_month"), lang))
         lever = ""
         if not self.tornado.empty:
             top = self.tornado.iloc[0]
-            lever = (f" The lever that matters most is {top['input']} (profit {top['low']:,.0f} to "
-                     f"{top['high']:,.0f} yuan).")
-        return (f"Under this plan the membership goes from {start:,.0f} to {last['members']:,.0f} members in "
-                f"{self.months} months and {when} (cumulative profit {last['cumulative_profit']:,.0f} yuan, 80% band "
-                f"{self.mc['profit_total_low']:,.0f} to {self.mc['profit_total_high']:,.0f}; probability of breaking "
-                f"even {self.mc['p_break_even']:.0%}){launch}.{lever}")
+            lever = _t("headline_lever", lang, lever=lever_label(top["input"], lang), low=money_text(top["low"], lang),
+                       high=money_text(top["high"], lang))
+        return _t("headline", lang, start=_count(start, lang), end=_count(last["members"], lang), months=self.months,
+                  when=self._when(self.projection.break_even_month, lang),
+                  profit=money_text(last["cumulative_profit"], lang), low=money_text(self.mc["profit_total_low"], lang),
+                  high=money_text(self.mc["profit_total_high"], lang), p_be=self.mc["p_break_even"], launch=launch,
+                  lever=lever)
+
+    def phase_title(self, name: str, lang: str = "en") -> str:
+        """A phase of the plan by its name, in ``lang`` (创业期, 发展期, 稳定期 for the method's)."""
+        for p in self.inputs.plan.phases:
+            if p.name == name:
+                return p.title(lang)
+        return name
+
+    def lever_range(self, row, lang: str = "en") -> str:
+        """A tornado row as the figure labels it: the lever and its inputs' 10th and 90th percentile."""
+        return _t("lever_range", lang, lever=lever_label(row["input"], lang), low=_lever_value(row["low_value"], lang),
+                  high=_lever_value(row["high_value"], lang))
+
+    def sources_table(self, lang: str = "en") -> pd.DataFrame:
+        """Which inputs were measured and which assumed (:meth:`Inputs.sources_table`), in ``lang``, with
+        the catalogue's headers."""
+        t = self.inputs.sources_table().reset_index()
+        t["kind"] = [_t(f"kind_{k}", lang) for k in t["kind"]]
+        t["source"] = [source_label(v, lang) for v in t["source"]]
+        t["input"] = [input_label(v, lang) for v in t["input"]]
+        return t.rename(columns=i18n.column_labels(STEM, t.columns, lang))
+
+    def notes_text(self, lang: str = "en") -> list[str]:
+        """The notes of the inputs in ``lang``."""
+        return [note_label(n, lang, self.inputs.plan) for n in self.inputs.notes]
 
     def _json(self) -> dict:
         m = self.monthly
@@ -1180,7 +1481,7 @@ class PhasesResult(Result):
             "action_lists": self.action_files(),
             "notes": list(self.inputs.notes),
             "observation_end": self.inputs.observation_end,
-            "headline": self.headline,
+            "headline": self.headline_text("en"),
         }
 
 

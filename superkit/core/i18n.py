@@ -138,10 +138,11 @@ def _number(fmt: str, v: float, lang: str) -> str:
         return f"{v:.0%}"
     if fmt == "int":
         return f"{v:,.0f}"
-    if fmt == "money":
-        return f"¥{_wan(v)}" if zh else f"¥{v:,.0f}"
-    if fmt == "money2":
-        return f"¥{v:,.2f}"
+    if fmt in ("money", "money2"):     # a loss is -¥5,268, not ¥-5,268
+        sign, a = ("-" if v < 0 else ""), abs(v)
+        if fmt == "money2":
+            return f"{sign}¥{a:,.2f}"
+        return f"{sign}¥{_wan(a)}" if zh else f"{sign}¥{a:,.0f}"
     if fmt == "num2":
         return f"{v:,.2f}"
     if fmt == "multiple":

@@ -10,6 +10,7 @@ spend, conversion where a contacts table exists) are taken from the data in the 
 ::
 
     name: Brew&Co membership plan
+    name_zh: 咖啡连锁付费会员规划     # optional: the name on Chinese pages
     months: 24                       # horizon (the notebook's months parameter overrides it)
     renewal_period: monthly          # monthly or annual: how often the fee is charged and renewed
     fees: {V1: 99, V2: 199, V3: 299} # yuan a year, lowest tier first
@@ -30,6 +31,8 @@ spend, conversion where a contacts table exists) are taken from the data in the 
     phases:
       startup: {months: [1, 9], channels: [stores, phone, sms_email], benefits: [member_price, ...],
                 targets: {penetration: 0.05, conversion: 0.02, renewal: 0.85, revenue_per_member: 900}}
+      # a phase may add name_zh (its name in Chinese pages); the method's startup, growth and stable
+      # have theirs (创业期, 发展期, 稳定期), so only a phase of another name needs one
     modes:
       simple: {fixed_per_month: 40000, per_member_per_month: 0.5, capacity: 50000}
       standard: {fixed_per_month: 60000, per_member_per_month: 0.2, setup_cost: 300000}
@@ -50,8 +53,8 @@ from superkit.core.errors import DataError
 from superkit.data.contract import read_yaml
 from superkit.data.spec import CONTACT_CHANNELS
 
-__all__ = ["CHANNEL_KEYS", "CHANNEL_ORDER", "Channel", "ELIGIBILITY_RULES", "KPI_NAMES", "Mode", "PRIORITIES",
-           "Phase", "Plan", "read_plan"]
+__all__ = ["CHANNEL_KEYS", "CHANNEL_ORDER", "Channel", "ELIGIBILITY_RULES", "KPI_NAMES", "METHOD_MODES",
+           "METHOD_PHASES", "Mode", "PRIORITIES", "Phase", "Plan", "read_plan"]
 
 CHANNEL_KEYS = tuple(CONTACT_CHANNELS)
 # The order in which channels take their contacts in a month: the costly, targeted ones first, so a
@@ -70,18 +73,25 @@ ELIGIBILITY_RULES = {
     "buys_in": "bought in one of these transaction channels (a list, e.g. [store])",
 }
 PRIORITIES = ("criteria", "revenue", "p_alive", "recency")
+# The method's three phases of a paid membership (Yan Tao, 三寿营销, article 003): the Chinese name and
+# the months by which each ends -- startup (创业期) in the first 6-12 months, growth (发展期) to month
+# 12-18, stable (稳定期) to month 18-24.
+METHOD_PHASES = {"startup": ("创业期", (6, 12)), "growth": ("发展期", (12, 18)), "stable": ("稳定期", (18, 24))}
+# The method's two management modes: simple (简约型: personal WeChat accounts, the official account and
+# a mini-shop) and standard (标准型: a membership system).
+METHOD_MODES = {"simple": "简约型", "standard": "标准型"}
 KPI_NAMES = {
     "penetration": "members / active customers (渗透率), at the phase's end",
     "conversion": "joins / customers contacted (转化率), over the phase",
     "renewal": "renewals / renewals due (续费率), over the phase",
     "revenue_per_member": "fee and spend per member-year, yuan (单客产值), over the phase",
 }
-_PLAN_KEYS = {"name", "months", "renewal_period", "fees", "mix", "margin", "channels", "phases", "modes",
+_PLAN_KEYS = {"name", "name_zh", "months", "renewal_period", "fees", "mix", "margin", "channels", "phases", "modes",
               "mode_rule", "assumptions", "notes"}
 _CHANNEL_FIELDS = {"eligible", "contacts_per_month", "reach_per_month", "recontact_months", "cost_per_contact",
                  "cost_per_join", "cost_per_month", "conversion", "conversion_range", "opens", "priority",
                  "note"}
-_PHASE_KEYS = {"months", "channels", "benefits", "targets", "focus"}
+_PHASE_KEYS = {"months", "channels", "benefits", "targets", "focus", "name_zh"}
 _MODE_KEYS = {"fixed_per_month", "per_member_per_month", "capacity", "setup_cost", "note"}
 _RULE_KEYS = {"start", "switch_to", "at_members", "at_month"}
 _ASSUMPTION_KEYS = {"causal_ratio", "causal_ratio_range", "member_spend", "benefit_cost", "bundles", "sbg",
@@ -122,6 +132,14 @@ class Phase:
     benefits: tuple[str, ...] | None  # None: every benefit of the tiers' bundles
     targets: dict = field(default_factory=dict)
     focus: str = ""
+    name_zh: str = ""   # the name on Chinese pages ("" : the method's name for startup, growth, stable)
+
+    def title(self, lang: str = "en") -> str:
+        """The phase's name in ``lang``: in Chinese its ``name_zh``, else the method's (创业期, 发展期,
+        稳定期), else the plan's name as written."""
+        if lang != "zh":
+            return self.name
+        return self.name_zh or METHOD_PHASES.get(self.name, (self.name,))[0]
 
 
 @dataclass(frozen=True)
@@ -153,6 +171,11 @@ class Plan:
     assumptions: dict
     source: str = "plan"
     notes: tuple[str, ...] = ()
+    name_zh: str = ""
+
+    def title(self, lang: str = "en") -> str:
+        """The plan's name in ``lang`` (in Chinese its ``name_zh`` when the plan gives one)."""
+        return self.name_zh if lang == "zh" and self.name_zh else self.name
 
     @property
     def tiers(self) -> list[str]:
@@ -344,7 +367,7 @@ def _phases(src: str, raw, channels: dict, months: int) -> tuple[tuple[Phase, ..
                        "e.g. benefits: [member_price, birthday_treat].")
         out.append(Phase(name=str(name), first=first, last=last, channels=tuple(map(str, ch)), benefits=ben,
                          targets=_targets(src, f"{where}.targets", body.get("targets")),
-                         focus=str(body.get("focus", ""))))
+                         focus=str(body.get("focus", "")), name_zh=str(body.get("name_zh") or "").strip()))
     out.sort(key=lambda p: p.first)
     if out[0].first != 1:
         raise _err(src, "phases", f"the first phase starts in month {out[0].first}", "start the first phase in month 1.")
@@ -355,8 +378,8 @@ def _phases(src: str, raw, channels: dict, months: int) -> tuple[tuple[Phase, ..
                        "let each phase start the month after the previous one ends.")
     if out[-1].last < months:
         notes.append(f"the plan's phases end in month {out[-1].last}; {out[-1].name} goes on to month {months}")
-    # the method's guide: startup 6-12 months, growth to month 12-18, stable from 18-24 (article 003)
-    guide = {"startup": (6, 12), "growth": (12, 18)}
+    # the method's guide: startup ends within months 6-12, growth within 12-18 (article 003)
+    guide = {k: METHOD_PHASES[k][1] for k in ("startup", "growth")}
     for p in out:
         if p.name in guide:
             lo, hi = guide[p.name]
@@ -512,4 +535,5 @@ def read_plan(source, months: int | None = None) -> Plan:
     return Plan(name=str(doc.get("name", "membership plan")), months=horizon, renewal_period=period, fees=fees,
                 mix=mix, margin=margin, channels=channels, phases=phases, modes=modes, start_mode=start,
                 switch_to=to, switch_at_members=at_members, switch_at_month=at_month,
-                assumptions=_assumptions(src, doc.get("assumptions"), tiers), source=src, notes=tuple(notes))
+                assumptions=_assumptions(src, doc.get("assumptions"), tiers), source=src, notes=tuple(notes),
+                name_zh=str(doc.get("name_zh") or "").strip())
