@@ -524,3 +524,142 @@ def test_yaml_values_stay_as_written_and_a_key_given_twice_is_refused(tmp_path):
                  "  cost_share_of_spend: 0\n  perceived_value: 2\n", encoding="utf-8")
     with pytest.raises(DataError, match="the key 'name' appears twice"):
         read_benefits(f)
+
+
+# ------------------------------------------------------------------------------ languages and labels
+_CJK = __import__("re").compile(r"[\u3400-\u9fff]")
+
+
+def _zh_words(text: str) -> list[str]:
+    """English words a Chinese reader would meet in ``text`` (code spans, which name parameters for the
+    analyst, set aside)."""
+    import re
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from i18n_check import english_words
+
+    return english_words("<p>" + re.sub(r"`[^`]*`", "", text) + "</p>")
+
+
+def test_the_method_s_six_dimensions_and_yearly_fees():
+    # Yan Tao's six benefit dimensions, with the method's own Chinese names, and V1/V2/V3 at 99/199/299 a year
+    from superkit.data.spec import BENEFIT_DIMENSIONS
+
+    assert [zh for _, zh in BENEFIT_DIMENSIONS.values()] == ["独家价格", "优惠折扣", "独家产品", "优惠服务", "消费折扣", "定制优惠"]
+    assert bn.METHOD_FEES == {"V1": 99.0, "V2": 199.0, "V3": 299.0} and bn.METHOD_UPGRADE_SPEND == 10000
+    import inspect
+
+    assert inspect.signature(bn.run).parameters["fees"].default == bn.METHOD_FEES
+    from superkit.core import i18n
+
+    assert "year" in i18n.label("05_benefit_bundles", "value_ratio", "en")
+    assert "年费" in i18n.label("05_benefit_bundles", "value_ratio", "zh")
+
+
+def test_the_catalogue_covers_every_published_key_once(coffee):
+    from superkit.core import i18n
+
+    sec = i18n.catalogue()["05_benefit_bundles"]
+    keys = set(coffee.to_json()) | {"key_figure"}
+    shown, hidden = set(sec["results"]), set(sec["hidden"])
+    assert not shown & hidden
+    assert keys == shown | hidden, (keys - shown - hidden, (shown | hidden) - keys)
+    assert not [b for b in i18n.untranslated() if b.startswith("05_benefit_bundles")]
+    rows = i18n.labelled_rows("05_benefit_bundles", coffee.to_json(lang="zh"), "zh")
+    assert len(rows) == len(shown) and all(_CJK.search(label) for label, _ in rows)
+    assert dict(rows)["因果倍数来源"] == "参数设定" and dict(rows)["分级方案"].startswith("已找到")
+
+
+def test_the_chinese_headline_and_page_texts_hold_no_english(coffee):
+    zh = coffee.headline_text("zh")
+    assert _CJK.search(zh) and not _zh_words(zh)
+    e = coffee.economics
+    assert f"V1（年费 99 元）：{int(e.loc['V1', 'n_benefits'])} 项权益" in zh      # the same numbers as in English
+    assert f"V1 (99 yuan): {int(e.loc['V1', 'n_benefits'])} benefits" in coffee.headline
+    assert coffee.to_json(lang="zh")["headline"] == zh and coffee.to_json()["headline"] == coffee.headline
+    texts = [coffee.inputs_text("zh"), *coffee.reason_lines("zh"), *coffee.break_even_lines("zh"),
+             *coffee.upgrade_lines("zh")]
+    for table in (coffee.tier_bundles("zh"), coffee.economics_table("zh"), coffee.keep_table("zh"),
+                  coffee.points_table("zh")):
+        texts += [str(table.index.name or ""), *map(str, table.columns), *map(str, table.index),
+                  *map(str, table.to_numpy().ravel())]
+    bad = {t: _zh_words(t) for t in texts if _zh_words(t)}
+    assert not bad
+    # benefit names come from the catalog's name_zh column
+    assert "会员专享季节限定豆" in coffee.tier_bundles("zh").iloc[0, 1]
+    assert len(coffee.reason_lines("zh")) == len(coffee.catalog)
+
+
+def test_notes_and_reasons_are_english_in_the_json_and_said_again_in_chinese():
+    import copy
+    import pickle
+
+    t = load_tables("", "", benefits_path="", choices_path="none", observation_end="2025-12-31")
+    res = bn.run(t, perceived_value_from="catalog", fees={"V1": 99, "V2": 199, "V3": 299, "V4": 399},
+                 member_spend={"V4": 2500}, fee_in_points={"V1": 50, "V9": 5})
+    j = res.to_json()
+    assert any(n.startswith("no causal ratio was given") for n in j["notes"])
+    assert any(n.startswith("V4 has a share of 0 (data: members per tier)") for n in j["notes"])
+    assert j["causal_ratio_source"] == "assumed 1.0" and j["tiers"]["V4"]["member_spend_source"] == "parameter"
+    zh = [bn.say(n, "zh") for n in res.notes]
+    assert all(_CJK.search(n) for n in zh) and "V4 的会员占比为 0（数据中各等级的会员数）" in " ".join(zh)
+    assert bn.say("plain text", "zh") == "plain text"
+    for n in res.notes:                                         # copies keep the sentence, in both languages
+        for c in (copy.deepcopy(n), pickle.loads(pickle.dumps(n))):
+            assert c == n and bn.say(c, "zh") == bn.say(n, "zh")
+    reason = res.reasons.attrs["said"][0]
+    assert reason == res.reasons["reason"].iloc[0] and _CJK.search(bn.say(reason, "zh"))
+
+
+def test_an_infeasible_design_says_why_in_chinese_with_the_model_s_numbers():
+    t = load_tables("", "", benefits_path="", choices_path="none", observation_end="2025-12-31")
+    res = bn.run(t, value_ratio=10.0, perceived_value_from="catalog")
+    b = res.design.binding
+    assert res.status == "infeasible" and b
+    zh = res.headline_text("zh")
+    assert zh.startswith("没有任何分级方案能满足规则") and not _zh_words(zh)
+    for entry in b:                                             # every failing tier, with its shortfall
+        assert f"{entry['tier']}：" in zh and f"还差 {entry['short_by']:,.0f} 元" in zh
+    assert res.reason_text("en") == res.design.reason and res.headline.startswith("No tier design meets")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_figures_draw_in_the_language_asked(coffee, lang):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from superkit.analyses import plotting
+
+    if lang == "zh" and plotting.cjk_font() is None:
+        pytest.skip("no CJK font installed: figures fall back to English")
+    plotting.use_style()
+    r = coffee
+    _, axes = plt.subplots(2, 4, figsize=(20, 8))
+    a = axes.ravel()
+    plotting.tier_economics(r.economics, r.value_ratio, ax=a[0], lang=lang)
+    plotting.bundle_matrix(r.catalog, r.tiers, ax=a[1], lang=lang)
+    plotting.value_frontier(r.frontier, r.value_ratio, ax=a[2], lang=lang)
+    plotting.tier_sensitivity(r.sensitivity, r.tiers, r.margin, r.causal, axes=a[3:6], lang=lang)
+    plotting.keep_tier_curve(r.per_member, r.tiers, 10000, {"V2": 1000}, 90, ax=a[6], lang=lang)
+    st = pd.DataFrame({"name": ["Free delivery"], "name_zh": ["免配送费"], "catalog value": [10.0],
+                       "survey WTP": [12.0], "95% low": [8.0], "95% high": [16.0]})
+    plotting.wtp_comparison(st, ax=a[7], lang=lang)
+    words = []
+    for ax in a:
+        words += [ax.get_xlabel(), ax.get_ylabel()] + [t.get_text() for t in ax.texts]
+        if ax.get_legend():
+            words += [t.get_text() for t in ax.get_legend().get_texts()]
+    words = [w for w in words if w.strip() and w not in r.tiers          # tier names and numbers are the same
+             and not w.strip().lstrip("+-").replace(",", "").replace(".", "").isdigit()]
+    names = [t.get_text() for t in a[7].get_yticklabels()] + [t.get_text() for t in a[5].get_yticklabels()]
+    plt.close("all")
+    if lang == "zh":
+        assert all(_CJK.search(w) for w in words), [w for w in words if not _CJK.search(w)]
+        assert "免配送费" in names and all(_CJK.search(n) for n in names)
+    else:
+        assert not any(_CJK.search(w) for w in words if "(" not in w), words
+        assert "Free delivery" in names

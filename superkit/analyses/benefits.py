@@ -31,6 +31,10 @@ upgrades cost. **Points** (:func:`points_economics`): the liability of the point
 the cost of letting part of the fee be paid in points (the method's "50 of the 99 in points").
 **Survey values** (:mod:`superkit.analyses.conjoint`): willingness to pay from a conjoint survey can
 replace the catalog's assumed perceived values.
+
+**Languages**: the result's sentences (headline, notes, reasons, sources, tables) come from the
+catalogue ``core/labels/05_benefit_bundles.yaml``; the JSON keeps the notes, reasons and sources in
+English, and :func:`say` writes any of them in Chinese (``say(note, "zh")``).
 """
 from __future__ import annotations
 
@@ -41,6 +45,7 @@ import pandas as pd
 
 from superkit.analyses import conjoint
 from superkit.analyses.result import Result
+from superkit.core import i18n
 from superkit.core.checks import check_choice, check_number, parse_date, require_columns
 from superkit.core.constants import DAYS_PER_YEAR
 from superkit.core.errors import DataError, ModelError, ParameterError
@@ -66,6 +71,7 @@ __all__ = [
     "resolve_member_spend",
     "resolve_mix",
     "run",
+    "say",
     "sensitivity",
     "spend_by_tier",
     "tier_economics",
@@ -77,6 +83,58 @@ DIMENSIONS = list(BENEFIT_DIMENSIONS)
 METHOD_FEES = {"V1": 99.0, "V2": 199.0, "V3": 299.0}
 METHOD_UPGRADE_SPEND = 10000.0     # the method's example: 10,000 yuan in a year moves V1 -> V2 free
 KEEP_GRID = (250, 500, 1000, 2000, 5000, 10000)   # annual-spend thresholds shown for keep-tier rules
+_STEM = "05_benefit_bundles"   # the catalogue file of this notebook's texts
+
+
+class _Said(str):
+    """A sentence of the catalogue, in English as a plain string (what the JSON publishes and the
+    tests read), that can be said again in another language (:meth:`in_lang`). Sentences add up
+    (``a + b``) and may hold other sentences as fields."""
+
+    def __new__(cls, key: str | None = None, parts: list | None = None, **fields):
+        parts = list(parts) if parts is not None else [(key, fields)]
+        self = super().__new__(cls, _render(parts, "en"))
+        self.parts = parts
+        return self
+
+    def __add__(self, other):
+        if isinstance(other, _Said):
+            return _Said(parts=self.parts + other.parts)
+        return str(self) + other
+
+    def __reduce__(self):
+        return _Said, (None, self.parts)
+
+    def in_lang(self, lang: str) -> str:
+        return _render(self.parts, lang)
+
+
+def _render(parts, lang: str) -> str:
+    return "".join(i18n.text(_STEM, key, lang, **{k: say(v, lang) if isinstance(v, str) else v
+                                                  for k, v in fields.items()}) for key, fields in parts)
+
+
+def say(sentence, lang: str = "en") -> str:
+    """A sentence the analysis wrote (a note, a reason, a source) in ``lang``; other text as it is."""
+    return sentence.in_lang(lang) if isinstance(sentence, _Said) else str(sentence)
+
+
+def _join(items, lang: str) -> str:
+    return ("、" if i18n.check_language(lang) == "zh" else ", ").join(str(i) for i in items)
+
+
+def _name(row, lang: str) -> str:
+    """A benefit's name: its Chinese name (catalog column ``name_zh``) in Chinese when it has one."""
+    zh = row.get("name_zh") if hasattr(row, "get") else None
+    return str(zh) if lang == "zh" and isinstance(zh, str) and zh.strip() else str(row["name"])
+
+
+def _binding_said(b: dict, value_ratio: float) -> "_Said":
+    """One failing rule of the design model (its ``binding`` entry) as a sentence."""
+    if b["constraint"] == "value_ratio":
+        return _Said("binding_value", tier=b["tier"], best=b["best_possible"], short=b["short_by"],
+                     ratio=value_ratio, need=b["required"], max_ratio=b["max_value_ratio"])
+    return _Said("binding_dims", tier=b["tier"], covered=b["best_possible"], short=b["short_by"], need=b["required"])
 
 
 # ----------------------------------------------------------------------------------------------
@@ -216,14 +274,14 @@ def resolve_member_spend(tiers: list[str], member_spend: dict | None, per_member
     for t in tiers:
         if t in given:
             S.append(check_number(f"member_spend.{t}", given[t], low=0, fix="yuan a member spends a year."))
-            source.append("parameter")
+            source.append(_Said("src_parameter"))
         elif table is not None and has_tiers and t in table.index:
             S.append(float(table.loc[t, "annual_spend"]))
-            source.append(f"data: {int(table.loc[t, 'n_members']):,} {t} members")
+            source.append(_Said("src_data_tier", n=int(table.loc[t, "n_members"]), tier=t))
         elif table is not None and not has_tiers:
             total = table["spend"].sum() / table["member_years"].sum()
             S.append(float(total))
-            source.append("data: all members (the members table has no tiers)")
+            source.append(_Said("src_data_all"))
         else:
             n_listed = 0 if per_member is None or "tier" not in per_member.columns else \
                 int((per_member["tier"] == t).sum())
@@ -254,13 +312,13 @@ def resolve_mix(tiers: list[str], mix: dict | None, per_member: pd.DataFrame | N
                       for t in tiers])
         if w.sum() <= 0:
             raise ParameterError("mix", "gives every tier a share of 0", fix="e.g. {'V1': 0.6, 'V2': 0.3, 'V3': 0.1}.")
-        return w / w.sum(), "parameter"
+        return w / w.sum(), _Said("src_parameter")
     if per_member is not None and "tier" in per_member.columns:
         counts = per_member["tier"].value_counts()
         w = np.array([float(counts.get(t, 0)) for t in tiers])
         if w.sum() > 0:
-            return w / w.sum(), "data: members per tier"
-    return np.full(len(tiers), 1.0 / len(tiers)), "equal shares (no member tiers in the data)"
+            return w / w.sum(), _Said("src_mix_data")
+    return np.full(len(tiers), 1.0 / len(tiers)), _Said("src_mix_equal")
 
 
 def resolve_causal_ratio(causal_ratio, tables=None) -> dict:
@@ -269,20 +327,15 @@ def resolve_causal_ratio(causal_ratio, tables=None) -> dict:
     if causal_ratio is not None and str(causal_ratio).strip() != "":
         r = check_number("causal_ratio", causal_ratio, low=0, low_open=True,
                          fix="spend with membership / without, e.g. 1.4 (04's causal_ratio).")
-        return {"value": r, "ci": None, "source": "parameter", "warning": None}
+        return {"value": r, "ci": None, "source": _Said("src_parameter"), "warning": None}
     earlier = tables.result("04_spend_uplift") if tables is not None else None
     if earlier and earlier.get("causal_ratio") is not None:
         ci = earlier.get("causal_ratio_ci")
         ok = isinstance(ci, (list, tuple)) and len(ci) == 2 and all(
             isinstance(v, (int, float)) and np.isfinite(v) and v > 0 for v in ci)
         return {"value": float(earlier["causal_ratio"]), "ci": [float(v) for v in ci] if ok else None,
-                "source": "04_spend_uplift in this report",
-                "warning": None if ok else "04 published its causal ratio without an interval; the "
-                                          "sensitivity uses ±0.2 around it instead"}
-    return {"value": 1.0, "ci": None, "source": "assumed 1.0",
-            "warning": "no causal ratio was given and notebook 04 did not publish one in this report: assuming "
-                       "joining adds no spend (1.0). Set causal_ratio (04's estimate) to count the "
-                       "margin on the spend the membership adds."}
+                "source": _Said("src_04"), "warning": None if ok else _Said("note_04_no_ci")}
+    return {"value": 1.0, "ci": None, "source": _Said("src_assumed"), "warning": _Said("note_no_causal")}
 
 
 # ----------------------------------------------------------------------------------------------
@@ -361,30 +414,30 @@ def benefit_reasons(catalog, tiers, fees, mix, S, base, value_ratio: float, min_
             alt = _solve(catalog, tiers, fees, mix, S, base, value_ratio, min_dimensions, prefer_value=False,
                          forced=forced)
             if alt.status != "optimal":
-                effect, text = None, f"needed from {tiers[k]}: without it, {alt.reason.split(';')[0]}"
+                why = _binding_said(alt.binding[0], value_ratio) if alt.binding else alt.reason.split(";")[0]
+                effect, text = None, _Said("why_needed", tier=tiers[k], why=why)
             else:
                 effect = design.objective - alt.objective
-                text = (f"in from {tiers[k]}: leaving it out lowers profit by {effect:,.1f} yuan a member-year"
-                        if effect > 0.05 else
-                        f"in from {tiers[k]}: free to include at the best profit, and members value it at {r['value']:,.0f}")
+                text = (_Said("why_in", tier=tiers[k], effect=effect) if effect > 0.05 else
+                        _Said("why_free", tier=tiers[k], value=r["value"]))
             if k > lo:
                 forced[b] = lo
                 early = _solve(catalog, tiers, fees, mix, S, base, value_ratio, min_dimensions,
                                prefer_value=False, forced=forced)
                 if early.status == "optimal" and design.objective - early.objective > 0.05:
-                    text += (f"; starting it in {tiers[lo]} would lower profit by "
-                             f"{design.objective - early.objective:,.1f}")
+                    text += _Said("why_early", tier=tiers[lo], effect=design.objective - early.objective)
         else:
             forced[b] = lo
             alt = _solve(catalog, tiers, fees, mix, S, base, value_ratio, min_dimensions, prefer_value=False,
                          forced=forced)
             effect = design.objective - alt.objective if alt.status == "optimal" else None
-            text = (f"left out: holding it from {tiers[lo]} would lower profit by {effect:,.1f} yuan a member-year "
-                    f"(it costs {r['fixed_cost'] + r['spend_share'] * S[lo]:,.0f} in {tiers[lo]} for "
-                    f"{r['value']:,.0f} of value)" if effect is not None else "left out")
-        rows.append({"benefit_id": r["benefit_id"], "name": r["name"],
+            text = (_Said("why_out", tier=tiers[lo], effect=effect, cost=r["fixed_cost"] + r["spend_share"] * S[lo],
+                          value=r["value"]) if effect is not None else _Said("why_out_plain"))
+        rows.append({"benefit_id": r["benefit_id"], "name": r["name"], "name_zh": r.get("name_zh", ""),
                      "lowest_tier": tiers[k] if k >= 0 else None, "profit_at_stake": effect, "reason": text})
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    out.attrs["said"] = [r["reason"] for r in rows]   # the sentences, to say them in another language
+    return out
 
 
 def frontier(catalog, tiers, fees, mix, S, base, min_dimensions: int, ratios=None) -> pd.DataFrame:
@@ -438,7 +491,8 @@ def sensitivity(catalog, tiers, fees, mix, S, holds, margin: float, causal: dict
     used = np.flatnonzero(np.asarray(holds).any(axis=1))
     candidates = used if len(used) else np.arange(len(catalog))
     for b in candidates:
-        out = {"benefit_id": catalog["benefit_id"].iloc[b], "name": catalog["name"].iloc[b]}
+        out = {"benefit_id": catalog["benefit_id"].iloc[b], "name": catalog["name"].iloc[b],
+               "name_zh": catalog["name_zh"].iloc[b] if "name_zh" in catalog.columns else ""}
         for side, f in (("low", 1 - cost_change), ("high", 1 + cost_change)):
             cat = catalog.copy()
             cat.loc[cat.index[b], ["fixed_cost", "spend_share"]] *= f
@@ -447,7 +501,7 @@ def sensitivity(catalog, tiers, fees, mix, S, holds, margin: float, causal: dict
         out["swing"] = abs(out["objective_high"] - out["objective_low"])
         rows.append(out)
     tornado = pd.DataFrame(rows).sort_values("swing", ascending=False).reset_index(drop=True) if rows else \
-        pd.DataFrame(columns=["benefit_id", "name", "objective_low", "objective_high", "swing"])
+        pd.DataFrame(columns=["benefit_id", "name", "name_zh", "objective_low", "objective_high", "swing"])
     # one comparable number per input: the range of the mix-weighted profit over a plausible range
     mixv = np.asarray(mix, dtype=float)
 
@@ -461,7 +515,7 @@ def sensitivity(catalog, tiers, fees, mix, S, holds, margin: float, causal: dict
                                "objective": [objective_at(margin, r_lo), objective_at(margin, r_hi)]}}
     if len(tornado):
         top = tornado.iloc[0]
-        swings["benefit_cost"] = {"benefit_id": top["benefit_id"], "name": top["name"],
+        swings["benefit_cost"] = {"benefit_id": top["benefit_id"], "name": top["name"], "name_zh": top["name_zh"],
                                   "range": [1 - cost_change, 1 + cost_change],
                                   "objective": [top["objective_low"], top["objective_high"]]}
     for v in swings.values():
@@ -549,15 +603,14 @@ def points_economics(per_member: pd.DataFrame | None, tiers: list[str], member_s
            "reward_rate": ppy * ypp, "tiers": {}, "notes": []}
     unknown = sorted(set(fip) - set(tiers))
     if unknown:   # e.g. the method's {"V1": 50} with tiers named otherwise: say so, do not stop the design
-        out["notes"].append(f"fee_in_points names tiers {unknown} that are not in fees; left out")
+        out["notes"].append(_Said("note_points_unknown", tiers=", ".join(unknown)))
     for i, t in enumerate(tiers):
         row = {"points_per_member_year": float(S[i] * ppy),
                "liability_per_member_year": float(S[i] * ppy * ypp * (1 - brk))}
         if t in fip:
             part = check_number(f"fee_in_points.{t}", fip[t], low=0, fix=f"yuan of the {t} fee payable in points.")
             if part > fees[i]:
-                out["notes"].append(f"fee_in_points for {t} ({part:g} yuan) is more than its fee "
-                                    f"({fees[i]:g}); left out")
+                out["notes"].append(_Said("note_points_too_much", tier=t, part=part, fee=fees[i]))
                 out["tiers"][t] = row
                 continue
             row.update(fee_in_points=part, points_needed=part / ypp)
@@ -608,40 +661,45 @@ class BenefitsResult(Result):
     def status(self) -> str:
         return self.design.status
 
-    def tier_bundles(self) -> pd.DataFrame:
-        """Per tier: the benefits it holds and the dimensions they cover (the table for a deck)."""
+    def tier_bundles(self, lang: str = "en") -> pd.DataFrame:
+        """Per tier: the benefits it holds and the dimensions they cover (the table for a deck), with
+        headers and names in ``lang``."""
         if self.design.status != "optimal":
             return pd.DataFrame()
+        lang = i18n.check_language(lang)
+        dim_name = {d: BENEFIT_DIMENSIONS[d][1 if lang == "zh" else 0] for d in DIMENSIONS}
         rows = []
         for i, t in enumerate(self.tiers):
             held = self.catalog[self.design.holds[:, i]]
             dims = [d for d in DIMENSIONS if d in set(held["dimension"])]
-            rows.append({"tier": t, "fee (yuan a year)": f"{self.economics.loc[t, 'fee']:,.0f}",
-                         "benefits": ", ".join(held["name"]),
-                         "dimensions covered": f"{len(dims)} of 6: " + ", ".join(BENEFIT_DIMENSIONS[d][0] for d in dims)})
-        return pd.DataFrame(rows).set_index("tier")
+            rows.append({"tier": t, "fee_year": f"{self.economics.loc[t, 'fee']:,.0f}",
+                         "benefits": _join([_name(r, lang) for _, r in held.iterrows()], lang),
+                         "dimensions_covered": i18n.text(_STEM, "dims_covered", lang, n=len(dims),
+                                                         names=_join([dim_name[d] for d in dims], lang))})
+        out = pd.DataFrame(rows).set_index("tier")
+        out.index.name = i18n.text(_STEM, "col_tier", lang)
+        return out.rename(columns=i18n.column_labels(_STEM, out.columns, lang))
 
-    def economics_table(self) -> pd.DataFrame:
+    def economics_table(self, lang: str = "en") -> pd.DataFrame:
         """The economics per tier with labels and units, one column per tier (yuan per member-year)."""
         if self.economics is None:
             return pd.DataFrame()
+        lang = i18n.check_language(lang)
         e = self.economics
-        rows = {
-            "fee": e["fee"], "members' spend while a member (S)": e["member_spend"],
-            "spend the membership adds (ΔS)": e["incremental_spend"],
-            "margin on ΔS": e["incremental_margin"], "benefit cost": e["cost"],
-            "  of which fixed": e["fixed_cost"], "  of which a share of spend": e["spend_cost"],
-            "value members feel": e["perceived_value"], "profit": e["profit"],
-            "break-even ΔS": e["break_even_incremental_spend"],
-        }
+        rows = {i18n.text(_STEM, f"row_{k}", lang): e[k] for k in (
+            "fee", "member_spend", "incremental_spend", "incremental_margin", "cost", "fixed_cost", "spend_cost",
+            "perceived_value", "profit")}
+        rows[i18n.text(_STEM, "row_break_even_spend", lang)] = e["break_even_incremental_spend"]
         out = pd.DataFrame(rows).T.apply(lambda col: col.map(lambda v: f"{v:,.0f}"))
-        out.loc["value ÷ fee"] = [f"{v:.2f}×" for v in e["value_to_fee"]]
-        out.loc["break-even causal ratio"] = [("fee covers it" if r <= 1 else f"{r:.2f}") if r == r else "none"
-                                              for r in e["break_even_causal_ratio"]]
-        out.columns = [f"{t} ({f:,.0f} yuan)" for t, f in zip(e.index, e["fee"])]
+        out.loc[i18n.text(_STEM, "row_value_to_fee", lang)] = [
+            i18n.value_text({"format": "multiple"}, v, lang) for v in e["value_to_fee"]]
+        out.loc[i18n.text(_STEM, "row_break_even_ratio", lang)] = [
+            (i18n.text(_STEM, "fee_covers_it", lang) if r <= 1 else f"{r:.2f}") if r == r
+            else i18n.text(_STEM, "no_ratio", lang) for r in e["break_even_causal_ratio"]]
+        out.columns = [i18n.text(_STEM, "col_tier_fee", lang, tier=t, fee=f) for t, f in zip(e.index, e["fee"])]
         return out
 
-    def break_even_lines(self) -> list[str]:
+    def break_even_lines(self, lang: str = "en") -> list[str]:
         """One sentence per tier: what extra spend it needs to pay, against what the membership adds."""
         if self.economics is None:
             return []
@@ -650,25 +708,57 @@ class BenefitsResult(Result):
             r = self.economics.loc[t]
             need, ratio = r["break_even_incremental_spend"], r["break_even_causal_ratio"]
             if need <= 0:
-                verdict = f"the fee covers its benefits with {-need:,.0f} yuan of spend to spare"
+                verdict = i18n.text(_STEM, "be_spare", lang, spare=-need)
             elif np.isfinite(ratio):
-                verdict = (f"needs members to spend {need:,.0f} yuan more a year because they joined, "
-                           f"a causal ratio of {ratio:.2f}")
+                verdict = i18n.text(_STEM, "be_needs", lang, need=need, ratio=ratio)
             else:
-                verdict = f"needs {need:,.0f} yuan more a year, more than its members spend at all"
-            lines.append(f"{t} ({r['fee']:,.0f} yuan): {verdict}; the membership adds "
-                         f"{r['incremental_spend']:,.0f} yuan at the causal ratio used ({r0:.2f})")
+                verdict = i18n.text(_STEM, "be_never", lang, need=need)
+            lines.append(i18n.text(_STEM, "be_line", lang, tier=t, fee=r["fee"], verdict=verdict,
+                                   adds=r["incremental_spend"], ratio=r0))
         return lines
 
-    def upgrade_lines(self) -> list[str]:
+    def upgrade_lines(self, lang: str = "en") -> list[str]:
         """One sentence per tier below the top: members who reach the upgrade threshold, and the cost."""
         if self.tier_rules is None:
             return []
         thr = self.tier_rules["upgrade_spend"]
-        return [f"{t}: {v['n_upgrade']} of {v['n_members']} members reach {thr:,.0f} yuan and would move to "
-                f"{v['upgrade_to']}" + (f", at {v['upgrade_cost_per_member']:,.0f} yuan of extra benefits each"
-                                        if v["upgrade_cost_per_member"] is not None else "")
+        return [i18n.text(_STEM, "upgrade_line", lang, tier=t, n_up=v["n_upgrade"], n=v["n_members"], spend=thr,
+                          to=v["upgrade_to"],
+                          cost=("" if v["upgrade_cost_per_member"] is None else
+                                i18n.text(_STEM, "upgrade_cost", lang, cost=v["upgrade_cost_per_member"])))
                 for t, v in self.tier_rules["tiers"].items() if "n_upgrade" in v]
+
+    def reason_lines(self, lang: str = "en") -> list[str]:
+        """One bullet per benefit: why it is where the design put it (names in ``lang``)."""
+        if self.reasons is None:
+            return []
+        said = self.reasons.attrs.get("said") or list(self.reasons["reason"])
+        return [i18n.text(_STEM, "reason_line", lang, name=_name(r, lang), reason=say(w, lang))
+                for (_, r), w in zip(self.reasons.iterrows(), said)]
+
+    def reason_text(self, lang: str = "en") -> str:
+        """Why no design meets the rules, in ``lang`` (empty when one does)."""
+        if self.design.status == "optimal":
+            return ""
+        if i18n.check_language(lang) == "en" or not self.design.binding:
+            return self.design.reason
+        return "；".join(say(_binding_said(b, self.value_ratio), lang) for b in self.design.binding)
+
+    def inputs_text(self, lang: str = "en") -> str:
+        """The inputs the design used, its warnings as bullets, and why no design exists when none
+        does: the page's first text, in ``lang``."""
+        c = self.causal
+        ci = "" if not c["ci"] else i18n.text(_STEM, "inputs_ci", lang, low=c["ci"][0], high=c["ci"][1])
+        spend = [i18n.text(_STEM, "inputs_spend", lang, tier=t, source=say(s, lang))
+                 for t, s in zip(self.tiers, self.member_spend_source)]
+        lines = [i18n.text(_STEM, "inputs", lang, n=len(self.catalog), ratio=c["value"], ci=ci,
+                           source=say(c["source"], lang), margin=self.margin,
+                           spend=("；" if i18n.check_language(lang) == "zh" else "; ").join(spend),
+                           mix=say(self.mix_source, lang))]
+        lines += [f"* ⚠ {say(n, lang)}" for n in self.notes]
+        if self.design.status != "optimal":
+            lines.append("\n" + i18n.text(_STEM, "no_design", lang, reason=self.reason_text(lang)))
+        return "\n".join(lines)
 
     def survey_table(self) -> pd.DataFrame:
         """Per surveyed benefit: the catalog's assumed value, the survey's willingness to pay and
@@ -681,64 +771,66 @@ class BenefitsResult(Result):
         for a, r in self.survey.wtp.iterrows():
             b = match[a]
             rows.append({"benefit_id": b or a, "name": cat.loc[b, "name"] if b else a,
+                         "name_zh": cat.loc[b, "name_zh"] if b else "",
                          "catalog value": float(cat.loc[b, "catalog_value"]) if b else float("nan"),
                          "survey WTP": r["wtp"], "95% low": r["lower"], "95% high": r["upper"],
                          "used": b in self.survey_applied})
         return pd.DataFrame(rows)
 
-    def points_table(self) -> pd.DataFrame:
-        """Points per tier, labelled (yuan per member-year unless stated)."""
+    def points_table(self, lang: str = "en") -> pd.DataFrame:
+        """Points per tier, labelled in ``lang`` (yuan per member-year unless stated)."""
         rows = []
         for t, p in self.points["tiers"].items():
-            row = {"tier": t, "points earned a year": f"{p['points_per_member_year']:,.0f}",
-                   "points liability (yuan)": f"{p['liability_per_member_year']:,.1f}"}
+            row = {"tier": t, "points_per_member_year": f"{p['points_per_member_year']:,.0f}",
+                   "liability_per_member_year": f"{p['liability_per_member_year']:,.1f}"}
             if "fee_in_points" in p:
-                row.update({"fee payable in points (yuan)": f"{p['fee_in_points']:,.0f}",
-                            "points needed": f"{p['points_needed']:,.0f}",
-                            "members who earn enough": f"{p['share_able_to_pay']:.0%}",
-                            "cash fee forgone per member": f"{p['cash_fee_forgone_per_member']:,.1f}",
-                            "net cost per member": f"{p['net_cost_per_member']:,.1f}"})
+                row.update({"fee_in_points": f"{p['fee_in_points']:,.0f}",
+                            "points_needed": f"{p['points_needed']:,.0f}",
+                            "share_able_to_pay": f"{p['share_able_to_pay']:.0%}",
+                            "cash_fee_forgone_per_member": f"{p['cash_fee_forgone_per_member']:,.1f}",
+                            "net_cost_per_member": f"{p['net_cost_per_member']:,.1f}"})
             rows.append(row)
-        return pd.DataFrame(rows).set_index("tier").fillna("")
+        out = pd.DataFrame(rows).set_index("tier").fillna("")
+        out.index.name = i18n.text(_STEM, "col_tier", lang)
+        return out.rename(columns=i18n.column_labels(_STEM, out.columns, lang))
 
-    def keep_table(self) -> pd.DataFrame:
+    def keep_table(self, lang: str = "en") -> pd.DataFrame:
         """Share of each tier's members whose annual spend reaches each threshold."""
         if self.tier_rules is None:
             return pd.DataFrame()
         k = pd.DataFrame(self.tier_rules["keep_curve"]).set_index("threshold")
-        k.index = [f"{x:,.0f} yuan a year" for x in k.index]
-        k.index.name = "annual spend at least"
+        k.index = [i18n.text(_STEM, "keep_row", lang, spend=x) for x in k.index]
+        k.index.name = i18n.text(_STEM, "keep_index", lang)
         return k.apply(lambda col: col.map(lambda v: "" if v is None or v != v else f"{v:.0%}"))
 
-    @property
-    def headline(self) -> str:
+    def headline_text(self, lang: str = "en") -> str:
+        """The finding in one paragraph, in ``lang``: each tier's benefits, value, cost and profit,
+        the mix-weighted profit and which tier depends most on the membership's own effect."""
+        lang = i18n.check_language(lang)
         if self.design.status != "optimal":
-            return f"No tier design meets the rules: {self.design.reason}."
+            return i18n.text(_STEM, "headline_infeasible", lang, reason=self.reason_text(lang))
         e = self.economics
-        parts = []
-        for t in self.tiers:
-            r = e.loc[t]
-            parts.append(f"{t} ({r['fee']:.0f} yuan): {int(r['n_benefits'])} benefits in {int(r['n_dimensions'])} "
-                         f"dimensions, valued at {r['perceived_value']:.0f} yuan, cost {r['cost']:.0f}, "
-                         f"profit {r['profit']:+.0f}")
+        parts = [i18n.text(_STEM, "headline_tier", lang, tier=t, fee=e.loc[t, "fee"],
+                           n_benefits=int(e.loc[t, "n_benefits"]), n_dimensions=int(e.loc[t, "n_dimensions"]),
+                           value=e.loc[t, "perceived_value"], cost=e.loc[t, "cost"], profit=e.loc[t, "profit"])
+                 for t in self.tiers]
         r0 = self.causal["value"]
         be = e["break_even_causal_ratio"]
         losing = [t for t in self.tiers if e.loc[t, "profit"] < 0]
         never = [t for t in self.tiers if not np.isfinite(be[t])]
         needs = be[[t for t in self.tiers if np.isfinite(be[t]) and be[t] > 1]]
         if losing:
-            tail = (f" At the causal ratio used ({r0:.2f}), {', '.join(losing)} lose money on every member"
-                    + (f"; {', '.join(never)} cannot break even at any causal ratio" if never else "") + ".")
+            tail = i18n.text(_STEM, "tail_losing", lang, ratio=r0, tiers=_join(losing, lang),
+                             never=i18n.text(_STEM, "tail_losing_never", lang, tiers=_join(never, lang)) if never else "")
         elif never:
-            tail = f" {', '.join(never)} cannot break even at any causal ratio."
+            tail = i18n.text(_STEM, "tail_never", lang, tiers=_join(never, lang))
         elif len(needs):
             worst = needs.idxmax()
-            tail = (f" The tier that needs most from the membership's own effect is {worst}: it breaks even at a "
-                    f"causal ratio of {needs[worst]:.2f} (used: {r0:.2f}).")
+            tail = i18n.text(_STEM, "tail_needs", lang, tier=worst, need=needs[worst], ratio=r0)
         else:
-            tail = " Every tier's fee covers its benefits even if joining added no spend."
-        return ("Best design per member-year — " + "; ".join(parts)
-                + f". Mix-weighted profit {self.design.objective:+.0f} yuan a member-year." + tail)
+            tail = i18n.text(_STEM, "tail_all_pay", lang)
+        return i18n.text(_STEM, "headline_design", lang, parts=("；" if lang == "zh" else "; ").join(parts),
+                         objective=self.design.objective, tail=tail)
 
     def _json(self) -> dict:
         tiers_json = {}
@@ -790,7 +882,7 @@ class BenefitsResult(Result):
                     self.catalog["benefit_id"], [self.tiers[k] if k >= 0 else None for k in self.catalog_only.lowest])))},
             "notes": self.notes,
             "observation_end": self.observation_end,
-            "headline": self.headline,
+            "headline": self.headline_text("en"),
         }
 
 
@@ -827,16 +919,15 @@ def run(tables, fees: dict = METHOD_FEES, mix: dict = {}, member_spend: dict = {
         if "tier" in mem.columns:
             other = sorted(set(mem["tier"].dropna().astype(str)) - set(tiers))
             if other:
-                notes.append(f"members of tiers {other} are not in fees and were left out of the tier figures")
+                notes.append(_Said("note_other_tiers", tiers=", ".join(other)))
     elif tx is not None or mem is not None:
-        notes.append("member spend needs both transactions and members; only one was given")
+        notes.append(_Said("note_one_table"))
     S, spend_source = resolve_member_spend(tiers, member_spend, per_member)
     w, mix_source = resolve_mix(tiers, mix, per_member)
     idle = [t for t, x in zip(tiers, w) if x == 0]
     if idle:
-        notes.append(f"{', '.join(idle)} {'has' if len(idle) == 1 else 'have'} a share of 0 ({mix_source}): "
-                     "such a tier gets the cheapest design that meets the rules and does not count in the "
-                     "profit; set mix to plan it")
+        notes.append(_Said("note_idle_one" if len(idle) == 1 else "note_idle_many", tiers=", ".join(idle),
+                           source=mix_source))
 
     survey, applied, values = None, [], None
     choices = tables.choices
@@ -844,20 +935,17 @@ def run(tables, fees: dict = METHOD_FEES, mix: dict = {}, member_spend: dict = {
         try:
             survey = conjoint.estimate_wtp(choices)
         except ModelError as exc:   # the design can still be made, on the catalog's values
-            notes.append(f"the survey could not be used, so perceived values are the catalog's: {exc}")
+            notes.append(_Said("note_survey_failed", error=str(exc)))
         if survey is not None and perceived_value_from == "survey":
             values, applied, unknown, loose = conjoint.survey_values(benefits["benefit_id"], survey)
             if unknown:
-                notes.append(f"the survey measured {unknown}, which are not benefit ids of the catalog "
-                             "(ids must match the survey's column names)")
+                notes.append(_Said("note_survey_unknown", attrs=", ".join(map(str, unknown))))
             if loose:
-                notes.append(f"the survey measured {loose} too loosely to use (95% interval wider than "
-                             "±50% or ±25 yuan): their values stay the catalog's; more respondents would pin them down")
+                notes.append(_Said("note_survey_loose", ids=", ".join(map(str, loose))))
             if survey.n_respondents < 100:
-                notes.append(f"the survey has only {survey.n_respondents} respondents; a few hundred give "
-                             "intervals narrow enough to design on")
+                notes.append(_Said("note_survey_small", n=survey.n_respondents))
     elif perceived_value_from == "survey":
-        notes.append("no survey (choices table) was given: perceived values are the catalog's assumptions")
+        notes.append(_Said("note_no_survey"))
     catalog = catalog_per_member_year(benefits, tiers, values)
 
     base = base_profit(fee_arr, margin, S, causal["value"])
