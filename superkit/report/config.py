@@ -8,6 +8,7 @@
       transactions: data/orders.csv
       members: data/members.csv
       plan: plan.yaml                 # the membership plan of notebook 06 (not a table; plan_path)
+      margins: margins.csv            # gross margin per category (category,margin) for 01's profit 80/20
     mapping:                          # column mapping per table, {our name: your name}
       transactions: {customer_id: member_no, timestamp: paid_at, amount: total}
     engine: duckdb                    # or spark: the transactions are read, and queried, by Spark SQL
@@ -41,8 +42,9 @@ __all__ = ["CONFIG_KEYS", "DATA_INPUTS", "DEFAULT_TIMEOUT", "ENGINES", "load_con
 CONFIG_KEYS = {"run_name", "timeout", "data", "mapping", "parameters", "title", "reading", "engine", "jobs",
                "language", "pdf"}
 ENGINES = ("duckdb", "spark")
-# what `data:` may name: the contract's tables, and the plan file of notebook 06
-DATA_INPUTS = (*TABLE_NAMES, "plan")
+# what `data:` may name: the contract's tables, the plan file of notebook 06 and the gross margins
+# per category of notebook 01 (its profit 80/20)
+DATA_INPUTS = (*TABLE_NAMES, "plan", "margins")
 DEFAULT_TIMEOUT = 600
 
 
