@@ -281,8 +281,9 @@ def test_compare_models_selects_the_smallest_holdout_error(simulated):
     assert js["mbgnbd"]["holdout"]["actual_total"] == pytest.approx(d["frequency_holdout"].sum())
     tab = clv.comparison_table(comp)
     assert list(tab.columns) == ["BG/NBD", "MBG/NBD", "Pareto/NBD"]
-    assert tab.loc["mae_per_customer", "BG/NBD"] == ev["mae_per_customer"]
-    assert "duration" not in tab.index
+    assert tab.loc["mean absolute error per customer", "BG/NBD"] == ev["mae_per_customer"]   # rows labelled
+    assert tab.loc["alpha (purchase rate: scale)", "Pareto/NBD"] == comp["fits"]["pareto_nbd"].params["alpha"]
+    assert "duration" not in tab.index and len(tab) == 6 + 5   # r, alpha, a, b, s, beta and five holdout figures
 
 
 def test_compare_models_keeps_a_failed_fit_out_of_the_choice(simulated, monkeypatch):
@@ -334,3 +335,142 @@ def test_dates_outside_the_data_are_refused_not_scored_as_zero():
         clv_analysis.run(cdnow, calibration_end="1997-09-30", observation_end="2001-06-30")
     clv_analysis.check_dates_in_data(cdnow.transactions, "1997-09-30", "1998-06-30")   # the published setting passes
     clv_analysis.check_dates_in_data(cdnow.transactions, "1997-09-30", "1998-07-31")   # a month after the export is fine
+
+
+# ---------------------------------------------------------------- languages: notebook 02's texts and figures
+_HAN = __import__("re").compile(r"[\u3400-\u9fff]")
+
+
+@pytest.fixture(scope="module")
+def coffee_result():
+    from superkit.data import load_tables
+
+    return clv.run(load_tables(""), n_boot=3)
+
+
+def test_headline_in_both_languages_states_the_same_numbers(coffee_result):
+    from superkit.core import i18n
+
+    res = coffee_result
+    entry = i18n.catalogue()[clv.STEM]["results"]["clv_total"]
+    lo, hi = (res.bootstrap["intervals"]["clv_total"][k] for k in ("lower", "upper"))
+    mae = res.comparison["evaluations"][res.selected]["mae_per_customer"]
+    en, zh = res.headline_text("en"), res.headline_text("zh")
+    assert res.headline == en and not _HAN.search(en) and _HAN.search(zh)
+    for lang, text in (("en", en), ("zh", zh)):
+        assert res.selected_label in text and f"{mae:.2f}" in text and f"{res.top_decile_share:.0%}" in text
+        for v in (res.clv_total, lo, hi):   # the money as the catalogue writes it: ¥110,671 / ¥11.1万
+            assert i18n.value_text(entry, v, lang) in text, (lang, v)
+    assert "万" in zh   # more than ¥100,000 of CLV is written in 万 in Chinese
+
+
+def test_selection_reason_names_every_model_with_its_holdout_error(coffee_result):
+    ev = coffee_result.comparison["evaluations"]
+    best = min(ev, key=lambda k: ev[k]["mae_per_customer"])
+    for lang in ("en", "zh"):
+        name, reason = clv.select_model(ev, lang=lang)
+        assert name == best and reason.startswith(models.COUNT_MODEL_LABELS[best])
+        assert f"{ev[best]['mae_per_customer']:.3f}" in reason.split(";")[0].split("；")[0]
+        for k, v in ev.items():
+            if k != best:
+                assert f"{models.COUNT_MODEL_LABELS[k]} {v['mae_per_customer']:.3f}" in reason
+        assert bool(_HAN.search(reason)) == (lang == "zh")
+    # a criterion the catalogue has no label for is named by its key
+    assert "duration" in clv.select_model(ev, criterion="duration")[1]
+
+
+def test_published_json_changes_only_its_sentences_with_the_language(coffee_result):
+    en, zh = coffee_result.to_json(lang="en", scores_file="s.csv"), coffee_result.to_json(lang="zh", scores_file="s.csv")
+    texts = {"headline", "selection_reason"}
+    assert {k: v for k, v in en.items() if k not in texts | {"gamma_gamma"}} == \
+           {k: v for k, v in zh.items() if k not in texts | {"gamma_gamma"}}
+    assert en["gamma_gamma"]["params"] == zh["gamma_gamma"]["params"]
+    for k in texts:
+        assert not _HAN.search(en[k]) and _HAN.search(zh[k]), k
+    assert _HAN.search(zh["gamma_gamma"]["check"]["message"])
+
+
+def test_gamma_gamma_reading_says_when_the_assumption_fails(coffee_result):
+    import dataclasses
+
+    ok = coffee_result.gamma_gamma_check
+    assert ok["ok"] and "Assumption holds" in coffee_result.gamma_gamma_reading("en")
+    bad = dataclasses.replace(coffee_result, gamma_gamma_check={**ok, "correlation": 0.45, "ok": False})
+    en, zh = bad.gamma_gamma_reading("en"), bad.gamma_gamma_reading("zh")
+    assert "Warning: assumption fails" in en and "+0.45" in en and "0.3" in en
+    assert "假设不成立" in zh and "+0.45" in zh and f"{ok['n_repeat_buyers']:,}" in zh
+    p = coffee_result.gamma_gamma.params["p"]
+    assert f"p = {p:.3g}" in en and f"p = {p:.3g}" in zh
+
+
+def test_tables_shown_are_labelled_in_chinese_with_the_same_values(coffee_result):
+    from superkit.core import i18n
+
+    res = coffee_result
+    raw = clv.comparison_table(res.comparison, "en")
+    zh = clv.comparison_table(res.comparison, "zh")
+    assert list(zh.columns) == ["BG/NBD", "MBG/NBD", "Pareto/NBD"]
+    assert all(_HAN.search(r) for r in zh.index) and not any(_HAN.search(r) for r in raw.index)
+    assert zh.loc["r（购买速率的形状参数）", "BG/NBD"] == res.comparison["fits"]["bgnbd"].params["r"]
+    np.testing.assert_array_equal(zh.to_numpy(), raw.to_numpy())
+    ov = clv.calibration_overview(res.calibration, "zh")
+    assert all(_HAN.search(c) for c in ov.columns if c != "T") and all(_HAN.search(r) for r in ov.index)
+    assert ov.iloc[0, 0] == len(res.calibration)   # the first row counts the customers
+    assert ov.loc["均值"].to_numpy() == pytest.approx(res.calibration.mean().to_numpy())
+    shown = clv.decile_overview(res.deciles, "zh")
+    assert all(_HAN.search(c) for c in shown.data.columns)
+    html = shown.to_html()
+    share = i18n.value_text({"format": "pct"}, res.deciles["clv_share"].iloc[0], "zh")
+    assert share in html and "¥" in html
+
+
+def _texts(ax):
+    out = [ax.get_title(), ax.get_xlabel(), ax.get_ylabel()] + [t.get_text() for t in ax.texts]
+    legend = ax.get_legend()
+    if legend is not None:
+        out += [t.get_text() for t in legend.get_texts()]
+    return [t for t in out if t.strip()]
+
+
+def _figures(res, lang):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from superkit.analyses import plotting
+
+    fig, axes = plt.subplots(1, 6, figsize=(30, 4))
+    plotting.period_transactions(res.period_transactions(n_sims=2), ax=axes[0], lang=lang)
+    plotting.calibration_vs_holdout(res.calibration_vs_holdout(), 184.0, "D", ax=axes[1], lang=lang)
+    track = pd.DataFrame({"actual": [0.0, 5.0, 9.0], "expected": [0.0, 4.0, 10.0]},
+                         index=pd.date_range("2025-01-01", periods=3, freq="90D"))
+    plotting.cumulative_tracking(track, "2025-03-01", "BG/NBD", ax=axes[2], lang=lang)
+    plotting.clv_deciles(res.deciles, 1.0, ax=axes[3], lang=lang)
+    pam, epm, T_show, _ = res.frequency_recency_matrices()
+    plotting.frequency_recency_heatmap(pam, T_show, "p_alive", "D", ax=axes[4], lang=lang)
+    plotting.frequency_recency_heatmap(epm, T_show, "expected_purchases", "W", ax=axes[5], horizon=52.2, lang=lang)
+    texts = [_texts(ax) for ax in axes[:6]] + [[fig.axes[-2].get_ylabel(), fig.axes[-1].get_ylabel()]]  # colour bars
+    plt.close(fig)
+    return texts
+
+
+def test_figures_draw_their_labels_in_chinese(coffee_result):
+    from superkit.analyses import plotting
+
+    if plotting.figure_language("zh") != "zh":
+        pytest.skip("no CJK font installed: the figures fall back to English")
+    zh = _figures(coffee_result, "zh")
+    for panel in zh:
+        assert panel and all(_HAN.search(t) or t == "BG/NBD" for t in panel), panel
+    assert "存活概率" in zh[-1][0] and "未来 52 周" in zh[-1][1]   # the colour bars: P(alive), purchases in weeks
+    en = _figures(coffee_result, "en")
+    assert not any(_HAN.search(t) for panel in en for t in panel)
+    assert "expected purchases, next 52 weeks" in en[-1][1]
+
+
+def test_figures_fall_back_to_english_without_a_chinese_font(coffee_result, monkeypatch):
+    from superkit.analyses import plotting
+
+    monkeypatch.setattr(plotting, "cjk_font", lambda: None)
+    assert not any(_HAN.search(t) for panel in _figures(coffee_result, "zh") for t in panel)

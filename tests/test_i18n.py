@@ -41,6 +41,7 @@ def test_formats_write_numbers_as_a_reader_expects():
     assert v({"format": "money2"}, -12.345) == "-¥12.35"
     assert v({"format": "multiple"}, 5.24) == "5.2×" and v({"format": "multiple"}, 5.24, "zh") == "5.2 倍"
     assert v({"format": "days"}, 30) == "30 days" and v({"format": "months"}, 12, "zh") == "12 个月"
+    assert v({"format": "years"}, 1) == "1 year" and v({"format": "years"}, 1.5) == "1.5 years"
     assert v({"format": "bool"}, True, "zh") == "是" and v({"format": "bool"}, False) == "no"
     assert v({"format": "pct"}, None) == "—" and v({"format": "pct"}, float("nan"), "zh") == "—"
     words = {"format": "list", "values": {"frequency": {"en": "frequency", "zh": "复购频次"}}}

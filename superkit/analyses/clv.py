@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from superkit.analyses.result import Result
+from superkit.core import i18n
 from superkit.core.checks import check_number, parse_date, require_columns
 from superkit.core.errors import DataError, ModelError, ParameterError
 from superkit.core.stats import percentile_interval
@@ -33,13 +34,16 @@ __all__ = [
     "HOLDOUT_KEYS",
     "INTERVAL_METHODS",
     "REFIT_MAX_ROWS",
+    "STEM",
     "SUMMARY_COLUMNS",
     "bootstrap_intervals",
+    "calibration_overview",
     "calibration_vs_holdout",
     "check_dates_in_data",
     "compare_models",
     "comparison_table",
     "cumulative_tracking",
+    "decile_overview",
     "decile_records",
     "decile_table",
     "expected_purchases_matrix",
@@ -53,9 +57,11 @@ __all__ = [
     "run",
     "score_customers",
     "select_model",
+    "selection_reason",
 ]
 
 SUMMARY_COLUMNS = ["frequency", "recency", "T", "monetary_value"]
+STEM = "02_clv_churn"  # the notebook, and its catalogue of labels and texts (core/labels/02_clv_churn.yaml)
 
 
 # --------------------------------------------------------------------------------------------
@@ -119,19 +125,29 @@ def holdout_evaluation(model: CountModel, summary: pd.DataFrame) -> dict:
     }
 
 
-def select_model(evaluations: dict, criterion: str = "mae_per_customer") -> tuple[str, str]:
-    """Pick the model with the smallest holdout error per customer; return (name, reason)."""
+def select_model(evaluations: dict, criterion: str = "mae_per_customer", lang: str = "en") -> tuple[str, str]:
+    """Pick the model with the smallest holdout error per customer; return (name, reason), the
+    reason in ``lang``."""
     ok = {k: v for k, v in evaluations.items() if v is not None}
     if not ok:
         raise ModelError("no model could be fitted. Remedy: add a penalty (penalizer_coef) or "
                          "use more data.")
     best = min(ok, key=lambda k: ok[k][criterion])
-    others = ", ".join(f"{COUNT_MODEL_LABELS.get(k, k)} {v[criterion]:.3f}" for k, v in ok.items()
-                       if k != best)
-    reason = (f"{COUNT_MODEL_LABELS.get(best, best)} has the smallest holdout error per customer "
-              f"({criterion.replace('_', ' ')} {ok[best][criterion]:.3f}"
-              + (f"; {others}" if others else "") + ").")
-    return best, reason
+    return best, selection_reason(evaluations, best, criterion, lang)
+
+
+def selection_reason(evaluations: dict, selected: str, criterion: str = "mae_per_customer",
+                     lang: str = "en") -> str:
+    """Why ``selected`` was chosen, in ``lang``: its holdout error ``criterion`` and the others'."""
+    ok = {k: v for k, v in evaluations.items() if v is not None}
+    crit = (i18n.text(STEM, f"row_{criterion}", lang) if i18n.has_text(STEM, f"row_{criterion}")
+            else criterion.replace("_", " "))
+    others = i18n.text(STEM, "list_separator", lang).join(
+        i18n.text(STEM, "selection_other", lang, model=COUNT_MODEL_LABELS.get(k, k), value=v[criterion])
+        for k, v in ok.items() if k != selected)
+    return i18n.text(STEM, "selection_reason", lang, model=COUNT_MODEL_LABELS.get(selected, selected),
+                     criterion=crit, value=ok[selected][criterion],
+                     others=i18n.text(STEM, "selection_others", lang, others=others) if others else "")
 
 
 HOLDOUT_KEYS = ("predicted_total", "actual_total", "total_error_pct", "mae_per_customer",
@@ -160,15 +176,44 @@ def compare_models(summary: pd.DataFrame, models=None, penalizer_coef: float = 0
             errors[name], evals[name] = str(exc), None
     selected, reason = select_model(evals, criterion)
     return {"fits": fits, "evaluations": evals, "errors": errors, "selected": selected,
-            "selection_reason": reason}
+            "selection_reason": reason, "criterion": criterion}
 
 
-def comparison_table(comparison: dict) -> pd.DataFrame:
-    """Parameters and holdout figures side by side, one column per fitted model (for display)."""
+def _row_label(key: str, lang: str) -> str:
+    return i18n.text(STEM, f"row_{key}", lang) if i18n.has_text(STEM, f"row_{key}") else key
+
+
+def comparison_table(comparison: dict, lang: str = "en") -> pd.DataFrame:
+    """Parameters and holdout figures side by side, one column per fitted model (for display),
+    the rows labelled in ``lang``."""
     fits, evals = comparison["fits"], comparison["evaluations"]
     shown = [m for m in HOLDOUT_KEYS if m != "duration"]
-    return pd.DataFrame({COUNT_MODEL_LABELS.get(k, k): {**fits[k].params, **{m: v[m] for m in shown}}
-                         for k, v in evals.items() if v is not None})
+    tab = pd.DataFrame({COUNT_MODEL_LABELS.get(k, k): {**fits[k].params, **{m: v[m] for m in shown}}
+                        for k, v in evals.items() if v is not None})
+    tab.index = [_row_label(k, lang) for k in tab.index]
+    return tab.rename_axis(i18n.text(STEM, "col_parameter", lang))
+
+
+def calibration_overview(summary: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """The summary's columns described (customers, mean, spread, quartiles), labelled in ``lang``."""
+    tab = summary.describe()
+    tab.index = [i18n.text(STEM, f"stat_{k}", lang) if i18n.has_text(STEM, f"stat_{k}") else k for k in tab.index]
+    tab = tab.rename(columns=i18n.column_labels(STEM, tab.columns, lang))
+    return tab.rename_axis(i18n.text(STEM, "col_statistic", lang))
+
+
+_DECILE_FORMATS = {"customers": "int", "clv_total": "money", "clv_mean": "money2", "p_alive_mean": "pct",
+                   "expected_purchases": "int", "clv_share": "pct", "holdout_actual": "int",
+                   "holdout_predicted": "int"}
+
+
+def decile_overview(deciles: pd.DataFrame, lang: str = "en"):
+    """:func:`decile_table` for display (a pandas ``Styler``): the columns and the decile labelled
+    in ``lang``, the values written as the catalogue writes money, shares and counts."""
+    names = i18n.column_labels(STEM, deciles.columns, lang)
+    shown = deciles.rename(columns=names).rename_axis(i18n.text(STEM, "col_decile", lang))
+    return shown.style.format({names.get(c, c): (lambda v, f=f: i18n.value_text({"format": f}, v, lang))
+                               for c, f in _DECILE_FORMATS.items() if c in deciles.columns})
 
 
 def models_json(comparison: dict) -> dict:
@@ -507,15 +552,74 @@ class ClvResult(Result):
         return (probability_alive_matrix(m, max_f, T_show),
                 expected_purchases_matrix(m, self.settings["horizon"], max_f, T_show), T_show, max_f)
 
-    @property
-    def headline(self) -> str:
-        iv = self.bootstrap["intervals"]
+    def _money(self, value: float, lang: str) -> str:
+        """Money as the catalogue writes CLV (¥110,671; in Chinese ¥11.1万)."""
+        return i18n.value_text(i18n.catalogue()[STEM]["results"]["clv_total"], value, lang)
+
+    def unit_text(self, lang: str = "en") -> str:
+        """The time unit's name in ``lang`` (days / 天, weeks / 周)."""
+        return i18n.text(STEM, f"unit_{self.settings['time_unit']}", lang)
+
+    def headline_text(self, lang: str = "en") -> str:
+        iv = self.bootstrap["intervals"].get("clv_total", {})   # none when no replicate could be fitted
         mae = self.comparison["evaluations"][self.selected]["mae_per_customer"]
-        return (f"{self.selected_label} predicts the holdout best "
-                f"(error {mae:.2f} purchases per customer); next "
-                f"{self.settings['horizon_years']:g}-year CLV {self.clv_total:,.0f} (90% interval "
-                f"{iv['clv_total']['lower']:,.0f}-{iv['clv_total']['upper']:,.0f}); top 10% of "
-                f"customers hold {self.top_decile_share:.0%} of it.")
+        return i18n.text(STEM, "headline", lang, model=self.selected_label, mae=mae,
+                         years=self.settings["horizon_years"], clv=self._money(self.clv_total, lang),
+                         low=self._money(iv.get("lower"), lang), high=self._money(iv.get("upper"), lang),
+                         share=self.top_decile_share)
+
+    def selection_reason(self, lang: str = "en") -> str:
+        """Why the selected model was chosen, in ``lang``."""
+        c = self.comparison
+        return selection_reason(c["evaluations"], self.selected, c.get("criterion", "mae_per_customer"), lang)
+
+    def selection_reading(self, lang: str = "en") -> str:
+        """The page's sentence on the chosen model: its reason, the sample it was chosen on, failed fits."""
+        c = self.comparison
+        out = i18n.text(STEM, "selected_line", lang, model=self.selected_label, reason=self.selection_reason(lang))
+        if c.get("sampled"):
+            out += i18n.text(STEM, "sampled_line", lang, n=c["n_customers"], total=len(self.calibration))
+        return out + "".join("\n\n" + i18n.text(STEM, "failed_line", lang, model=COUNT_MODEL_LABELS.get(k, k), error=e)
+                             for k, e in c["errors"].items())
+
+    def gamma_gamma_message(self, lang: str = "en") -> str:
+        """What the check of Gamma-Gamma's assumption found, in ``lang``."""
+        ck = self.gamma_gamma_check
+        return i18n.text(STEM, "gg_message_ok" if ck["ok"] else "gg_message_fails", lang,
+                         correlation=ck["correlation"], n=ck["n_repeat_buyers"], threshold=ck["threshold"])
+
+    def gamma_gamma_reading(self, lang: str = "en") -> str:
+        """The page's paragraph on Gamma-Gamma: the verdict, the check, the fitted parameters."""
+        gp = self.gamma_gamma.params
+        return (i18n.text(STEM, "gg_holds" if self.gamma_gamma_check["ok"] else "gg_warning", lang)
+                + self.gamma_gamma_message(lang)
+                + i18n.text(STEM, "gg_fit", lang, p=gp["p"], q=gp["q"], v=gp["v"],
+                            mean_spend=i18n.value_text({"format": "money2"},
+                                                       self.gamma_gamma.population_mean_spend(), lang)))
+
+    def clv_reading(self, lang: str = "en") -> str:
+        """The page's sentence on total CLV, its interval and how the interval was made."""
+        st, iv = self.settings, self.bootstrap["intervals"].get("clv_total", {})
+        return i18n.text(STEM, "clv_line", lang, years=st["horizon_years"], margin=st["margin"],
+                         rate=st["discount_rate"], clv=self._money(self.clv_total, lang),
+                         low=self._money(iv.get("lower"), lang), high=self._money(iv.get("upper"), lang),
+                         n_ok=self.bootstrap["n_ok"], method=i18n.text(STEM, f"method_{self.bootstrap['method']}", lang))
+
+    def data_reading(self, n_transactions: int, lang: str = "en") -> str:
+        """The page's sentence on the data: transactions, customers, the periods, the horizon."""
+        st = self.settings
+        return i18n.text(STEM, "data_line", lang, n_tx=int(n_transactions), n_customers=len(self.full),
+                         calibration_end=st["calibration_end"], observation_end=st["observation_end"],
+                         holdout=float(self.calibration["duration_holdout"].max()), unit=self.unit_text(lang),
+                         years=st["horizon_years"], horizon=st["horizon"])
+
+    def to_json(self, lang: str = "en", **files) -> dict:
+        """The published results (:meth:`Result.to_json`), the sentences in ``lang``: the headline,
+        the reason for the model and the message of Gamma-Gamma's check."""
+        out = super().to_json(lang, **files)
+        out["selection_reason"] = self.selection_reason(lang)
+        out["gamma_gamma"]["check"]["message"] = self.gamma_gamma_message(lang)
+        return out
 
     def _json(self, scores_file: str | None = None) -> dict:
         st, iv = self.settings, self.bootstrap["intervals"]

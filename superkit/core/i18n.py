@@ -150,7 +150,7 @@ def _number(fmt: str, v: float, lang: str) -> str:
     if fmt in ("days", "months", "years"):
         unit = {"days": ("days", "天"), "months": ("months", "个月"), "years": ("years", "年")}[fmt]
         n = f"{v:,.0f}" if float(v).is_integer() else f"{v:,.1f}"
-        return f"{n} {unit[1]}" if zh else f"{n} {unit[0]}"
+        return f"{n} {unit[1]}" if zh else f"{n} {unit[0] if v != 1 else unit[0][:-1]}"
     return f"{v:,.4g}" if abs(v) < 1e4 else f"{v:,.0f}"
 
 
