@@ -134,8 +134,7 @@ def compute_keys(report_dir: Path, work_dir: Path) -> dict:
                 r03["cohorts"]["V1"]["projected_renewal_rate"][0], r03["cohorts"]["V1"]["projected_renewal_rate"][11],
                 1 - het["mean_theta_after_fit_periods"]]
     fh_tables = load_tables(cohorts_path="fader_hardie_2007")
-    fh = renewal.run(fh_tables, fit_periods=7).to_json()["cohorts"]
-    yearly = renewal.run(fh_tables, fit_periods=7, period_days=365).to_json()["cohorts"]
+    fh = renewal.run(fh_tables, fit_periods=7, period_days=365).to_json()["cohorts"]
     reg, high = fh["regular"], fh["high_end"]
     k["6.2"] = [reg["alpha"], reg["beta"], high["alpha"], high["beta"],
                 reg["projected_survival"][12], reg["actual_survival"][12],
@@ -143,11 +142,16 @@ def compute_keys(report_dir: Path, work_dir: Path) -> dict:
                 high["alpha"] + high["beta"], high["alpha"] / (high["alpha"] + high["beta"]),
                 reg["alpha"] + reg["beta"], reg["alpha"] / (reg["alpha"] + reg["beta"]),
                 high["expected_lifetime"], reg["expected_lifetime"],
-                yearly["high_end"]["discounted_expected_lifetime"], yearly["regular"]["discounted_expected_lifetime"]]
+                high["discounted_expected_lifetime"], reg["discounted_expected_lifetime"]]
     value = {tier: r03["cohorts"][tier]["discounted_expected_value"] for tier in ("V1", "V2", "V3")}
     v1 = r03["cohorts"]["V1"]
     k["6.3"] = [value["V3"], value["V1"], value["V2"], v1["discounted_expected_lifetime"], v1["fee_per_period"],
                 *r03["cohorts"]["V3"]["discounted_expected_value_ci"]]
+    yearly = renewal.run(load_tables(cohorts_path="coffee_club_yearly"), period="year", fit_periods=5).to_json()
+    y1, y3 = yearly["cohorts"]["V1"], yearly["cohorts"]["V3"]
+    yearly_truth = json.loads((DATASETS_DIR / "coffee_club_yearly" / "truth.json").read_text(encoding="utf-8"))
+    k["6.4"] = [y1["second_year_renewal"], *y1["second_year_renewal_ci"], y1["renewal_by_year"][1], y1["renewal_by_year"][3],
+                yearly_truth["cohorts"]["V1"]["second_year_renewal"], y3["second_year_renewal"], *y3["second_year_renewal_ci"]]
 
     # 7 Test the claims (04, 01)
     r04 = res["04_spend_uplift"]

@@ -1,6 +1,8 @@
 """Shifted-beta-geometric renewal model: published results, simulated truth, bad input."""
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -8,7 +10,11 @@ import pytest
 from references import FH2007_SBG
 from superkit.analyses import renewal as R
 from superkit.models import sbg, units
-from superkit.core.errors import DataError, ModelError
+from superkit.core import i18n
+from superkit.core.constants import DAYS_PER_YEAR
+from superkit.core.errors import DataError, ModelError, ParameterError
+from superkit.data import load_tables
+from superkit.data.tables import Tables
 from superkit.core.paths import DATASETS_DIR
 
 FH_COHORTS = DATASETS_DIR / "fader_hardie_2007" / "cohorts.csv"
@@ -416,9 +422,137 @@ def test_fit_and_value_tables_have_one_row_per_cohort():
     fits = R.fit_cohorts(pd.read_csv(FH_COHORTS), fit_periods=7)
     ft = R.fit_table(fits)
     assert list(ft.index) == ["regular", "high_end"] and ft.loc["regular", "members"] == 1000
-    assert ft.loc["high_end", "mean churn E[theta]"] == pytest.approx(
+    assert ft.loc["high_end", "mean_churn"] == pytest.approx(
         fits["high_end"].alpha / (fits["high_end"].alpha + fits["high_end"].beta))
     values = {g: R.value_summary(m, 12, 0.1, 7, n_draws=100) for g, m in fits.items()}
     vt = R.value_table(values)
-    assert (vt["value 95% low"] < vt["discounted fee value"]).all()
-    assert (vt["discounted fee value"] < vt["value 95% high"]).all()
+    assert (vt["value_low"] < vt["discounted_value"]).all()
+    assert (vt["discounted_value"] < vt["value_high"]).all()
+    # every column has a header in both languages
+    yt = R.renewal_by_year_table({g: R.yearly_renewal(m, 365.0, n_draws=100) for g, m in fits.items()})
+    for table in (ft, vt, yt):
+        for lang in ("en", "zh"):
+            assert set(i18n.column_labels(R.STEM, table.columns, lang)) == set(table.columns), (lang, table.columns)
+
+
+# --------------------------------------------------------------------------- monthly or yearly
+YEARLY = DATASETS_DIR / "coffee_club_yearly"
+
+
+def test_yearly_cohorts_file_is_what_its_generator_makes():
+    """datasets/coffee_club_yearly: each tier's counts are simulate_cohort with the truth's values."""
+    truth = json.loads((YEARLY / "truth.json").read_text(encoding="utf-8"))
+    df = pd.read_csv(YEARLY / "cohorts.csv")
+    assert list(df["cohort"].unique()) == list(truth["cohorts"])
+    for g, c in truth["cohorts"].items():
+        want = sbg.simulate_cohort(c["alpha"], c["beta"], c["size"], truth["periods"], seed=c["seed"])
+        np.testing.assert_array_equal(df.loc[df["cohort"] == g, "active"].to_numpy(), want)
+        assert c["second_year_renewal"] == pytest.approx(c["beta"] / (c["alpha"] + c["beta"]))
+    sheet = (YEARLY / "README.md").read_text(encoding="utf-8")
+    for g, c in truth["cohorts"].items():   # the datasheet states the truth the file was made from
+        assert f"| {g} | {c['fee']:g} | {c['alpha']:g} | {c['beta']:g} | {c['size']:,} | {c['seed']} | " \
+               f"{c['second_year_renewal']:.1%} |" in sheet, g
+    assert f"{len(df)} cohort rows" in sheet
+
+
+def test_yearly_fit_recovers_the_known_truth_and_the_second_year_renewal():
+    """Known truth: the yearly cohorts were simulated from these (alpha, beta); the 95% intervals of
+    alpha, beta and of the second-year renewal beta / (alpha + beta) hold them."""
+    truth = json.loads((YEARLY / "truth.json").read_text(encoding="utf-8"))["cohorts"]
+    res = R.run(load_tables(cohorts_path="coffee_club_yearly"), period="year", fit_periods=5, n_draws=1000)
+    assert res.settings["period"] == "year" and res.settings["period_days"] == DAYS_PER_YEAR
+    out = res.to_json()
+    assert out["periods_per_year"] == 1 and out["period_how"] == "given"
+    for g, t in truth.items():
+        c = out["cohorts"][g]
+        assert c["alpha_ci"][0] < t["alpha"] < c["alpha_ci"][1], (g, c["alpha_ci"])
+        assert c["beta_ci"][0] < t["beta"] < c["beta_ci"][1], (g, c["beta_ci"])
+        lo, hi = c["second_year_renewal_ci"]
+        assert lo < t["second_year_renewal"] < hi, (g, lo, hi)
+        # a yearly period: the second-year renewal is the first renewal, S(1) = beta / (alpha + beta)
+        assert c["second_year_renewal"] == pytest.approx(c["beta"] / (c["alpha"] + c["beta"]))
+        assert c["second_year_renewal"] == pytest.approx(c["projected_survival"][1])
+        # renewal into year y is r(y - 1) (FH 2007 eq. 7), rising with tenure
+        r = c["renewal_by_year"]
+        assert r == pytest.approx([(c["beta"] + k) / (c["alpha"] + c["beta"] + k) for k in range(4)])
+        assert all(a < b for a, b in zip(r, r[1:]))
+        assert all(l_ <= v <= h for l_, v, h in zip(c["renewal_by_year_lower"], r, c["renewal_by_year_upper"]))
+        assert c["holdout_mean_abs_error"] < 0.03     # years 6-8 held out
+    assert out["headline_cohort"] == "V1" and out["second_year_renewal"] == out["cohorts"]["V1"]["second_year_renewal"]
+    assert out["later_year_renewal"] == out["cohorts"]["V1"]["renewal_by_year"][1:]
+    head = res.headline_text("en")
+    assert head.startswith("Second-year renewal") and f"{out['second_year_renewal']:.0%}" in head
+    assert "第二年续费率" in res.headline_text("zh")
+
+
+def test_monthly_second_year_renewal_is_the_share_paying_twelve_renewals_later():
+    m = _known_model(0.9, 3.0)
+    y = R.yearly_renewal(m, 30.0, n_draws=200)
+    assert y["periods_per_year"] == 12
+    S = sbg.sbg_survival(0.9, 3.0, [0, 12, 24, 36, 48])
+    assert y["second_year_renewal"] == pytest.approx(S[1])
+    assert y["renewal_by_year"] == pytest.approx((S[1:] / S[:-1]).tolist())
+    assert R.periods_per_year(365.0) == R.periods_per_year(DAYS_PER_YEAR) == 1
+    assert R.periods_per_year(30.44) == 12 and R.periods_per_year(91) == 4
+
+
+def _yearly_members(alpha, beta, n, seed, years=8):
+    """A yearly membership: each member lapses on an anniversary of joining (365 or 366 days apart)."""
+    rng = np.random.default_rng(seed)
+    start = pd.Timestamp("2017-01-01")
+    joined = start + pd.to_timedelta(rng.integers(0, 365 * 3, n), unit="D")
+    T = rng.geometric(rng.beta(alpha, beta, n))
+    ended = pd.Series([j + pd.DateOffset(years=int(t)) for j, t in zip(joined, T)])
+    end = start + pd.DateOffset(years=years)
+    return pd.DataFrame({"customer_id": [f"c{i}" for i in range(n)], "joined_at": joined,
+                         "ended_at": ended.where(ended <= end).to_numpy(), "tier": "V1"}), end
+
+
+def test_auto_reads_a_yearly_membership_from_anniversary_end_dates_and_recovers_the_truth():
+    alpha, beta = 0.9, 1.6
+    members, end = _yearly_members(alpha, beta, 3000, seed=3)
+    reading = R.resolve_period("auto", 0.0, members)
+    assert reading["period"] == "year" and reading["how"] == "end_dates" and reading["anniversary_share"] == 1.0
+    # anniversaries 366 days apart (leap years) still count as one year paid
+    md = R.member_durations(members, DAYS_PER_YEAR, end)
+    left = ~md["censored"]
+    years = [pd.Timestamp(e).year - pd.Timestamp(j).year for j, e in
+             zip(members.loc[left, "joined_at"], members.loc[left, "ended_at"])]
+    assert md.loc[left, "t"].tolist() == years
+    t = Tables(members=members, files={"members": "yearly.csv"}, sources={"members": "test"})
+    res = R.run(t, observation_end=str(end.date()), n_draws=500)
+    c = res.to_json()["cohorts"]["V1"]
+    assert res.settings["period"] == "year"
+    assert c["alpha_ci"][0] < alpha < c["alpha_ci"][1] and c["beta_ci"][0] < beta < c["beta_ci"][1]
+    lo, hi = c["second_year_renewal_ci"]
+    assert lo < beta / (alpha + beta) < hi
+
+
+def test_auto_reads_the_bundled_monthly_members_as_monthly():
+    members = load_tables(members_path="coffee_club").members
+    reading = R.resolve_period("auto", 0.0, members)
+    assert reading["period"] == "month" and reading["period_days"] == 30.0
+    assert reading["anniversary_share"] < 0.2 and reading["n_leavers"] == int(members["ended_at"].notna().sum())
+
+
+@pytest.mark.parametrize("period, days, kind, length, how", [
+    ("year", 0, "year", DAYS_PER_YEAR, "given"), ("month", 0, "month", 30.0, "given"),
+    ("year", 365, "year", 365.0, "given"), ("auto", 365, "year", 365.0, "period_days"),
+    ("auto", 30.44, "month", 30.44, "period_days"), ("YEAR", 0, "year", DAYS_PER_YEAR, "given")])
+def test_resolve_period_choices(period, days, kind, length, how):
+    r = R.resolve_period(period, days, cohorts=True)
+    assert (r["period"], r["period_days"], r["how"]) == (kind, length, how)
+
+
+def test_bad_periods_are_parameter_errors_that_say_the_fix():
+    with pytest.raises(ParameterError, match="'period'.*unknown value 'weekly'.*'year'"):
+        R.resolve_period("weekly")
+    with pytest.raises(ParameterError, match="contradicts period='month'"):
+        R.resolve_period("month", 365)
+    with pytest.raises(ParameterError, match="contradicts period='year'"):
+        R.resolve_period("year", 30)
+    with pytest.raises(ParameterError, match="cohorts table does not say.*'month' or 'year'"):
+        R.run(load_tables(cohorts_path="coffee_club_yearly"))
+    with pytest.raises(ParameterError, match="period_days"):
+        R.resolve_period("auto", -5)
+

@@ -5,6 +5,15 @@ module turns a members table (join and end dates) or a cohorts table (survivors 
 :class:`~superkit.models.sbg.Durations`, fits one model per tier, join month or cohort, checks the
 projection against held-out periods, values a member in discounted fees (DERL, Fader & Hardie
 2010) and forecasts the paying base by calendar date.
+
+**Monthly or yearly.** A renewal period is a month (30 days) or a year (365.25 days,
+:data:`~superkit.core.constants.DAYS_PER_YEAR`): :func:`resolve_period` says which, from the
+``period`` parameter or, with ``"auto"``, from the members' end dates (a yearly membership lapses on
+an anniversary of joining). The method's paid memberships are yearly (V1/V2/V3 at 99/199/299 yuan
+a year) and the goal of its operating work is the **second-year renewal** (第二年续费): the share of
+a cohort that renews into year 2. :func:`yearly_renewal` gives it for either period (for a monthly
+membership, the share still paying twelve monthly renewals later), with its interval from the sBG
+fit, and the renewal into later years.
 """
 from __future__ import annotations
 
@@ -16,7 +25,8 @@ import pandas as pd
 from superkit.analyses.result import Result
 from superkit.core.checks import check_choice, check_number, parse_date, require_columns
 from superkit.core.constants import DAYS_PER_YEAR
-from superkit.core.errors import DataError
+from superkit.core import i18n
+from superkit.core.errors import DataError, ParameterError
 from superkit.core.stats import percentile_interval
 from superkit.models.sbg import (Durations, ShiftedBetaGeometric, cohort_durations,
                                  discounted_expected_lifetime, expected_lifetime, kaplan_meier,
@@ -24,8 +34,16 @@ from superkit.models.sbg import (Durations, ShiftedBetaGeometric, cohort_duratio
 from superkit.models.units import per_period_rate
 
 __all__ = [
+    "ANNIVERSARY_DAYS",
+    "ANNIVERSARY_SLACK_DAYS",
     "GROUPINGS",
+    "PERIODS",
+    "PERIOD_DAYS",
     "RenewalResult",
+    "STEM",
+    "YEARLY_SHARE",
+    "YEARS_SHOWN",
+    "YEAR_MIN_DAYS",
     "actual_survival",
     "calendar_forecast",
     "cohort_results",
@@ -43,14 +61,78 @@ __all__ = [
     "observation_end_of",
     "paying_members_forecast",
     "period_fee",
+    "periods_per_year",
     "projection_vs_actual",
+    "renewal_by_year_table",
+    "resolve_period",
     "run",
     "steady_joining_forecast",
     "value_summary",
     "value_table",
+    "yearly_renewal",
 ]
 
 GROUPINGS = ("tier", "join_month", "tier_join_month", "all")
+STEM = "03_renewal"
+PERIODS = ("auto", "month", "year")
+PERIOD_DAYS = {"month": 30.0, "year": DAYS_PER_YEAR}   # a period's length when period_days is 0
+YEAR_MIN_DAYS = 300.0        # a period of 300 days or more is read as a year
+ANNIVERSARY_DAYS = 15.0      # "auto": an end within 15 days of an anniversary of joining is a yearly lapse
+YEARLY_SHARE = 0.8           # "auto": yearly when at least 80% of the members who left did so on an anniversary
+YEARS_SHOWN = 5              # renewal into years 2..5 is published
+ANNIVERSARY_SLACK_DAYS = 0.9  # yearly periods: anniversaries fall 365 or 366 days apart, not 365.25
+
+
+def resolve_period(period: str = "auto", period_days: float = 0.0, members: pd.DataFrame | None = None,
+                   cohorts: bool = False) -> dict:
+    """How long a renewal period is, and whether the membership is read as monthly or yearly.
+
+    ``period``: "month", "year" or "auto"; ``period_days``: 0 for the period's own length (30 days a
+    month, 365.25 a year) or a length of your own (e.g. 365; 300 days or more reads as a year).
+    With "auto": a given ``period_days`` decides; else, with a members table, the end dates: yearly
+    when at least :data:`YEARLY_SHARE` of the members who left did so within
+    :data:`ANNIVERSARY_DAYS` of an anniversary of joining; else monthly. A cohorts table carries no
+    dates, so with it "auto" needs ``period_days`` (ParameterError otherwise).
+
+    Returns ``{"period": "month"|"year", "period_days", "how": "given"|"period_days"|"end_dates"|
+    "no_leavers", "anniversary_share", "n_leavers"}``.
+    """
+    kind = check_choice("period", str(period).strip().lower() if isinstance(period, str) else period, PERIODS,
+                        fix="use 'month' (monthly renewal), 'year' (yearly renewal, e.g. a 99-yuan-a-year "
+                            "membership) or 'auto' (read it from the members' end dates).")
+    days = check_number("period_days", period_days, low=0,
+                        fix="give the renewal period in days (e.g. 365 for yearly, 30 for monthly), or 0 for "
+                            "the period's own length.")
+    out = {"anniversary_share": None, "n_leavers": None}
+    if kind != "auto":
+        if days and (days >= YEAR_MIN_DAYS) != (kind == "year"):
+            raise ParameterError("period_days", f"{days:g} days contradicts period='{kind}'",
+                                 fix=f"give period_days {'of 300 or more' if kind == 'year' else 'under 300'} "
+                                     f"for a {kind}, or 0 for {PERIOD_DAYS[kind]:g} days.")
+        return {**out, "period": kind, "period_days": float(days or PERIOD_DAYS[kind]), "how": "given"}
+    if days:
+        return {**out, "period": "year" if days >= YEAR_MIN_DAYS else "month", "period_days": float(days),
+                "how": "period_days"}
+    if cohorts or members is None:
+        raise ParameterError("period", "a cohorts table does not say how long its periods are, and "
+                             "'auto' reads that from the members' end dates",
+                             fix="set period to 'month' or 'year' (or period_days, e.g. 365).")
+    joined = pd.to_datetime(members["joined_at"])
+    ended = pd.to_datetime(members["ended_at"]) if "ended_at" in members else pd.Series(pd.NaT, index=members.index)
+    span = ((ended - joined) / pd.Timedelta(days=1)).dropna().to_numpy(float)
+    if not len(span):
+        return {**out, "period": "month", "period_days": PERIOD_DAYS["month"], "how": "no_leavers",
+                "n_leavers": 0}
+    years = np.maximum(np.round(span / DAYS_PER_YEAR), 1)
+    share = float(np.mean(np.abs(span - years * DAYS_PER_YEAR) <= ANNIVERSARY_DAYS))
+    kind = "year" if share >= YEARLY_SHARE else "month"
+    return {"period": kind, "period_days": PERIOD_DAYS[kind], "how": "end_dates",
+            "anniversary_share": share, "n_leavers": int(len(span))}
+
+
+def periods_per_year(period_days: float) -> int:
+    """Renewal periods in a year: 12 for 30-day periods, 1 for yearly ones (at least 1)."""
+    return max(1, int(round(DAYS_PER_YEAR / float(period_days))))
 
 
 def observation_end_of(members: pd.DataFrame, observation_end=None) -> pd.Timestamp:
@@ -72,6 +154,9 @@ def member_durations(members: pd.DataFrame, period_days: float, observation_end=
     if the membership has not ended by then. A member who ended pays ``ceil((ended_at -
     joined_at) / period_days)`` periods (at least 1). A member with no ``ended_at`` (or one after
     ``observation_end``) is censored at the last period that started by ``observation_end``.
+    With yearly periods (``period_days`` of 300 or more) a date within
+    :data:`ANNIVERSARY_SLACK_DAYS` of a period boundary counts as that boundary: anniversaries fall
+    365 or 366 days apart, so a member who lapses on the first anniversary of a leap year paid one year.
     """
     require_columns(members, ["joined_at"], source,
                     fix="the members table needs joined_at (and ended_at for leavers).")
@@ -85,10 +170,13 @@ def member_durations(members: pd.DataFrame, period_days: float, observation_end=
         raise DataError("members who join after the observation end", source=source, column="joined_at",
                         rows=int(late.sum()), fix="set observation_end to the last day of the data.")
     day = pd.Timedelta(days=1)
-    depth = np.floor(((end - joined) / day).to_numpy(float) / period_days).astype(np.int64)
+    # yearly periods: an anniversary is 365 or 366 days after the last, so a date within a day of
+    # period_days' multiple counts as that anniversary
+    slack = ANNIVERSARY_SLACK_DAYS / period_days if period_days >= YEAR_MIN_DAYS else 0.0
+    depth = np.floor(((end - joined) / day).to_numpy(float) / period_days + slack).astype(np.int64)
     has_end = ended.notna() & (ended <= end)
     span = ((ended - joined) / day).to_numpy(float) / period_days
-    t_churn = np.maximum(np.ceil(np.nan_to_num(span, nan=1.0) - 1e-9), 1).astype(np.int64)
+    t_churn = np.maximum(np.ceil(np.nan_to_num(span, nan=1.0) - slack - 1e-9), 1).astype(np.int64)
     t = np.where(has_end, t_churn, depth)
     out = pd.DataFrame({"t": t, "censored": ~has_end.to_numpy(), "depth": np.maximum(depth, t - 1)},
                        index=members.index)
@@ -387,15 +475,60 @@ def value_summary(model: ShiftedBetaGeometric, horizon: int, discount_rate: floa
             "discounted_expected_value_ci": [fee * dl_lo, fee * dl_hi]}
 
 
+def yearly_renewal(model: ShiftedBetaGeometric, period_days: float, years: int = YEARS_SHOWN,
+                   n_draws: int = 2000, seed: int = 0, level: float = 0.95) -> dict:
+    """The second-year renewal (第二年续费) and the renewal into later years, with intervals.
+
+    With P = :func:`periods_per_year` renewal periods a year, the share of a new cohort still paying
+    at the start of year y is S((y-1) P); the renewal into year y is S((y-1) P) / S((y-2) P), the
+    share of those paying in year y-1 who still pay in year y. For a yearly membership (P = 1) the
+    **second-year renewal** is S(1) = beta / (alpha + beta), the first renewal, and the renewal into
+    year y is r(y-1) (FH 2007 eq. 7); for a monthly one it is S(12), the share of joiners still
+    paying twelve monthly renewals later. Intervals: ``level`` quantiles over ``n_draws`` parameter
+    draws with ``seed`` (the draws :func:`value_summary` uses).
+
+    Returns ``periods_per_year``, ``second_year_renewal`` with ``second_year_renewal_ci``, and
+    ``renewal_by_year`` (into years 2..``years``) with ``renewal_by_year_lower`` / ``_upper``.
+    """
+    P = periods_per_year(period_days)
+    n_years = int(check_number("years", years, low=2, integer=True, fix="show at least year 2."))
+    at = np.arange(n_years) * P          # starts of years 1..n_years in periods
+
+    def by_year(a, b):
+        s = sbg_survival(a, b, at)
+        return s[1:] / s[:-1]
+
+    lo, hi = model.interval(by_year, level=level, n=n_draws, seed=seed)
+    point = by_year(model.alpha, model.beta)
+    return {"periods_per_year": P, "second_year_renewal": float(point[0]),
+            "second_year_renewal_ci": [float(lo[0]), float(hi[0])],
+            "renewal_by_year": point.tolist(), "renewal_by_year_lower": np.asarray(lo).tolist(),
+            "renewal_by_year_upper": np.asarray(hi).tolist()}
+
+
+def renewal_by_year_table(yearly: dict[str, dict]) -> pd.DataFrame:
+    """One row per cohort from :func:`yearly_renewal` results: the second-year renewal with its
+    interval, then the renewal into years 3, 4, ... (columns ``year_<y>``); for display."""
+    rows = []
+    for g, y in yearly.items():
+        row = {"cohort": g, "second_year_renewal": y["second_year_renewal"],
+               "renewal_low": y["second_year_renewal_ci"][0], "renewal_high": y["second_year_renewal_ci"][1]}
+        row.update({f"year_{k + 2}": v for k, v in enumerate(y["renewal_by_year"]) if k})
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("cohort")
+
+
 def value_table(values: dict[str, dict]) -> pd.DataFrame:
-    """One row per cohort from :func:`value_summary` results, for display."""
-    rows = [{"cohort": g, "fee per period": v["fee"],
-             "expected lifetime (periods, within horizon)": v["expected_lifetime"],
-             "remaining after fit_periods": v["expected_remaining_lifetime"],
-             "discounted lifetime (payments)": v["discounted_expected_lifetime"],
-             "discounted fee value": v["discounted_expected_value"],
-             "value 95% low": v["discounted_expected_value_ci"][0],
-             "value 95% high": v["discounted_expected_value_ci"][1]} for g, v in values.items()]
+    """One row per cohort from :func:`value_summary` results, for display (headers:
+    ``i18n.column_labels("03_renewal", ...)``): fee per period, expected lifetime within the horizon,
+    remaining lifetime after fit_periods, discounted payments, discounted fee value and its interval."""
+    rows = [{"cohort": g, "fee": v["fee"],
+             "expected_lifetime": v["expected_lifetime"],
+             "remaining_lifetime": v["expected_remaining_lifetime"],
+             "discounted_lifetime": v["discounted_expected_lifetime"],
+             "discounted_value": v["discounted_expected_value"],
+             "value_low": v["discounted_expected_value_ci"][0],
+             "value_high": v["discounted_expected_value_ci"][1]} for g, v in values.items()]
     return pd.DataFrame(rows).set_index("cohort")
 
 
@@ -406,17 +539,19 @@ def fit_table(fits: dict[str, ShiftedBetaGeometric]) -> pd.DataFrame:
     for g, m in fits.items():
         ci = m.conf_int()
         rows.append({"cohort": g, "members": m.durations_.n_members,
-                     "left (fitted periods)": m.durations_.n_churned,
-                     "alpha": m.alpha, "alpha 95%": f"{ci['alpha'][0]:.3f}-{ci['alpha'][1]:.3f}",
-                     "beta": m.beta, "beta 95%": f"{ci['beta'][0]:.3f}-{ci['beta'][1]:.3f}",
-                     "mean churn E[theta]": m.alpha / (m.alpha + m.beta),
-                     "log-likelihood": m.log_likelihood_})
+                     "left": m.durations_.n_churned,
+                     "alpha": m.alpha, "alpha_ci": f"{ci['alpha'][0]:.3f}–{ci['alpha'][1]:.3f}",
+                     "beta": m.beta, "beta_ci": f"{ci['beta'][0]:.3f}–{ci['beta'][1]:.3f}",
+                     "mean_churn": m.alpha / (m.alpha + m.beta),
+                     "log_likelihood": m.log_likelihood_})
     return pd.DataFrame(rows).set_index("cohort")
 
 
-def cohort_results(model: ShiftedBetaGeometric, projection: dict, value: dict) -> dict:
+def cohort_results(model: ShiftedBetaGeometric, projection: dict, value: dict,
+                   yearly: dict | None = None) -> dict:
     """The published results of one cohort or tier (JSON-ready) from the fitted model, its
-    :func:`projection_vs_actual` and its :func:`value_summary`.
+    :func:`projection_vs_actual`, its :func:`value_summary` and (when given) its
+    :func:`yearly_renewal`.
 
     ``expected_lifetime_unrestricted`` is None when infinite (alpha <= 1).
     """
@@ -445,6 +580,7 @@ def cohort_results(model: ShiftedBetaGeometric, projection: dict, value: dict) -
         "fee_per_period": value["fee"],
         "discounted_expected_value": value["discounted_expected_value"],
         "discounted_expected_value_ci": list(value["discounted_expected_value_ci"]),
+        **({} if yearly is None else {k: v for k, v in yearly.items() if k != "periods_per_year"}),
     }
 
 
@@ -490,13 +626,19 @@ class RenewalResult(Result):
     fits: dict                     # group -> ShiftedBetaGeometric fitted on periods 0..fit_periods
     projections: dict              # group -> projection_vs_actual
     values: dict                   # group -> value_summary
+    yearly: dict                   # group -> yearly_renewal (second-year renewal, later years)
     calendar: pd.DataFrame         # paying members by date (members) or by period (cohorts)
-    settings: dict                 # source, period_days, discount rates, fit_periods, horizon, group_by, ...
+    settings: dict                 # source, period, period_days, discount rates, fit_periods, horizon, ...
 
     @property
     def largest_group(self) -> str:
-        """The group with the most members (the heterogeneity figure shows it)."""
+        """The group with the most members (the heterogeneity figure and the headline show it)."""
         return max(self.fits, key=lambda g: self.fits[g].durations_.n_members)
+
+    @property
+    def yearly_period(self) -> bool:
+        """Whether a renewal period is a year (the headline is then the second-year renewal)."""
+        return self.settings["period"] == "year"
 
     def mean_churn(self, tenure: int, group: str | None = None) -> float:
         """Mean churn probability E[theta] among members still paying after ``tenure`` renewals."""
@@ -508,58 +650,122 @@ class RenewalResult(Result):
     def value_table(self) -> pd.DataFrame:
         return value_table(self.values)
 
+    def renewal_by_year_table(self) -> pd.DataFrame:
+        return renewal_by_year_table(self.yearly)
+
     @property
-    def fee_unit(self) -> str:
-        return ("money per new member" if fees_known(self.members, self.settings["fee_per_period"])
-                else "fee units")
+    def fee_known(self) -> bool:
+        """Whether values are money (a fee was given or the members have fees), else fee units."""
+        return fees_known(self.members, self.settings["fee_per_period"])
+
+    def fee_unit(self, lang: str = "en") -> str:
+        """What a value is counted in: money, or one period's fee (a month's / a year's fee)."""
+        key = "unit_money" if self.fee_known else f"unit_fees_{self.settings['period']}"
+        return i18n.text(STEM, key, lang)
+
+    def money(self, value: float, lang: str = "en") -> str:
+        """A fee value as the catalogue writes it: money (¥, 万 in Chinese) or fee units."""
+        if self.fee_known:
+            return i18n.value_text({"format": "money"}, value, lang)
+        return i18n.text(STEM, f"fees_{self.settings['period']}", lang, n=value)
 
     @property
     def holdout_errors(self) -> dict:
         return {g: p["holdout_mean_abs_error"] for g, p in self.projections.items()}
 
-    @property
-    def headline(self) -> str:
+    def table(self, which: str, lang: str = "en") -> pd.DataFrame:
+        """A table the notebook shows, numbers written out and headers in ``lang``: ``"fit"``
+        (:func:`fit_table`), ``"value"`` (:func:`value_table`) or ``"renewal"``
+        (:func:`renewal_by_year_table`)."""
+        df = {"fit": self.fit_table, "value": self.value_table, "renewal": self.renewal_by_year_table}[
+            check_choice("which", which, ("fit", "value", "renewal"))]()
+        fee = "{:,.2f}" if self.fee_known else "{:,.0f}"
+        formats = {"members": "{:,.0f}", "left": "{:,.0f}", "alpha": "{:.3f}", "beta": "{:.3f}",
+                   "mean_churn": "{:.1%}", "log_likelihood": "{:,.1f}", "fee": fee,
+                   "expected_lifetime": "{:,.1f}", "remaining_lifetime": "{:,.1f}", "discounted_lifetime": "{:,.2f}",
+                   "discounted_value": "{:,.2f}", "value_low": "{:,.2f}", "value_high": "{:,.2f}"}
+        out = pd.DataFrame(index=df.index)
+        for col in df.columns:
+            fmt = formats.get(col, "{:.1%}" if df[col].dtype.kind == "f" else "{}")
+            out[col] = [fmt.format(v) if pd.notna(v) else "—" for v in df[col]]
+        out = out.rename(columns=i18n.column_labels(STEM, out.columns, lang))
+        return out.rename_axis(i18n.text(STEM, "col_cohort", lang))
+
+    def best_value_group(self) -> str:
+        best = self.value_table()["discounted_value"]
+        return str(best.idxmax())
+
+    def headline_text(self, lang: str = "en") -> str:
         st = self.settings
-        best = self.value_table()["discounted fee value"]
-        return (f"Renewal rises with tenure because the loyal stay, not because members grow loyal: in "
-                f"{self.largest_group}, mean churn among survivors falls from {self.mean_churn(0):.0%} to "
-                f"{self.mean_churn(st['fit_periods']):.0%} by period {st['fit_periods']}. A new "
-                f"{best.idxmax()} member is worth {best.max():,.1f} in discounted fees"
-                f"{' (fee units)' if self.fee_unit == 'fee units' else ''}.")
+        g, best = self.largest_group, self.best_value_group()
+        value = self.money(self.values[best]["discounted_expected_value"], lang)
+        if self.yearly_period:
+            y = self.yearly[g]
+            later = y["renewal_by_year"]
+            return i18n.text(STEM, "headline_year", lang, group=g, share=y["second_year_renewal"],
+                             low=y["second_year_renewal_ci"][0], high=y["second_year_renewal_ci"][1],
+                             year3=later[1], last=later[-1], last_year=len(later) + 1, best=best, value=value)
+        return i18n.text(STEM, "headline_month", lang, group=g, mean0=self.mean_churn(0),
+                         meanF=self.mean_churn(st["fit_periods"]), fit_periods=st["fit_periods"],
+                         best=best, value=value, share=self.yearly[g]["second_year_renewal"])
+
+    def period_reading(self, lang: str = "en") -> str:
+        """How the run read the renewal period, and why (the notebook shows it first)."""
+        st = self.settings
+        how = i18n.text(STEM, f"how_{st['period_how']}", lang, share=st["anniversary_share"] or 0.0,
+                        n=st["n_leavers"] or 0, days=st["period_days"])
+        return i18n.text(STEM, f"period_{st['period']}_line", lang, days=st["period_days"], how=how,
+                         rate=st["discount_rate"], per_period=st["discount_rate_per_period"],
+                         per_year=periods_per_year(st["period_days"]))
 
     def _json(self) -> dict:
         st = self.settings
-        return {"headline": self.headline, "source": st["source"], "period_days": st["period_days"],
+        g = self.largest_group
+        y = self.yearly[g]
+        return {"headline": self.headline, "source": st["source"], "period": st["period"],
+                "period_how": st["period_how"], "period_days": st["period_days"],
+                "periods_per_year": periods_per_year(st["period_days"]),
                 "discount_rate_annual": st["discount_rate"], "discount_rate_per_period": st["discount_rate_per_period"],
                 "fit_periods": st["fit_periods"], "horizon": st["horizon"],
                 "group_by": st["group_by"] if self.members is not None else "cohort",
-                "cohorts": {g: cohort_results(m, self.projections[g], self.values[g]) for g, m in self.fits.items()},
+                "headline_cohort": g, "second_year_renewal": y["second_year_renewal"],
+                "second_year_renewal_ci": y["second_year_renewal_ci"],
+                "later_year_renewal": y["renewal_by_year"][1:],
+                "cohorts": {c: cohort_results(m, self.projections[c], self.values[c], self.yearly[c])
+                            for c, m in self.fits.items()},
                 "calendar_forecast": forecast_json(self.calendar),
-                "heterogeneity": {"cohort": self.largest_group, "mean_theta_at_join": self.mean_churn(0),
+                "heterogeneity": {"cohort": g, "mean_theta_at_join": self.mean_churn(0),
                                   "mean_theta_after_fit_periods": self.mean_churn(st["fit_periods"])}}
 
 
 def run(tables, group_by: str = "tier", observation_end=None, fit_periods: int = 12, horizon: int = 36,
-        discount_rate: float = 0.10, period_days: float = 30.0, fee_per_period: float = 0.0,
+        discount_rate: float = 0.10, period: str = "auto", period_days: float = 0.0, fee_per_period: float = 0.0,
         forecast_periods: int = 12, n_draws: int = 2000, seed: int = 0) -> RenewalResult:
     """Notebook 03's analysis on :class:`superkit.data.Tables`.
 
     With a cohorts table, one model per cohort; otherwise one per ``group_by`` group of the members
     table (which is then required), every member counted with right-censoring at
-    ``observation_end`` (default: the latest date in the table). Periods 0..``fit_periods`` are
+    ``observation_end`` (default: the latest date in the table). ``period`` ("month", "year" or
+    "auto") and ``period_days`` (0: 30 days a month, 365.25 a year) say how long a renewal period
+    is (:func:`resolve_period`; a cohorts table needs one of them). Periods 0..``fit_periods`` are
     fitted, later ones held out; projections cover periods 0..``horizon``; values use the annual
-    ``discount_rate`` converted to ``period_days``-day periods; the calendar forecast runs
-    ``forecast_periods`` periods beyond the data.
+    ``discount_rate`` converted to the period; the calendar forecast runs ``forecast_periods``
+    periods beyond the data. Every cohort gets its second-year renewal (:func:`yearly_renewal`); with
+    yearly periods the headline is the largest cohort's.
     """
-    d_period = per_period_rate(discount_rate, period_days)
     check_number("horizon", horizon, low=1, integer=True, fix="periods to project, e.g. 36.")
     members = None
     if tables.cohorts is not None:
         source = tables.files["cohorts"]
+        reading = resolve_period(period, period_days, cohorts=True)
         data = {g: cohort_durations(a, g) for g, a in cohort_table(tables.cohorts, source).items()}
     else:
         members = tables.require("members", "the renewal model (without a cohorts table)")
         source = tables.files["members"]
+        reading = resolve_period(period, period_days, members)
+    period_days = reading["period_days"]
+    d_period = per_period_rate(discount_rate, period_days)
+    if members is not None:
         obs_end = observation_end_of(members, observation_end)
         data = group_durations(members, period_days, obs_end, by=group_by)
     fits = {g: ShiftedBetaGeometric(g).fit(d, fit_periods=fit_periods) for g, d in data.items()}
@@ -570,16 +776,19 @@ def run(tables, group_by: str = "tier", observation_end=None, fit_periods: int =
                                              source=source),
                               n_draws=n_draws, seed=seed)
              for g, m in fits.items()}
+    yearly = {g: yearly_renewal(m, period_days, n_draws=n_draws, seed=seed) for g, m in fits.items()}
     if members is not None:
         cal = paying_members_forecast(members, fits, period_days, obs_end, by=group_by,
                                       periods_ahead=forecast_periods)
     else:
         cal = steady_joining_forecast(fits, fit_periods, forecast_periods,
                                       sizes={g: d.n_members for g, d in data.items()})
-    settings = {"source": source, "period_days": period_days, "discount_rate": discount_rate,
+    settings = {"source": source, "period": reading["period"], "period_how": reading["how"],
+                "anniversary_share": reading["anniversary_share"], "n_leavers": reading["n_leavers"],
+                "period_days": period_days, "discount_rate": discount_rate,
                 "discount_rate_per_period": d_period, "fit_periods": fit_periods, "horizon": horizon,
                 "group_by": group_by, "fee_per_period": fee_per_period,
                 "forecast_periods": forecast_periods,
                 "observation_end": None if members is None else str(obs_end.date())}
     return RenewalResult(members=members, durations=data, fits=fits, projections=proj, values=value,
-                         calendar=cal, settings=settings)
+                         yearly=yearly, calendar=cal, settings=settings)

@@ -5,6 +5,8 @@
 * ``cdnow_sample`` (2,357 customers) and ``cdnow`` (23,570): the CDNOW transaction logs that
   lifetimes ships (Fader & Hardie), read in our contract.
 * ``fader_hardie_2007``: published renewal cohorts.
+* ``coffee_club_yearly``: simulated yearly-fee renewal cohorts (one per tier, counted at each
+  anniversary), with their true sBG parameters in ``truth.json``; for notebook 03 with ``period="year"``.
 * ``apparel_club``: a benefit catalog only, modelled on the JNBY (江南布衣) member benefits the method
   describes, with illustrative costs and values.
 """
