@@ -222,3 +222,33 @@ def test_a_gbk_export_is_read_as_gb18030_on_both_paths_never_with_replacement_ch
     with pytest.raises(DataError, match="neither UTF-8 nor GB18030") as err:
         read_transactions(f)
     assert "--encoding" in str(err.value)
+
+
+# ------------------------------------------------------------------ events: referred_id (notebook 04)
+def _referrals(referred, kinds=None):
+    n = len(referred)
+    return pd.DataFrame({"customer_id": [f"m{i}" for i in range(n)], "timestamp": ["2024-01-01"] * n,
+                         "kind": kinds or ["referral"] * n, "referred_id": referred})
+
+
+def test_events_referred_id_read_by_the_customer_id_rules():
+    ev = _referrals([" 0007 ", None, "#N/A", 12.0, '="0042"'])
+    out = read_events(ev)
+    assert out["referred_id"].isna().tolist() == [False, True, True, False, False]
+    assert out["referred_id"].dropna().tolist() == ["0007", "12", "0042"]   # trimmed, 12.0 is 12, Excel's ="" unwrapped
+    stripped = read_events(ev, options={"strip_leading_zeros": True})["referred_id"].dropna().tolist()
+    assert stripped == ["7", "12", "42"]                                    # the same option as customer_id
+    # a float column (ids with blanks, as pandas reads them) gives the ids, not "7.0"
+    floats = read_events(_referrals([7.0, float("nan")]))["referred_id"]
+    assert floats.iloc[0] == "7" and floats.isna().iloc[1]
+    # no column: no referred_id in the output (the events of notebook 01 are unchanged)
+    assert "referred_id" not in read_events(ev.drop(columns="referred_id")).columns
+
+
+def test_events_referred_id_bad_values_are_refused_with_a_fix():
+    with pytest.raises(DataError, match="not referrals.*share.*Fix: give the referred"):
+        read_events(_referrals(["x1", "x2"], kinds=["referral", "share"]))
+    with pytest.raises(DataError, match="referred customer is the referrer"):
+        read_events(_referrals(["m0", "x2"]))
+    with pytest.raises(DataError, match="scientific notation"):
+        read_events(_referrals(["x1", "1.2E+11"]))

@@ -136,3 +136,26 @@ def test_bad_knobs_are_refused(bad):
 
     with pytest.raises(DataError):
         simulate(**{"n_customers": 10, **bad})
+
+
+def test_referrals_add_linked_new_customers_at_the_known_rate_and_leave_the_rest_alone():
+    base = simulate(1500, seed=21)
+    w = simulate(1500, seed=21, referral_rate=1.5)
+    ref = w.truth["referrals"]
+    # the first 1,500 customers, their members and their purchase-triggered events are the same world
+    old = w.transactions[w.transactions["customer_id"].isin(base.customers["customer_id"])].reset_index(drop=True)
+    pd.testing.assert_frame_equal(old, base.transactions)
+    pd.testing.assert_frame_equal(w.members, base.members)
+    assert "referred_id" not in base.events.columns
+    pd.testing.assert_frame_equal(w.events[w.events["referred_id"].isna()].drop(columns="referred_id")
+                                  .reset_index(drop=True), base.events)
+    links = read_events(w.events)
+    links = links[links["referred_id"].notna()]
+    assert len(links) == ref["n_referred"] > 100
+    assert set(links["kind"]) == {"referral"} and links["customer_id"].isin(w.members["customer_id"]).all()
+    first = w.transactions.groupby("customer_id")["timestamp"].min()
+    assert (first.reindex(links["referred_id"]).to_numpy() > links["timestamp"].to_numpy()).all()   # new customers
+    assert not links["referred_id"].isin(w.members["customer_id"]).any()        # ordinary, never members
+    # Poisson count over the member-years: within 3 standard errors of the rate
+    se = (ref["rate_per_member_year"] / ref["member_years"]) ** 0.5
+    assert abs(ref["realised_rate"] - 1.5) < 3 * se

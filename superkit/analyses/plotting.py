@@ -137,44 +137,76 @@ def _ax(ax, figsize):
 # --------------------------------------------------------------------------------------------
 # 01 super users
 # --------------------------------------------------------------------------------------------
-def gate_funnel(funnel: pd.Series, ax=None):
-    """Customers passing each selection gate, as horizontal bars with counts and shares."""
+def _t01(key: str, lang: str, **values) -> str:
+    from superkit.core.i18n import text
+
+    return text("01_super_users", key, lang, **values)
+
+
+def gate_funnel(funnel: pd.Series, ax=None, lang: str = "en"):
+    """Customers passing each selection gate (index paid / paid_again / member), as horizontal bars
+    with counts and shares; gate names and axis in ``lang``."""
+    from superkit.core.i18n import has_text
+
+    lang = figure_language(lang)
     ax = _ax(ax, (8, 2.8))
-    ax.barh(funnel.index[::-1], funnel.values[::-1], color=["#1d4ed8", "#60a5fa", "#bfdbfe"][::-1])
+    names = [_t01(f"gate_{k}", lang) if has_text("01_super_users", f"gate_{k}") else str(k) for k in funnel.index]
+    ax.barh(names[::-1], funnel.values[::-1], color=["#1d4ed8", "#60a5fa", "#bfdbfe"][::-1])
     for y, v in enumerate(funnel.values[::-1]):
         ax.text(v, y, f" {v:,} ({v / funnel.iloc[0]:.0%})", va="center")
-    ax.set_xlabel("customers (count)")
+    ax.set_xlabel(_t01("gates_xlabel", lang))
     ax.set_xlim(0, funnel.iloc[0] * 1.25)
     return ax
 
 
-def lorenz(conc, ax=None):
-    """The Lorenz curve of revenue with the diagonal, the top-20% point and the 80/20 claim."""
+def lorenz(conc, ax=None, lang: str = "en", profit=None):
+    """The Lorenz curve of revenue with the diagonal, the top-20% point and the 80/20 claim; with
+    ``profit`` (the profit concentration) its curve too, and the top-20% point marked on it (the
+    claim is about profit)."""
+    lang = figure_language(lang)
     ax = _ax(ax, (6.5, 5))
     lc = conc.lorenz
     x, y = lc["customer_share"] * 100, lc["revenue_share"] * 100
-    ax.plot(x, y, color="#1d4ed8", lw=2.2, label="this data (Lorenz curve)")
-    ax.plot([0, 100], [0, 100], color="grey", ls="--", lw=1, label="everyone spends the same")
+    ax.plot(x, y, color="#1d4ed8", lw=2.2, label=_t01("lorenz_revenue", lang))
+    if profit is not None:
+        pc = profit.lorenz
+        ax.plot(pc["customer_share"] * 100, pc["revenue_share"] * 100, color="#15803d", lw=2.2, ls="-.",
+                label=_t01("lorenz_profit", lang))
+    ax.plot([0, 100], [0, 100], color="grey", ls="--", lw=1, label=_t01("lorenz_equal", lang))
     ax.fill_between(x, y, x, color="#1d4ed8", alpha=0.08)
     ax.axvline(80, color="#c2410c", lw=1, ls=":")
-    ax.annotate(f"top 20% of customers\n= {conc.top20_share:.0%} of revenue",
-                xy=(80, (1 - conc.top20_share) * 100), xytext=(30, 62),
+    marked = profit if profit is not None else conc
+    ax.annotate(_t01("lorenz_note", lang, share=marked.top20_share,
+                     what=_t01("word_profit" if profit is not None else "word_revenue", lang)),
+                xy=(80, (1 - marked.top20_share) * 100), xytext=(30, 62),
                 arrowprops=dict(arrowstyle="->", color="#c2410c"), color="#c2410c")
-    ax.scatter([80], [20], marker="x", color="black", zorder=3, label="the 80/20 claim")
-    ax.set_xlabel("customers, smallest spenders first (% of customers)")
-    ax.set_ylabel("cumulative revenue (% of total)")
+    ax.scatter([80], [20], marker="x", color="black", zorder=3, label=_t01("lorenz_claim", lang))
+    ax.set_xlabel(_t01("lorenz_xlabel", lang))
+    ax.set_ylabel(_t01("lorenz_ylabel_profit" if profit is not None else "lorenz_ylabel", lang))
     ax.set_xlim(0, 100)
     ax.set_ylim(0, 100)
     ax.legend(loc="upper left", frameon=False)
     return ax
 
 
-def criteria_by_status(counts: pd.DataFrame, labels: dict | None = None, ax=None):
-    """Customers meeting each criterion, stacked by members / prospects on the list / not listed."""
+def criteria_by_status(counts: pd.DataFrame, labels: dict | None = None, ax=None, lang: str = "en"):
+    """Customers meeting each criterion, stacked by members / prospects on the list / not listed
+    (columns member, prospect, not_listed); criteria named by ``labels`` or, without them, by the
+    catalogue in ``lang``."""
+    from superkit.core.i18n import has_text
+
+    lang = figure_language(lang)
     ax = _ax(ax, (8, 3.6))
-    shown = counts.rename(index=lambda k: label((labels or {}).get(k, k)))
+
+    def name(k):
+        if labels:
+            return label(labels.get(k, k))
+        return label(_t01(f"crit_{k}", lang)) if has_text("01_super_users", f"crit_{k}") else str(k)
+
+    shown = counts.rename(index=name).rename(
+        columns=lambda c: _t01(f"bar_{c}", lang) if has_text("01_super_users", f"bar_{c}") else c)
     shown[::-1].plot.barh(stacked=True, ax=ax, color=["#1d4ed8", "#f59e0b", "#d1d5db"])
-    ax.set_xlabel("customers meeting the criterion (count)")
+    ax.set_xlabel(_t01("criteria_xlabel", lang))
     ax.set_ylabel("")
     ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1))
     return ax
@@ -183,61 +215,86 @@ def criteria_by_status(counts: pd.DataFrame, labels: dict | None = None, ax=None
 # --------------------------------------------------------------------------------------------
 # 02 lifetime value
 # --------------------------------------------------------------------------------------------
-def period_transactions(pt: pd.DataFrame, ax=None):
+def period_transactions(pt: pd.DataFrame, ax=None, lang: str = "en"):
     """Customers by repeat purchases: actual vs the model's simulation (last bar: max or more)."""
+    from superkit.core.i18n import text
+
+    lang, stem = figure_language(lang), "02_clv_churn"
     ax = _ax(ax, (7, 4.5))
-    pt.plot.bar(ax=ax, rot=0)
-    ax.set(xlabel=f"repeat purchases in calibration (last bar: {pt.index.max()} or more)", ylabel="customers")
+    pt.rename(columns={"actual": text(stem, "fig_actual", lang), "model": text(stem, "fig_model", lang)}).plot.bar(
+        ax=ax, rot=0)
+    ax.set(xlabel=text(stem, "pt_xlabel", lang, max=pt.index.max()), ylabel=text(stem, "pt_ylabel", lang))
     return ax
 
 
-def calibration_vs_holdout(cvh: pd.DataFrame, holdout_label: str, ax=None):
-    """Mean holdout purchases by calibration frequency: actual vs predicted."""
+def calibration_vs_holdout(cvh: pd.DataFrame, holdout: float, unit: str, ax=None, lang: str = "en"):
+    """Mean holdout purchases by calibration frequency: actual vs predicted; ``holdout`` is the
+    holdout's length in ``unit`` ("D" or "W")."""
+    from superkit.core.i18n import text
+
+    lang, stem = figure_language(lang), "02_clv_churn"
     ax = _ax(ax, (7, 4.5))
-    cvh[["actual", "predicted"]].plot(ax=ax, marker="o")
-    ax.set(xlabel=f"repeat purchases in calibration ({cvh.index.max()} = {cvh.index.max()} or more)",
-           ylabel=f"mean purchases in holdout ({holdout_label})")
+    cvh[["actual", "predicted"]].rename(columns={"actual": text(stem, "fig_actual", lang),
+                                                 "predicted": text(stem, "fig_predicted", lang)}).plot(ax=ax, marker="o")
+    ax.set(xlabel=text(stem, "cvh_xlabel", lang, max=cvh.index.max()),
+           ylabel=text(stem, "cvh_ylabel", lang, holdout=holdout, unit=text(stem, f"unit_{unit}", lang)))
     return ax
 
 
-def cumulative_tracking(track: pd.DataFrame, calibration_end, model_label: str, ax=None):
+def cumulative_tracking(track: pd.DataFrame, calibration_end, model_label: str, ax=None, lang: str = "en"):
     """Cumulative repeat purchase days, actual vs the model, with the calibration end marked."""
+    from superkit.core.i18n import text
+
+    lang, stem = figure_language(lang), "02_clv_churn"
     ax = _ax(ax, (10, 4))
-    ax.plot(track.index, track["actual"], label="actual")
-    ax.plot(track.index, track["expected"], "--", label=f"{model_label} (calibration fit)")
+    ax.plot(track.index, track["actual"], label=text(stem, "fig_actual", lang))
+    ax.plot(track.index, track["expected"], "--", label=text(stem, "tracking_model", lang, model=model_label))
     ax.axvline(pd.Timestamp(calibration_end), color="grey", lw=1)
-    ax.text(pd.Timestamp(calibration_end), ax.get_ylim()[1] * 0.05, " holdout ->", color="grey")
-    ax.set(xlabel="date", ylabel="cumulative repeat purchase days (all customers)")
+    ax.text(pd.Timestamp(calibration_end), ax.get_ylim()[1] * 0.05, text(stem, "tracking_holdout", lang), color="grey")
+    ax.set(xlabel=text(stem, "tracking_xlabel", lang), ylabel=text(stem, "tracking_ylabel", lang))
     ax.legend()
     return ax
 
 
-def clv_deciles(deciles: pd.DataFrame, horizon_years: float, ax=None):
+def clv_deciles(deciles: pd.DataFrame, horizon_years: float, ax=None, lang: str = "en"):
     """Total CLV per decile of customers (1 = the most valuable 10%)."""
+    from superkit.core.i18n import text
+
+    lang, stem = figure_language(lang), "02_clv_churn"
     ax = _ax(ax, (9, 4))
     ax.bar(deciles.index.astype(str), deciles["clv_total"])
-    ax.set(xlabel="CLV decile (1 = most valuable 10% of customers)",
-           ylabel=f"total CLV ({horizon_years:g} y, discounted margin)")
+    ax.set(xlabel=text(stem, "deciles_xlabel", lang), ylabel=text(stem, "deciles_ylabel", lang, years=horizon_years))
     return ax
 
 
-def frequency_recency_heatmap(matrix: pd.DataFrame, T: float, value_label: str, unit_name: str, ax=None):
-    """A frequency x recency grid (e.g. P(alive)) for customers of age ``T`` as a heat map."""
+def frequency_recency_heatmap(matrix: pd.DataFrame, T: float, value: str, unit: str, ax=None,
+                              horizon: float | None = None, lang: str = "en"):
+    """A frequency x recency grid for customers of age ``T`` (in ``unit``, "D" or "W") as a heat map;
+    ``value`` says what it holds: "p_alive" or "expected_purchases" (over ``horizon``)."""
+    from superkit.core.i18n import text
+
+    lang, stem = figure_language(lang), "02_clv_churn"
+    unit_name = text(stem, f"unit_{unit}", lang)
     ax = _ax(ax, (6.5, 4.5))
     max_f = int(matrix.index.max())
     im = ax.imshow(matrix.values, origin="lower", aspect="auto", cmap="viridis",
                    extent=[0, T, -0.5, max_f + 0.5])
-    ax.figure.colorbar(im, ax=ax, label=value_label)
-    ax.set(xlabel=f"recency: age at last purchase ({unit_name})", ylabel="repeat purchases (frequency)")
+    ax.figure.colorbar(im, ax=ax, label=text(stem, f"heat_{value}", lang, horizon=horizon, unit=unit_name))
+    ax.set(xlabel=text(stem, "heat_xlabel", lang, unit=unit_name), ylabel=text(stem, "heat_ylabel", lang))
     return ax
 
 
 # --------------------------------------------------------------------------------------------
 # 03 renewal
 # --------------------------------------------------------------------------------------------
-def survival_and_renewal(fits: dict, projections: dict, fit_periods: int, period_days: float, axes=None):
+def survival_and_renewal(fits: dict, projections: dict, fit_periods: int, period_days: float, axes=None,
+                         lang: str = "en"):
     """Left: share still paying by period, model (band: 95%) vs actual; right: renewal rate by
-    renewal. The dashed line marks the last fitted period: dots right of it were held out."""
+    renewal. The dashed line marks the last fitted period: dots right of it were held out. Periods
+    of 300 days or more are years (period 1 is then the second-year renewal)."""
+    from superkit.core.i18n import text
+
+    lang, stem = figure_language(lang), "03_renewal"
     if axes is None:
         import matplotlib.pyplot as plt
 
@@ -245,99 +302,120 @@ def survival_and_renewal(fits: dict, projections: dict, fit_periods: int, period
     for i, (g, m) in enumerate(fits.items()):
         c, p = f"C{i}", projections[g]
         t = np.asarray(p["periods"])
-        axes[0].plot(t, p["projected"], color=c, label=f"{g} (model)")
+        axes[0].plot(t, p["projected"], color=c, label=text(stem, "legend_model", lang, group=g))
         axes[0].fill_between(t, p["lower"], p["upper"], color=c, alpha=0.15)
-        axes[0].plot(t, p["actual"], "o", color=c, ms=3.5, label=f"{g} (actual)")
+        axes[0].plot(t, p["actual"], "o", color=c, ms=3.5, label=text(stem, "legend_actual", lang, group=g))
         act = np.asarray(p["actual"], dtype=float)
-        axes[1].plot(t[1:], m.retention_rate(t[1:]), color=c, label=f"{g} (model)")
+        axes[1].plot(t[1:], m.retention_rate(t[1:]), color=c, label=text(stem, "legend_model", lang, group=g))
         axes[1].plot(t[1:], act[1:] / act[:-1], "o", color=c, ms=3.5)
+    xlabel = text(stem, "xlabel_year" if period_days >= 300 else "xlabel_month", lang, days=period_days)
     for ax in axes:
         ax.axvline(fit_periods, ls="--", color="grey", lw=1)
-        ax.set_xlabel(f"periods since joining ({period_days:g}-day periods)")
-    axes[0].set_ylabel("share of members still paying")
-    axes[1].set_ylabel("renewal rate (share of payers who renew)")
+        ax.set_xlabel(xlabel)
+    axes[0].set_ylabel(text(stem, "survival_ylabel", lang))
+    axes[1].set_ylabel(text(stem, "renewal_ylabel", lang))
     axes[0].legend(fontsize=7, ncol=2)
     return axes
 
 
-def theta_shift(model, tenures, ax=None):
+def theta_shift(model, tenures, ax=None, lang: str = "en"):
     """Density of the churn probability among members still paying after each tenure."""
+    from superkit.core.i18n import text
+
+    lang, stem = figure_language(lang), "03_renewal"
     ax = _ax(ax, (7, 4))
     x = np.linspace(0.001, 0.999, 400)
     for n in tenures:
         dist = model.theta_distribution(n)
-        ax.plot(x, dist.pdf(x), label=f"after {n} periods: mean churn {dist.mean():.1%}")
+        ax.plot(x, dist.pdf(x), label=text(stem, "theta_legend", lang, n=n, mean=dist.mean()))
     ax.set_ylim(0, min(ax.get_ylim()[1], 25))
-    ax.set_xlabel("theta: chance of leaving at a renewal")
-    ax.set_ylabel("density among members still paying")
+    ax.set_xlabel(text(stem, "theta_xlabel", lang))
+    ax.set_ylabel(text(stem, "theta_ylabel", lang))
     ax.legend(fontsize=8)
     return ax
 
 
-def discounted_value(values: pd.DataFrame, unit: str, ax=None):
-    """Discounted fee value of a new member per group, with its 95% interval."""
+def discounted_value(values: pd.DataFrame, unit: str, ax=None, lang: str = "en"):
+    """Discounted fee value of a new member per group (``renewal.value_table``), with its 95%
+    interval; ``unit`` says what it is counted in (money or fees, in the figure's language)."""
+    from superkit.core.i18n import text
+
+    lang, stem = figure_language(lang), "03_renewal"
     ax = _ax(ax, (7, 4))
-    y = values["discounted fee value"]
-    err = np.vstack([y - values["value 95% low"], values["value 95% high"] - y])
+    y = values["discounted_value"]
+    err = np.vstack([y - values["value_low"], values["value_high"] - y])
     ax.bar(values.index, y, yerr=err, capsize=4, color=[f"C{i}" for i in range(len(y))])
-    ax.set_ylabel(f"discounted fee value ({unit})")
+    ax.set_ylabel(text(stem, "value_ylabel", lang, unit=unit))
     return ax
 
 
-def calendar_forecast(cal: pd.DataFrame, observation_end=None, ax=None):
+def calendar_forecast(cal: pd.DataFrame, observation_end=None, ax=None, lang: str = "en"):
     """Paying members by date (actual, model from join dates, forecast without new joiners) or,
     for a cohorts table, by calendar period stacked by cohort."""
+    from superkit.core.i18n import text
+
+    lang, stem = figure_language(lang), "03_renewal"
     ax = _ax(ax, (9, 4))
     if "date" in cal:
-        ax.plot(cal["date"], cal["actual"], "k.", label="actual paying members")
-        ax.plot(cal["date"], cal["fitted"], color="C0", label="model from join dates")
-        ax.plot(cal["date"], cal["forecast"], color="C3", lw=2, label="forecast (no new joiners)")
+        ax.plot(cal["date"], cal["actual"], "k.", label=text(stem, "cal_actual", lang))
+        ax.plot(cal["date"], cal["fitted"], color="C0", label=text(stem, "cal_fitted", lang))
+        ax.plot(cal["date"], cal["forecast"], color="C3", lw=2, label=text(stem, "cal_forecast", lang))
         if observation_end is not None:
             ax.axvline(pd.Timestamp(observation_end), ls="--", color="grey", lw=1)
-        ax.set_xlabel("date")
+        ax.set_xlabel(text(stem, "cal_xlabel_date", lang))
         ax.legend(fontsize=8)
     else:
         ax.stackplot(cal.index, cal.drop(columns="total").T.to_numpy(), alpha=0.6)
-        ax.set_xlabel("calendar period")
-    ax.set_ylabel("paying members")
+        ax.set_xlabel(text(stem, "cal_xlabel_period", lang))
+    ax.set_ylabel(text(stem, "cal_ylabel", lang))
     return ax
 
 
 # --------------------------------------------------------------------------------------------
 # 04 spend uplift
 # --------------------------------------------------------------------------------------------
-def event_study(ev: pd.DataFrame, ax=None):
+def event_study(ev: pd.DataFrame, ax=None, lang: str = "en"):
     """Spend relative to the month before joining (k = -1), with 95% intervals, by month."""
+    from superkit.core.i18n import text
+
+    fl = figure_language(lang)
     ax = _ax(ax, (8, 4.2))
     e = ev.dropna(subset=["ratio"])
     ax.axhline(1, color="grey", lw=1)
     ax.axvline(-0.5, color="grey", ls=":", lw=1)
     ax.errorbar(e["k"], e["ratio"], yerr=[e["ratio"] - e["ci_low"], e["ci_high"] - e["ratio"]],
                 fmt="o", capsize=3, color="tab:blue")
-    ax.set_xlabel("months relative to the join month (0 = join month)")
-    ax.set_ylabel("spend / spend without membership (×)")
+    ax.set_xlabel(text("04_spend_uplift", "event_study_x", fl))
+    ax.set_ylabel(text("04_spend_uplift", "event_study_y", fl))
     return ax
 
 
 def four_readings(table: pd.DataFrame, claim: tuple[float, float], public: dict | None = None,
-                  causal_band: tuple[float, float] | None = (1.1, 1.85), ax=None):
-    """The four readings with 95% intervals on a log scale, the claimed range as a grey band,
-    published naive ratios as dashed lines and the range of published causal effects."""
+                  causal_band: tuple[float, float] | None = (1.1, 1.85), ax=None, lang: str = "en"):
+    """The four readings (``reading, ratio, ci_low, ci_high``) with 95% intervals on a log scale, the
+    claimed range as a grey band, published naive ratios (``{label with its source: multiple}``) as
+    dashed lines and the range of published causal effects."""
+    from superkit.core.i18n import text
+
+    fl = figure_language(lang)
     ax = _ax(ax, (8.5, 4.5))
-    ax.axvspan(claim[0], claim[1], color="0.85", label=f"claim {claim[0]:g}–{claim[1]:g}×")
+    ax.axvspan(claim[0], claim[1], color="0.85",
+               label=text("04_spend_uplift", "four_readings_claim", fl, low=f"{claim[0]:g}", high=f"{claim[1]:g}"))
     ys = np.arange(len(table))[::-1]
-    ax.errorbar(table["ratio"], ys, xerr=[table["ratio"] - table["95% low"], table["95% high"] - table["ratio"]],
-                fmt="o", capsize=4, color="tab:blue", label="this data (95% interval)")
+    ax.errorbar(table["ratio"], ys, xerr=[table["ratio"] - table["ci_low"], table["ci_high"] - table["ratio"]],
+                fmt="o", capsize=4, color="tab:blue", label=text("04_spend_uplift", "four_readings_data", fl))
     for k, v in (public or {}).items():
         ax.axvline(v, color="tab:orange", ls="--", lw=1)
-        ax.text(v, len(table) - 0.4, k, rotation=90, va="top", ha="right", fontsize=8, color="tab:orange")
+        ax.text(v, 0.97, k, rotation=90, va="top", ha="right", fontsize=7.5, color="tab:orange",
+                transform=ax.get_xaxis_transform())   # inside the axes, from the top down
     if causal_band is not None:
         ax.axvspan(*causal_band, ymin=0, ymax=0.22, color="tab:green", alpha=0.25,
-                   label=f"published causal effects (+{causal_band[0] - 1:.0%} to +{causal_band[1] - 1:.0%})")
+                   label=text("04_spend_uplift", "four_readings_causal_band", fl,
+                              low=causal_band[0] - 1, high=causal_band[1] - 1))
     ax.set_yticks(ys, table["reading"])
     ax.set_xscale("log")
     ax.set_xticks([1, 2, 3, 5, 10, 20], ["1", "2", "3", "5", "10", "20"])
-    ax.set_xlabel("spend multiple (×, log scale)")
+    ax.set_xlabel(text("04_spend_uplift", "four_readings_x", fl))
     ax.legend(loc="lower right", fontsize=8)
     return ax
 
@@ -349,27 +427,43 @@ DIMENSION_COLOURS = {"exclusive_price": "#1d4ed8", "discount": "#0891b2", "exclu
                      "service": "#059669", "spend_discount": "#d97706", "customised": "#db2777"}
 
 
-def tier_economics(econ: pd.DataFrame, value_ratio: float, ax=None):
+def _words05(lang: str):
+    """Texts of notebook 05's catalogue in the language a figure can draw."""
+    from superkit.core import i18n
+
+    fl = figure_language(lang)
+    return fl, lambda key, **values: i18n.text("05_benefit_bundles", key, fl, **values)
+
+
+def _benefit_names(df: pd.DataFrame, fl: str) -> list:
+    """Benefit names, Chinese (``name_zh``) in a Chinese figure where the catalog gives them."""
+    if fl == "zh" and "name_zh" in df.columns:
+        return [z if isinstance(z, str) and z.strip() else n for n, z in zip(df["name"], df["name_zh"])]
+    return list(df["name"])
+
+
+def tier_economics(econ: pd.DataFrame, value_ratio: float, ax=None, lang: str = "en"):
     """Per tier, per member-year: what it brings (fee + margin on the spend it adds) beside what its
     benefits cost (fixed + share of spend), profit on top, and the value members feel against the
     ``value_ratio x fee`` they must feel."""
+    _, w05 = _words05(lang)
     ax = _ax(ax, (8.5, 4.6))
     x = np.arange(len(econ))
     w = 0.36
-    ax.bar(x - w / 2, econ["fee"], w, color="#1d4ed8", label="fee")
+    ax.bar(x - w / 2, econ["fee"], w, color="#1d4ed8", label=w05("leg_fee"))
     ax.bar(x - w / 2, econ["incremental_margin"], w, bottom=econ["fee"], color="#93c5fd",
-           label="margin on the spend joining adds")
-    ax.bar(x + w / 2, econ["fixed_cost"], w, color="#c2410c", label="benefit cost: fixed")
+           label=w05("leg_margin"))
+    ax.bar(x + w / 2, econ["fixed_cost"], w, color="#c2410c", label=w05("leg_cost_fixed"))
     ax.bar(x + w / 2, econ["spend_cost"], w, bottom=econ["fixed_cost"], color="#fdba74",
-           label="benefit cost: share of spend")
-    ax.scatter(x, econ["perceived_value"], marker="D", color="#111827", zorder=3, label="value members feel")
+           label=w05("leg_cost_share"))
+    ax.scatter(x, econ["perceived_value"], marker="D", color="#111827", zorder=3, label=w05("leg_value"))
     ax.scatter(x, value_ratio * econ["fee"], marker="_", s=900, color="#111827", zorder=3,
-               label=f"{value_ratio:g} × fee (the value rule)")
+               label=w05("leg_rule", ratio=value_ratio))
     top = np.maximum(econ["fee"] + econ["incremental_margin"], econ["perceived_value"])
     for i, (p, h) in enumerate(zip(econ["profit"], top)):
-        ax.text(i, h * 1.04, f"profit {p:+,.0f}", ha="center", fontsize=9)
-    ax.set_xticks(x, [f"{t}\n({f:,.0f} yuan a year)" for t, f in zip(econ.index, econ["fee"])])
-    ax.set_ylabel("yuan per member per year")
+        ax.text(i, h * 1.04, w05("ann_profit", profit=p), ha="center", fontsize=9)
+    ax.set_xticks(x, [w05("tick_tier_fee", tier=t, fee=f) for t, f in zip(econ.index, econ["fee"])])
+    ax.set_ylabel(w05("ylabel_member_year"))
     ax.set_ylim(0, float(top.max()) * 1.18)
     ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), markerscale=0.5)
     return ax
@@ -380,6 +474,7 @@ def bundle_matrix(catalog: pd.DataFrame, tiers: list, ax=None, lang: str = "en")
     per tier that holds it, coloured by dimension; benefits left out are listed in grey."""
     from matplotlib.patches import Patch, Rectangle
 
+    fl, w05 = _words05(lang)
     cat = catalog.copy()
     order = list(DIMENSION_COLOURS)
     cat["_d"] = cat["dimension"].map(order.index)
@@ -387,6 +482,7 @@ def bundle_matrix(catalog: pd.DataFrame, tiers: list, ax=None, lang: str = "en")
     cat = cat.sort_values(["_used", "_d", "value"], ascending=[False, True, False]).reset_index(drop=True)
     ax = _ax(ax, (8.5, 0.34 * len(cat) + 1.2))
     n = len(cat)
+    names = _benefit_names(cat, fl)
     for i, r in cat.iterrows():
         y = n - 1 - i
         colour = DIMENSION_COLOURS[r["dimension"]]
@@ -395,12 +491,11 @@ def bundle_matrix(catalog: pd.DataFrame, tiers: list, ax=None, lang: str = "en")
             held = j >= k
             ax.add_patch(Rectangle(
                 (j + 0.08, y + 0.12), 0.84, 0.76, color=colour if held else "#f3f4f6", alpha=0.9 if held else 1))
-        name = (r.get("name_zh") or r["name"]) if lang == "zh" and cjk_font() is not None else r["name"]
-        ax.text(-0.1, y + 0.5, name, ha="right", va="center", fontsize=8.5,
+        ax.text(-0.1, y + 0.5, names[i], ha="right", va="center", fontsize=8.5,
                 color="#111827" if r["_used"] else "#9ca3af")
-        ax.text(len(tiers) + 0.1, y + 0.5, f"cost {r['fixed_cost']:,.0f}"
-                + (f" + {r['spend_share']:.1%} of spend" if r["spend_share"] > 0 else "")
-                + f" · value {r['value']:,.0f}", va="center", fontsize=8, color="#374151")
+        ax.text(len(tiers) + 0.1, y + 0.5, w05("bundle_cost", cost=r["fixed_cost"])
+                + (w05("bundle_share", share=r["spend_share"]) if r["spend_share"] > 0 else "")
+                + w05("bundle_value", value=r["value"]), va="center", fontsize=8, color="#374151")
     ax.set_xlim(-0.05, len(tiers) + 0.05)
     ax.set_ylim(0, n)
     ax.set_xticks(np.arange(len(tiers)) + 0.5, tiers)
@@ -408,33 +503,35 @@ def bundle_matrix(catalog: pd.DataFrame, tiers: list, ax=None, lang: str = "en")
     ax.set_yticks([])
     for s in ax.spines.values():
         s.set_visible(False)
-    handles = [Patch(color=c, label=label(f"{BENEFIT_DIMENSIONS[d][0]} ({BENEFIT_DIMENSIONS[d][1]})"))
+    handles = [Patch(color=c, label=BENEFIT_DIMENSIONS[d][1] if fl == "zh" else
+                     label(f"{BENEFIT_DIMENSIONS[d][0]} ({BENEFIT_DIMENSIONS[d][1]})"))
                for d, c in DIMENSION_COLOURS.items() if d in set(cat["dimension"])]
     ax.legend(handles=handles, frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(0, -0.01), ncol=3)
     return ax
 
 
-def value_frontier(frontier: pd.DataFrame, chosen: float, ax=None):
+def value_frontier(frontier: pd.DataFrame, chosen: float, ax=None, lang: str = "en"):
     """Best mix-weighted profit per member-year as the value rule tightens (members must feel
     ``value_ratio`` x the fee), up to the largest feasible ratio; the chosen rule marked."""
+    _, w05 = _words05(lang)
     ax = _ax(ax, (7.5, 4.2))
     f = frontier[frontier["feasible"]]
-    ax.plot(f["value_ratio"], f["objective"], "o-", color="#1d4ed8", ms=3.5, label="best design")
+    ax.plot(f["value_ratio"], f["objective"], "o-", color="#1d4ed8", ms=3.5, label=w05("leg_best_design"))
     near = (frontier["value_ratio"] - chosen).abs().idxmin()
     if frontier.loc[near, "feasible"]:
         ax.scatter([chosen], [frontier.loc[near, "objective"]], s=80, color="#c2410c", zorder=3,
-                   label=f"chosen rule: value ≥ {chosen:g} × fee")
+                   label=w05("leg_chosen_rule", ratio=chosen))
     top = frontier.attrs.get("max_value_ratio")
     if top is not None and np.isfinite(top):
         ax.axvline(top, color="grey", ls=":", lw=1)
-        ax.text(top, ax.get_ylim()[0], f" max feasible {top:.2f}", rotation=90, va="bottom", fontsize=8)
-    ax.set_xlabel("value rule: perceived value / fee (×)")
-    ax.set_ylabel("mix-weighted profit (yuan per member-year)")
+        ax.text(top, ax.get_ylim()[0], w05("ann_max_feasible", ratio=top), rotation=90, va="bottom", fontsize=8)
+    ax.set_xlabel(w05("xlabel_value_rule"))
+    ax.set_ylabel(w05("ylabel_objective"))
     ax.legend(frameon=False, fontsize=8)
     return ax
 
 
-def tier_sensitivity(sens: dict, tiers: list, margin: float, causal: dict, axes=None):
+def tier_sensitivity(sens: dict, tiers: list, margin: float, causal: dict, axes=None, lang: str = "en"):
     """Three panels: profit per tier as the margin moves; as the causal ratio moves (04's measured
     value and interval shaded); and the best profit when each chosen benefit's cost is lower or
     higher (a tornado, re-optimised)."""
@@ -442,73 +539,77 @@ def tier_sensitivity(sens: dict, tiers: list, margin: float, causal: dict, axes=
         import matplotlib.pyplot as plt
 
         _, axes = plt.subplots(1, 3, figsize=(16, 4.4), gridspec_kw={"wspace": 0.65})
+    fl, w05 = _words05(lang)
     a1, a2, a3 = axes
     m = sens["margin"]
     for t in tiers:
         a1.plot(m["margin"], m[t], label=t)
     a1.axvline(margin, color="grey", ls=":", lw=1)
     a1.axhline(0, color="black", lw=0.8)
-    a1.set_xlabel("contribution margin on extra spend (share)")
-    a1.set_ylabel("profit (yuan per member-year)")
+    a1.set_xlabel(w05("xlabel_margin"))
+    a1.set_ylabel(w05("ylabel_profit"))
     a1.legend(frameon=False, fontsize=8, loc="upper left")
     c = sens["causal_ratio"]
     for t in tiers:
         a2.plot(c["causal_ratio"], c[t], label=t)
     if causal.get("ci"):
-        a2.axvspan(*causal["ci"], color="tab:green", alpha=0.15, label="04's 95% interval")
+        a2.axvspan(*causal["ci"], color="tab:green", alpha=0.15, label=w05("leg_04_interval"))
     a2.axvline(causal["value"], color="tab:green", lw=1)
     a2.axhline(0, color="black", lw=0.8)
-    a2.set_xlabel("causal spend ratio of joining (×)")
+    a2.set_xlabel(w05("xlabel_causal_ratio"))
     a2.legend(frameon=False, fontsize=8, loc="upper left")
     tor = sens["benefit_cost"].head(10).iloc[::-1]
     base = sens["objective"]
     y = np.arange(len(tor))
     a3.barh(y, tor["objective_low"] - base, left=base, color="#059669",
-            label=f"cost {sens['cost_change']:.0%} lower")
+            label=w05("leg_cost_lower", change=sens["cost_change"]))
     a3.barh(y, tor["objective_high"] - base, left=base, color="#c2410c",
-            label=f"cost {sens['cost_change']:.0%} higher")
+            label=w05("leg_cost_higher", change=sens["cost_change"]))
     a3.axvline(base, color="black", lw=0.8)
-    a3.set_yticks(y, tor["name"], fontsize=8)
-    a3.set_xlabel("best mix-weighted profit (yuan per member-year)")
+    a3.set_yticks(y, _benefit_names(tor, fl), fontsize=8)
+    a3.set_xlabel(w05("xlabel_best_objective"))
     a3.legend(frameon=False, fontsize=8)
     return axes
 
 
 def keep_tier_curve(per_member: pd.DataFrame, tiers: list, upgrade_spend: float, keep: dict | None = None,
-                    min_member_days: int = 90, ax=None):
+                    min_member_days: int = 90, ax=None, lang: str = "en"):
     """Share of each tier's members whose annual spend reaches a threshold (log scale), with the
     upgrade threshold and any keep-tier thresholds marked."""
+    _, w05 = _words05(lang)
     ax = _ax(ax, (7.5, 4.2))
     df = per_member[per_member["member_days"] >= min_member_days]
     grid = np.logspace(1, np.log10(max(upgrade_spend * 1.5, 100)), 200)
     for t in tiers:
         s = np.sort(df.loc[df["tier"] == t, "annual_spend"].to_numpy(float))
         if len(s):
-            ax.plot(grid, 1 - np.searchsorted(s, grid, side="left") / len(s), label=f"{t} ({len(s)} members)")
+            ax.plot(grid, 1 - np.searchsorted(s, grid, side="left") / len(s),
+                    label=w05("leg_tier_members", tier=t, n=len(s)))
     ax.axvline(upgrade_spend, color="#c2410c", ls="--", lw=1)
-    ax.text(upgrade_spend, 0.95, f" upgrade at {upgrade_spend:,.0f}", color="#c2410c", fontsize=8, va="top")
+    ax.text(upgrade_spend, 0.95, w05("ann_upgrade", spend=upgrade_spend), color="#c2410c", fontsize=8, va="top")
     for t, v in (keep or {}).items():
         ax.axvline(float(v), color="grey", ls=":", lw=1)
-        ax.text(float(v), 0.05, f" keep {t}: {float(v):,.0f}", rotation=90, fontsize=8, va="bottom")
+        ax.text(float(v), 0.05, w05("ann_keep", tier=t, spend=float(v)), rotation=90, fontsize=8, va="bottom")
     ax.set_xscale("log")
-    ax.set_xlabel("annual spend while a member (yuan, log scale)")
-    ax.set_ylabel("share of the tier's members at or above it")
+    ax.set_xlabel(w05("xlabel_annual_spend"))
+    ax.set_ylabel(w05("ylabel_share_at_least"))
     ax.set_ylim(0, 1.02)
     ax.legend(frameon=False, fontsize=8)
     return ax
 
 
-def wtp_comparison(table: pd.DataFrame, ax=None):
+def wtp_comparison(table: pd.DataFrame, ax=None, lang: str = "en"):
     """Willingness to pay from the survey (95% intervals) beside the catalog's assumed value."""
+    fl, w05 = _words05(lang)
     ax = _ax(ax, (7.5, 0.45 * len(table) + 1.3))
     t = table.iloc[::-1].reset_index(drop=True)
     y = np.arange(len(t))
     ax.errorbar(t["survey WTP"], y, xerr=[t["survey WTP"] - t["95% low"], t["95% high"] - t["survey WTP"]],
-                fmt="o", capsize=3, color="#1d4ed8", label="survey: willingness to pay (95%)")
-    ax.scatter(t["catalog value"], y, marker="x", color="#c2410c", zorder=3, label="catalog's assumption")
-    ax.set_yticks(y, t["name"], fontsize=8.5)
+                fmt="o", capsize=3, color="#1d4ed8", label=w05("leg_wtp"))
+    ax.scatter(t["catalog value"], y, marker="x", color="#c2410c", zorder=3, label=w05("leg_catalog_value"))
+    ax.set_yticks(y, _benefit_names(t, fl), fontsize=8.5)
     ax.axvline(0, color="black", lw=0.8)
-    ax.set_xlabel("value to a member (yuan a year)")
+    ax.set_xlabel(w05("xlabel_wtp"))
     ax.legend(frameon=False, fontsize=8, loc="lower right")
     return ax
 
@@ -525,12 +626,30 @@ def _phase_colour(name: str, i: int) -> str:
     return PHASE_COLOURS.get(name, spare[i % len(spare)])
 
 
+def _t06(key: str, lang: str, **values) -> str:
+    from superkit.core import i18n
+
+    return i18n.text("06_membership_phases", key, lang, **values)
+
+
+def _channel06(key: str, lang: str) -> str:
+    from superkit.data.spec import CONTACT_CHANNELS
+
+    if key not in CONTACT_CHANNELS:
+        return key
+    en, zh, _ = CONTACT_CHANNELS[key]
+    return zh if lang == "zh" else label(f"{en} ({zh})")
+
+
 def phase_chart(monthly: pd.DataFrame, phases, channel_months: dict, band: dict | None = None,
-                mode_switch_month: int | None = None, channel_labels: dict | None = None, axes=None):
+                mode_switch_month: int | None = None, channel_labels: dict | None = None, axes=None,
+                lang: str = "en"):
     """Two panels sharing the month axis: above, a Gantt of the phases and of each channel's running
     months; below, members per month with the Monte Carlo band, the phases shaded and the month the
-    management mode switches. ``phases``: objects with ``name``, ``first``, ``last``, ``focus``;
-    ``channel_months``: channel -> list of months it runs; ``band``: ``{"low": [...], "high": [...]}``."""
+    management mode switches. ``phases``: objects with ``name``, ``first``, ``last``, ``focus`` (and
+    ``title(lang)``); ``channel_months``: channel -> list of months it runs; ``band``:
+    ``{"low": [...], "high": [...]}``; ``channel_labels`` (None: the channels' names in ``lang``)."""
+    lang = figure_language(lang)
     if axes is None:
         import matplotlib.pyplot as plt
 
@@ -540,12 +659,14 @@ def phase_chart(monthly: pd.DataFrame, phases, channel_months: dict, band: dict 
     months = monthly["month"].to_numpy()
     last = int(months.max())
     rows = list(channel_months)
-    names = channel_labels or {}
+    names = channel_labels or {k: _channel06(k, lang) for k in rows}
     for i, p in enumerate(phases):
         end = last if p is phases[-1] else min(p.last, last)
         colour = _phase_colour(p.name, i)
         a1.barh(len(rows), end - p.first + 1, left=p.first - 0.5, color=colour, edgecolor="white")
-        a1.text((p.first + end) / 2, len(rows), p.name, ha="center", va="center", fontsize=9, weight="bold")
+        title = p.title(lang) if hasattr(p, "title") else p.name
+        a1.text((p.first + end) / 2, len(rows), title, ha="center", va="center", fontsize=9,
+                weight="bold" if lang == "en" else "normal")   # CJK fonts seldom have a bold face
         a2.axvspan(p.first - 0.5, end + 0.5, color=colour, alpha=0.25, lw=0)
     for j, key in enumerate(rows):
         ms = sorted(channel_months[key])
@@ -558,29 +679,32 @@ def phase_chart(monthly: pd.DataFrame, phases, channel_months: dict, band: dict 
                 start = None
         for s, e in runs:
             a1.barh(j, e - s + 1, left=s - 0.5, color="#475569", height=0.55)
-    a1.set_yticks(range(len(rows) + 1), [label(names.get(k, k)) for k in rows] + [label("phase (阶段)")], fontsize=8)
+    a1.set_yticks(range(len(rows) + 1), [label(names.get(k, k)) for k in rows] + [_t06("lg_phase", lang)], fontsize=8)
     a1.invert_yaxis()
     a1.set_xlim(0.5, last + 0.5)
     a1.tick_params(axis="x", length=0)
-    a2.plot(months, monthly["members"], color="#1d4ed8", lw=2, label="members, plan")
+    a2.plot(months, monthly["members"], color="#1d4ed8", lw=2, label=_t06("lg_members_plan", lang))
     if band is not None:
         a2.fill_between(months, band["low"], band["high"], color="#1d4ed8", alpha=0.18, lw=0,
-                        label="80% band (Monte Carlo)")
+                        label=_t06("lg_band", lang))
     if mode_switch_month:
         for ax in axes:
             ax.axvline(mode_switch_month - 0.5, color="#7c3aed", ls="--", lw=1.2)
-        a2.text(mode_switch_month - 0.4, a2.get_ylim()[1] * 0.95, "mode switch", color="#7c3aed", fontsize=8, va="top")
+        a2.text(mode_switch_month - 0.4, a2.get_ylim()[1] * 0.95, _t06("lg_mode_switch", lang), color="#7c3aed",
+                fontsize=8, va="top")
     a2.set_ylim(bottom=0)
-    a2.set_xlabel("month of the plan")
-    a2.set_ylabel(label("paying members (付费会员)"))
+    a2.set_xlabel(_t06("ax_month", lang))
+    a2.set_ylabel(_t06("ax_members", lang))
     a2.legend(frameon=False, fontsize=8, loc="lower right")
     return axes
 
 
-def joins_by_channel(joins: pd.DataFrame, channel_labels: dict | None = None, ax=None):
-    """New members per month, stacked by channel (``joins``: month index x channel columns)."""
+def joins_by_channel(joins: pd.DataFrame, channel_labels: dict | None = None, ax=None, lang: str = "en"):
+    """New members per month, stacked by channel (``joins``: month index x channel columns;
+    ``channel_labels`` None: the channels' names in ``lang``)."""
+    lang = figure_language(lang)
     ax = _ax(ax, (11, 4))
-    names = channel_labels or {}
+    names = channel_labels or {k: _channel06(k, lang) for k in joins.columns}
     import matplotlib
 
     bottom = np.zeros(len(joins))
@@ -591,90 +715,105 @@ def joins_by_channel(joins: pd.DataFrame, channel_labels: dict | None = None, ax
             continue
         ax.bar(joins.index, v, bottom=bottom, color=cmap(i % 10), label=label(names.get(c, c)), width=0.8)
         bottom += v
-    ax.set_xlabel("month of the plan")
-    ax.set_ylabel("new members")
+    ax.set_xlabel(_t06("ax_month", lang))
+    ax.set_ylabel(_t06("ax_new_members", lang))
     if bottom.any():
         ax.legend(frameon=False, fontsize=8, ncol=4, loc="upper left")
     return ax
 
 
-def plan_pnl(monthly: pd.DataFrame, band: dict | None = None, break_even: int | None = None, axes=None):
+def plan_pnl(monthly: pd.DataFrame, band: dict | None = None, break_even: int | None = None, axes=None,
+             lang: str = "en"):
     """Two panels: the month's money (fees and incremental margin up, costs down, profit as a line),
     and cumulative profit with its Monte Carlo band and the break-even month."""
+    lang = figure_language(lang)
     if axes is None:
         import matplotlib.pyplot as plt
 
         _, axes = plt.subplots(1, 2, figsize=(14, 4.4), gridspec_kw={"wspace": 0.25})
     a1, a2 = axes
     m = monthly["month"].to_numpy()
-    up = [("fee_revenue", "fees", "#2563eb"), ("incremental_margin", "margin on extra spend", "#60a5fa")]
-    down = [("benefit_cost", "benefits", "#f97316"), ("channel_cost", "channels", "#ef4444"),
-            ("operating_cost", "operations", "#991b1b")]
+    up = [("fee_revenue", "lg_fees", "#2563eb"), ("incremental_margin", "lg_margin", "#60a5fa")]
+    down = [("benefit_cost", "lg_benefits", "#f97316"), ("channel_cost", "lg_channels", "#ef4444"),
+            ("operating_cost", "lg_operations", "#991b1b")]
     b = np.zeros(len(m))
     for col, name, colour in up:
-        a1.bar(m, monthly[col], bottom=b, color=colour, label=name, width=0.8)
+        a1.bar(m, monthly[col], bottom=b, color=colour, label=_t06(name, lang), width=0.8)
         b = b + monthly[col].to_numpy(float)
     b = np.zeros(len(m))
     for col, name, colour in down:
-        a1.bar(m, -monthly[col], bottom=b, color=colour, label=name, width=0.8)
+        a1.bar(m, -monthly[col], bottom=b, color=colour, label=_t06(name, lang), width=0.8)
         b = b - monthly[col].to_numpy(float)
-    a1.plot(m, monthly["profit"], color="black", marker="o", ms=3, lw=1.2, label="profit")
+    a1.plot(m, monthly["profit"], color="black", marker="o", ms=3, lw=1.2, label=_t06("lg_profit", lang))
     a1.axhline(0, color="black", lw=0.8)
-    a1.set_xlabel("month of the plan")
-    a1.set_ylabel("yuan a month")
+    a1.set_xlabel(_t06("ax_month", lang))
+    a1.set_ylabel(_t06("ax_yuan_month", lang))
     a1.legend(frameon=False, fontsize=8, ncol=3, loc="lower left")
-    a2.plot(m, monthly["cumulative_profit"], color="#111827", lw=2, label="plan")
+    a2.plot(m, monthly["cumulative_profit"], color="#111827", lw=2, label=_t06("lg_plan", lang))
     if band is not None:
-        a2.fill_between(m, band["low"], band["high"], color="#6b7280", alpha=0.25, lw=0, label="80% band")
+        a2.fill_between(m, band["low"], band["high"], color="#6b7280", alpha=0.25, lw=0,
+                        label=_t06("lg_band_short", lang))
     a2.axhline(0, color="black", lw=0.8)
     if break_even:
-        a2.axvline(break_even, color="#16a34a", ls="--", lw=1.2, label=f"break-even, month {break_even}")
-    a2.set_xlabel("month of the plan")
-    a2.set_ylabel("cumulative profit (yuan)")
+        a2.axvline(break_even, color="#16a34a", ls="--", lw=1.2, label=_t06("lg_break_even", lang, month=break_even))
+    a2.set_xlabel(_t06("ax_month", lang))
+    a2.set_ylabel(_t06("ax_cum_profit", lang))
     a2.legend(frameon=False, fontsize=8, loc="upper left")
     return axes
 
 
-def plan_tornado(tor: pd.DataFrame, base: float, ax=None, top: int = 10):
+def plan_tornado(tor: pd.DataFrame, base: float, ax=None, top: int = 10, lang: str = "en"):
     """Profit over the horizon with each uncertain input at its 10th (low) and 90th (high)
     percentile, the others at their point values; largest swing on top."""
+    from superkit.analyses.phases import lever_label
+
+    lang = figure_language(lang)
     ax = _ax(ax, (9, 0.45 * min(len(tor), top) + 1.5))
     t = tor.head(top).iloc[::-1]
     y = np.arange(len(t))
-    ax.barh(y, t["low"] - base, left=base, color="#c2410c", label="input at its 10th percentile")
-    ax.barh(y, t["high"] - base, left=base, color="#059669", label="input at its 90th percentile")
+    ax.barh(y, t["low"] - base, left=base, color="#c2410c", label=_t06("lg_low", lang))
+    ax.barh(y, t["high"] - base, left=base, color="#059669", label=_t06("lg_high", lang))
     ax.axvline(base, color="black", lw=0.8)
-    ax.set_yticks(y, [f"{a}  ({lo} .. {hi})" for a, lo, hi in zip(t["input"], t["low_value"], t["high_value"])],
-                  fontsize=8)
-    ax.set_xlabel("cumulative profit at the horizon (yuan)")
+
+    def level(v):
+        m = re.fullmatch(r"(\d+)-renewal survival (\S+)", str(v))
+        return _t06("lever_survival", lang, n=m[1], share=m[2]) if m else str(v)
+
+    ax.set_yticks(y, [_t06("lever_range", lang, lever=lever_label(a, lang), low=level(lo), high=level(hi))
+                      for a, lo, hi in zip(t["input"], t["low_value"], t["high_value"])], fontsize=8)
+    ax.set_xlabel(_t06("ax_tornado", lang))
     ax.legend(frameon=False, fontsize=8, loc="lower right")
     return ax
 
 
-def kpi_lights(kpis: pd.DataFrame, ax=None):
+def kpi_lights(kpis: pd.DataFrame, ax=None, phases=None, lang: str = "en"):
     """The KPIs by phase against the plan's targets as a traffic-light table (rows: KPIs, columns:
-    phases; each cell the value, its target and a colour)."""
+    phases; each cell the value, its target and a colour). ``phases``: the plan's phases, to name
+    them in ``lang`` (创业期, 发展期, 稳定期)."""
+    lang = figure_language(lang)
     ax = _ax(ax, (10, 2.6))
-    names = {"penetration": "penetration (渗透率)", "conversion": "conversion (转化率)",
-             "renewal": "renewal (续费率)", "revenue_per_member": "revenue per member (单客产值), yuan/yr"}
-    phases = list(dict.fromkeys(kpis["phase"]))
+    titles = {p.name: p.title(lang) for p in phases} if phases is not None else {}
+    phase_rows = list(dict.fromkeys(kpis["phase"]))
     kpi_rows = list(dict.fromkeys(kpis["kpi"]))
     text, colours = [], []
     for k in kpi_rows:
         row_t, row_c = [], []
-        for p in phases:
+        for p in phase_rows:
             r = kpis[(kpis["phase"] == p) & (kpis["kpi"] == k)]
             if r.empty or not np.isfinite(r["value"].iloc[0]):
                 row_t.append("-"), row_c.append(LIGHT_COLOURS[None])
                 continue
             v, tg, st = r["value"].iloc[0], r["target"].iloc[0], r["status"].iloc[0]
             fmt = (lambda x: f"{x:,.0f}") if k == "revenue_per_member" else (lambda x: f"{x:.1%}")
-            row_t.append(fmt(v) + ("" if tg is None or pd.isna(tg) else f"  (target {fmt(tg)})"))
+            row_t.append(fmt(v) if tg is None or pd.isna(tg) else _t06("kpi_cell", lang, value=fmt(v), target=fmt(tg)))
             row_c.append(LIGHT_COLOURS.get(st if isinstance(st, str) else None, LIGHT_COLOURS[None]))
         text.append(row_t), colours.append(row_c)
-    months = [kpis[kpis["phase"] == p]["months"].iloc[0] for p in phases]
-    tab = ax.table(cellText=text, cellColours=colours, rowLabels=[label(names.get(k, k)) for k in kpi_rows],
-                   colLabels=[f"{p} (months {mm})" for p, mm in zip(phases, months)], loc="center", cellLoc="center")
+    months = [kpis[kpis["phase"] == p]["months"].iloc[0] for p in phase_rows]
+    names = [label(_t06(f"kpi_{k}", lang)) if k in ("penetration", "conversion", "renewal", "revenue_per_member")
+             else k for k in kpi_rows]
+    tab = ax.table(cellText=text, cellColours=colours, rowLabels=names,
+                   colLabels=[_t06("kpi_phase", lang, phase=titles.get(p, p), months=mm)
+                              for p, mm in zip(phase_rows, months)], loc="center", cellLoc="center")
     tab.auto_set_font_size(False)
     tab.set_fontsize(9)
     tab.scale(1, 1.6)
@@ -682,15 +821,18 @@ def kpi_lights(kpis: pd.DataFrame, ax=None):
     return ax
 
 
-def mode_comparison(modes: pd.DataFrame, ax=None):
+def mode_comparison(modes: pd.DataFrame, ax=None, lang: str = "en"):
     """Profit over the horizon and operating cost under each management mode and the plan's rule."""
+    from superkit.analyses.phases import mode_label
+
+    lang = figure_language(lang)
     ax = _ax(ax, (8, 3.5))
     y = np.arange(len(modes))
-    ax.barh(y - 0.18, modes["profit"], height=0.36, color="#2563eb", label="cumulative profit")
-    ax.barh(y + 0.18, -modes["operating_cost"], height=0.36, color="#991b1b", label="operating cost (negative)")
+    ax.barh(y - 0.18, modes["profit"], height=0.36, color="#2563eb", label=_t06("lg_profit_total", lang))
+    ax.barh(y + 0.18, -modes["operating_cost"], height=0.36, color="#991b1b", label=_t06("lg_operating_neg", lang))
     ax.axvline(0, color="black", lw=0.8)
-    ax.set_yticks(y, [label(m) for m in modes["mode"]])
+    ax.set_yticks(y, [label(mode_label(m, lang)) for m in modes["mode"]])
     ax.invert_yaxis()
-    ax.set_xlabel("yuan over the horizon")
+    ax.set_xlabel(_t06("ax_modes", lang))
     ax.legend(frameon=False, fontsize=8, loc="lower right")
     return ax

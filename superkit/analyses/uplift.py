@@ -17,6 +17,11 @@
    event study by month relative to joining. Validated against simulated worlds with strong
    self-selection (``tests/test_causal.py``) and against statsmodels' Poisson GLM with explicit
    dummies on small data.
+5. **The customer half of "+1% super users"** (:func:`referral_customers`): where the events table
+   links referrals to the new customers they brought (``referred_id``), the new customers members
+   bring per member-year while members, with a Bayesian-bootstrap interval over members, and what one
+   more percentage point of customers as members would add to the ordinary-customer base a year,
+   against the claimed +10-15%. Without the links, nothing is estimated and the result says so.
 
 **Library choice.** The econometrics is a Poisson model with two absorbed fixed effects,
 :class:`superkit.models.FixedEffectsPoisson` (its module says why the fixed effects are absorbed by
@@ -41,10 +46,12 @@ from superkit.core.checks import check_number, parse_date, require_columns
 from superkit.core.constants import DAYS_PER_YEAR
 from superkit.core.errors import DataError, ModelError, ParameterError
 from superkit.core.stats import percentile_interval
+from superkit.data import rules
 from superkit.data.store import EXACT, query, time_span
 from superkit.models.fe_poisson import FixedEffectsPoisson, OneHot
 
 __all__ = [
+    "CUSTOMER_CLAIM",
     "MAX_CONTROLS",
     "Panel",
     "READING_LABELS",
@@ -62,6 +69,7 @@ __all__ = [
     "pre_join_ratio",
     "ratio_needed_for_lift",
     "readings",
+    "referral_customers",
     "run",
     "segment_ratio",
     "selection_share",
@@ -70,6 +78,8 @@ __all__ = [
 ]
 
 STATES = ("not_member", "member", "after")
+# the method's customer half of "+1% super users": +10-15% more (ordinary) customers
+CUSTOMER_CLAIM = (0.10, 0.15)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -594,6 +604,127 @@ def causal_ratio(transactions: pd.DataFrame, members: pd.DataFrame, panel: Panel
 
 
 # ----------------------------------------------------------------------------------------------
+# 5. the customer half: new customers brought by members' referrals
+# ----------------------------------------------------------------------------------------------
+def _no_referrals(reason: str) -> dict:
+    return {"available": False, "reason": reason, "referred_customers": None, "rate_member": None,
+            "rate_member_ci": None, "rate_nonmember": None, "lift_per_point": None, "lift_per_point_ci": None,
+            "rate_needed_for_10pct": None, "verdict": "not_testable", "checks": {}, "warnings": []}
+
+
+def _years_between(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Years from ``lo`` to ``hi`` (datetime64 arrays), 0 where ``hi`` is not after ``lo``."""
+    return np.clip((hi - lo) / np.timedelta64(1, "D"), 0.0, None) / DAYS_PER_YEAR
+
+
+def referral_customers(events: pd.DataFrame | None, transactions: pd.DataFrame, members: pd.DataFrame,
+                       panel: Panel, member_share: float, points: float = 1.0, n_boot: int = 300,
+                       seed: int = 3, claim: tuple[float, float] = CUSTOMER_CLAIM) -> dict:
+    """New customers brought by members' referrals, and what ``+points`` pp of super users implies.
+
+    A referral counts when it is an event of kind ``referral`` inside the window whose ``referred_id``
+    is a customer whose first purchase (in the whole transactions table) is on or after the referral
+    day: a new customer. Referred ids that never bought are left out with a warning (all of them:
+    a DataError, the ids do not match); a referred customer who already bought before is not new; a
+    customer referred twice counts once, for the first referral. Members' referrals count while the
+    membership lasts (join day inclusive, lapse day exclusive), over the member-years inside the
+    window: ``rate_member`` new customers per member-year, with a Bayesian-bootstrap interval over
+    members. ``rate_nonmember`` is the same per customer-year outside any membership (first purchase
+    to the end of the window), for comparison.
+
+    If ``points`` more percentage points of the customers were super users (members) referring at
+    today's members' rate, the ordinary customers (non-members, ``1 - member_share`` of the
+    customers) would grow by ``points / 100 * rate_member / (1 - member_share)`` a year
+    (``lift_per_point``); ``rate_needed_for_10pct`` is the rate the claimed +10% would take. The
+    verdict compares the interval with ``claim`` as :func:`verdict` does. Converts who refer less
+    than today's members (self-selection again) make this an upper reading.
+    """
+    check_number("member_share", member_share, low=0, high=1, high_open=True, fix="the members' share of customers.")
+    if events is None or len(events) == 0:
+        return _no_referrals("no_events")
+    if "referred_id" not in events.columns:
+        return _no_referrals("no_links")
+    ev = events[(events["kind"].astype(str) == "referral") & events["referred_id"].notna()]
+    if ev.empty:
+        return _no_referrals("no_links")
+    ev = pd.DataFrame({"referrer": ev["customer_id"].astype(str).to_numpy(dtype=object),
+                       "referred": ev["referred_id"].astype(str).to_numpy(dtype=object),
+                       "day": np.asarray(pd.DatetimeIndex(ev["timestamp"]).normalize(), dtype="datetime64[ns]")})
+    end1 = panel.end + pd.Timedelta(days=1)
+    inside = (ev["day"] >= panel.start) & (ev["day"] < end1)
+    checks = {"links": int(len(ev)), "outside_window": int((~inside).sum())}
+    ev = ev[inside].sort_values("day", kind="stable")
+    first = query(transactions, 'SELECT customer_id, MIN("timestamp") AS first FROM {tx} GROUP BY customer_id')
+    first = pd.Series(pd.DatetimeIndex(first["first"]).normalize(), index=first["customer_id"].astype(str))
+    bought = ev["referred"].isin(first.index)
+    checks["never_bought"] = int((~bought).sum())
+    warnings = []
+    if len(ev) and not bought.any():
+        raise rules.unknown_referred_ids("events", "referred_id", int(len(ev)), sorted(ev["referred"].unique())[:3])
+    if checks["never_bought"]:
+        warnings.append(str(rules.unknown_referred_ids("events", "referred_id", checks["never_bought"],
+                                                       sorted(ev.loc[~bought, "referred"].unique())[:3])))
+    ev = ev[bought]
+    twice = ev["referred"].duplicated(keep="first")
+    checks["referred_twice"] = int(twice.sum())
+    ev = ev[~twice]
+    new = first.reindex(ev["referred"]).to_numpy() >= ev["day"].to_numpy()
+    checks["already_customers"] = int((~new).sum())
+    ev = ev[new]
+
+    # exposure: member-years (last membership) and non-member customer-years inside the window
+    ids = pd.Index(panel.customer_ids.astype(str))
+    n = len(ids)
+    last = _last_membership(members)
+    pos = ids.get_indexer(last["customer_id"])
+    ok = pos >= 0
+    last, pos = last[ok], pos[ok]
+    start64, end64 = np.datetime64(panel.start, "ns"), np.datetime64(end1, "ns")
+    joined_d = np.asarray(last["joined"], dtype="datetime64[ns]")
+    ended_d = np.asarray(last["ended"], dtype="datetime64[ns]")
+    ended_d = np.where(np.isnat(ended_d), end64, ended_d)
+    mem_years = np.zeros(n)
+    mem_years[pos] = _years_between(np.maximum(joined_d, start64), np.minimum(ended_d, end64))
+    cust_first = first.reindex(ids).to_numpy(dtype="datetime64[ns]")
+    cust_first = np.where(np.isnat(cust_first), start64, cust_first)
+    all_years = _years_between(np.maximum(cust_first, start64), np.full(n, end64))
+    non_years = np.clip(all_years - mem_years, 0.0, None)
+    joined = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    ended = joined.copy()
+    joined[pos], ended[pos] = joined_d, ended_d
+    rpos = ids.get_indexer(ev["referrer"])
+    known = rpos >= 0
+    checks["referrer_not_customer"] = int((~known).sum())
+    ev, rpos = ev[known], rpos[known]
+    j, e = joined[rpos], ended[rpos]
+    day = ev["day"].to_numpy(dtype="datetime64[ns]")
+    during = ~np.isnat(j) & (day >= j) & (day < e)
+    c_mem = np.bincount(rpos[during], minlength=n).astype(float)
+    c_non = np.bincount(rpos[~during], minlength=n).astype(float)
+    is_mem = mem_years > 0
+    if not is_mem.any():
+        return {**_no_referrals("no_member_years"), "checks": checks, "warnings": warnings}
+    cm, em = c_mem[is_mem], mem_years[is_mem]
+    rate_m = float(cm.sum() / em.sum())
+    rate_n = float(c_non.sum() / non_years.sum()) if non_years.sum() > 0 else None
+    rng = np.random.default_rng(seed)
+    boot = np.empty(n_boot)
+    step = _chunk(100, len(cm))
+    for s0 in range(0, n_boot, step):
+        W = _weights(rng, min(step, n_boot - s0), len(cm))
+        boot[s0:s0 + len(W)] = (W @ cm) / (W @ em)
+    ci = percentile_interval(boot)
+    scale = points / 100.0 / (1.0 - member_share)
+    lift_ci = [c * scale for c in ci]
+    return {"available": True, "reason": None, "referred_customers": int(cm.sum()),
+            "referred_by_nonmembers": int(c_non.sum()), "member_years": float(em.sum()),
+            "rate_member": rate_m, "rate_member_ci": ci, "rate_nonmember": rate_n,
+            "lift_per_point": rate_m * scale, "lift_per_point_ci": lift_ci,
+            "rate_needed_for_10pct": float(claim[0] / scale), "verdict": verdict(lift_ci, claim[0]),
+            "checks": checks, "warnings": warnings}
+
+
+# ----------------------------------------------------------------------------------------------
 # Verdict and implications
 # ----------------------------------------------------------------------------------------------
 def verdict(ci: list[float], claim_low: float) -> str:
@@ -628,9 +759,10 @@ def ratio_needed_for_lift(lift: float, member_share: float, naive: float, points
 def readings(transactions: pd.DataFrame, members: pd.DataFrame, observation_end=None, start=None,
              claim_low: float = 5.0, claim_high: float = 10.0, pre_months: int = 6,
              post_months: int = 12, n_boot: int = 300, seed: int = 0,
-             max_controls: int | None = MAX_CONTROLS) -> dict:
+             max_controls: int | None = MAX_CONTROLS, events: pd.DataFrame | None = None) -> dict:
     """All four readings, the verdict and the implications as one dict, plus ``event_study`` (a
-    DataFrame): the numbers behind :class:`UpliftResult`."""
+    DataFrame): the numbers behind :class:`UpliftResult`; with ``events`` whose referrals carry
+    ``referred_id``, the customer half of "+1% super users" too (:func:`referral_customers`)."""
     check_number("claim_low", claim_low, low=0, low_open=True, fix="e.g. claim_low=5, claim_high=10.")
     if not claim_high >= claim_low:
         raise ParameterError("claim_high", f"{claim_high} is below claim_low {claim_low}",
@@ -642,6 +774,8 @@ def readings(transactions: pd.DataFrame, members: pd.DataFrame, observation_end=
     cz = causal_ratio(transactions, members, panel, pre_months=pre_months, post_months=post_months,
                       max_controls=max_controls)
     share = nv["n_members"] / (nv["n_members"] + nv["n_nonmembers"])
+    rf = referral_customers(events, transactions, members, panel, share, n_boot=n_boot, seed=seed + 3)
+    causal_lift = implied_sales_lift(cz["ratio"], share, nv["ratio"])
     out = {
         "naive_ratio": nv["ratio"], "naive_ratio_ci": nv["ci"],
         "segment_ratio": sg["ratio"], "segment_ratio_ci": sg["ci"],
@@ -659,7 +793,20 @@ def readings(transactions: pd.DataFrame, members: pd.DataFrame, observation_end=
             "claimed": [0.20, 0.25],
             "ratio_needed_for_20pct": ratio_needed_for_lift(0.20, share, nv["ratio"]),
         },
+        "implied_sales_lift": causal_lift,
+        "referral_links": bool(rf["available"]),
+        "referred_customers": rf["referred_customers"],
+        "referrals_per_member_year": rf["rate_member"],
+        "referrals_per_member_year_ci": rf["rate_member_ci"],
+        "referrals_per_nonmember_year": rf["rate_nonmember"],
+        "implied_customer_lift_per_point": rf["lift_per_point"],
+        "implied_customer_lift_per_point_ci": rf["lift_per_point_ci"],
+        "customer_lift_claimed": list(CUSTOMER_CLAIM),
+        "referrals_needed_for_10pct": CUSTOMER_CLAIM[0] * (1.0 - share) / 0.01,
+        "customer_verdict": rf["verdict"],
         "details": {"naive": nv, "segment": sg, "pre_join": pj,
+                    "referrals": {k: rf[k] for k in ("reason", "checks", "warnings", "referred_by_nonmembers",
+                                                     "member_years") if k in rf},
                     "causal": {k: v for k, v in cz.items() if k != "event_study"},
                     "window": [str(panel.start.date()), str(panel.end.date())], **panel.info},
     }
@@ -670,6 +817,9 @@ def readings(transactions: pd.DataFrame, members: pd.DataFrame, observation_end=
 VERDICT_WORDS = {"supported": "supports", "not_supported": "does not support", "inconclusive": "cannot settle"}
 READING_LABELS = {"naive": "naive: members vs non-members", "segment": "segment: top 20% vs rest",
                   "pre_join": "selection: members before joining", "causal": "causal: effect of joining"}
+_STEM = "04_spend_uplift"
+_READING_KEYS = {"naive": "naive_ratio", "segment": "segment_ratio", "pre_join": "pre_join_ratio",
+                 "causal": "causal_ratio"}
 
 
 @dataclass
@@ -683,25 +833,27 @@ class UpliftResult(Result):
     def __getitem__(self, key):
         return self.readings[key]
 
-    def readings_table(self) -> pd.DataFrame:
-        """One row per reading: ratio and 95% interval."""
-        r = self.readings
-        keys = {"naive": "naive_ratio", "segment": "segment_ratio", "pre_join": "pre_join_ratio",
-                "causal": "causal_ratio"}
-        return pd.DataFrame({"reading": [READING_LABELS[k] for k in keys],
-                             "ratio": [r[v] for v in keys.values()],
-                             "95% low": [r[f"{v}_ci"][0] for v in keys.values()],
-                             "95% high": [r[f"{v}_ci"][1] for v in keys.values()]})
+    def readings_table(self, lang: str = "en") -> pd.DataFrame:
+        """One row per reading: ``reading`` (its name in ``lang``), ``ratio`` and the 95% interval
+        ``ci_low``, ``ci_high`` (headers: ``i18n.column_labels``)."""
+        from superkit.core import i18n
 
-    @property
-    def headline(self) -> str:
+        r = self.readings
+        return pd.DataFrame({"reading": [i18n.text(_STEM, f"reading_{k}", lang) for k in _READING_KEYS],
+                             "ratio": [r[v] for v in _READING_KEYS.values()],
+                             "ci_low": [r[f"{v}_ci"][0] for v in _READING_KEYS.values()],
+                             "ci_high": [r[f"{v}_ci"][1] for v in _READING_KEYS.values()]})
+
+    def headline_text(self, lang: str = "en") -> str:
+        from superkit.core import i18n
+
         r = self.readings
         lo, hi = r["causal_ratio_ci"]
         claim_low, claim_high = r["claim_range"]
-        return (f"Members spend {r['naive_ratio']:.1f}× non-members (95% {r['naive_ratio_ci'][0]:.1f}–"
-                f"{r['naive_ratio_ci'][1]:.1f}), but joining itself multiplies spend by "
-                f"{r['causal_ratio']:.2f} (95% {lo:.2f}–{hi:.2f}); the data {VERDICT_WORDS[r['verdict']]} "
-                f"the {claim_low:g}–{claim_high:g}× claim.")
+        return i18n.text(_STEM, "headline", lang, naive=r["naive_ratio"], naive_low=r["naive_ratio_ci"][0],
+                         naive_high=r["naive_ratio_ci"][1], causal=r["causal_ratio"], causal_low=lo, causal_high=hi,
+                         verdict=i18n.text(_STEM, f"verdict_words_{r['verdict']}", lang),
+                         claim_low=f"{claim_low:g}", claim_high=f"{claim_high:g}")
 
     def _json(self) -> dict:
         return {**self.readings, "event_study": self.event_study.to_dict(orient="records"),
@@ -711,12 +863,13 @@ class UpliftResult(Result):
 def run(tables, observation_end=None, claim_low: float = 5.0, claim_high: float = 10.0,
         pre_months: int = 6, post_months: int = 12, n_boot: int = 300, seed: int = 0,
         max_controls: int | None = MAX_CONTROLS) -> UpliftResult:
-    """Notebook 04's analysis on :class:`superkit.data.Tables` (transactions and members required)."""
+    """Notebook 04's analysis on :class:`superkit.data.Tables` (transactions and members required;
+    events optional: with referral links, the customer half of "+1% super users")."""
     tx = tables.require("transactions", "comparing members with non-members")
     mem = tables.require("members", "comparing members with non-members")
     end = observation_end or None
     out = readings(tx, mem, observation_end=end, claim_low=claim_low, claim_high=claim_high,
                    pre_months=pre_months, post_months=post_months, n_boot=n_boot, seed=seed,
-                   max_controls=max_controls)
+                   max_controls=max_controls, events=getattr(tables, "events", None))
     ev = out.pop("event_study")
     return UpliftResult(readings=out, event_study=ev, observation_end=observation_end)

@@ -14,7 +14,7 @@ what to check (amounts that look like fen).
 |--------------|--------------------------------------------|--------------------------------------------|
 | transactions | customer_id, timestamp, amount (<0 refund) | order_id, category, brand, channel, store  |
 | members      | customer_id, joined_at                     | tier, fee, ended_at (empty while active)   |
-| events       | customer_id, timestamp, kind               | channel                                    |
+| events       | customer_id, timestamp, kind               | channel, referred_id (on referral rows)    |
 | cohorts      | cohort, period, active                     |                                            |
 | benefits     | benefit_id, name, dimension (six keys),    | min_tier, name_zh, uptake, uses_per_year   |
 |              | cost_per_member, cost_share_of_spend,      |                                            |
@@ -37,7 +37,7 @@ import pandas as pd
 
 from superkit.core.errors import DataError
 from superkit.data import rules
-from superkit.data.reading import Reader, parse_table, parse_transactions, read_options, read_text
+from superkit.data.reading import Reader, id_select, parse_table, parse_transactions, read_options, read_text
 from superkit.data.spec import (BENEFIT_DIMENSIONS, CHANNEL_ALIASES, CONTACT_CHANNELS, DIMENSION_ALIASES,
                                 EVENT_KINDS, TABLES, attribute_columns)
 
@@ -229,7 +229,16 @@ def read_members(source, mapping: Mapping[str, str] | None = None,
 
 def read_events(source, mapping: Mapping[str, str] | None = None,
                 observation_end=None, options=None) -> pd.DataFrame:
-    """Engagement events: ``kind`` is one of feedback, share, referral, review, complaint."""
+    """Engagement events: ``kind`` is one of feedback, share, referral, review, complaint.
+
+    Optional ``referred_id``: on a referral row, the customer id of the new customer the referral
+    brought (empty where it brought nobody or is not known; empty on every other kind). It is read by
+    the same id rules as ``customer_id`` (trimmed, ``10.0`` read as ``10``, placeholders such as
+    ``#N/A`` empty, leading zeros dropped with ``strip_leading_zeros``; scientific notation refused).
+    A referred id on another kind of event, or equal to the referrer's own id, is refused. Whether the
+    referred customers bought is checked where the transactions are known
+    (:func:`superkit.analyses.uplift.referral_customers`).
+    """
     name, df, out, parsed = _begin(source, "events", mapping, observation_end, options)
     out["customer_id"] = df["customer_id"]
     out["timestamp"] = df["timestamp"]
@@ -242,7 +251,37 @@ def read_events(source, mapping: Mapping[str, str] | None = None,
     out["kind"] = kind.astype(object)
     if "channel" in df.columns:
         out["channel"] = df["channel"]
+    if "referred_id" in df.columns:
+        out["referred_id"] = _referred_ids(df["referred_id"], out, name, parsed.theirs["referred_id"], options)
     return _finish(out, parsed)
+
+
+def _referred_ids(raw: pd.Series, out: pd.DataFrame, name: str, column: str, options) -> pd.Series:
+    """The events' ``referred_id`` read by the customer-id rules of :mod:`superkit.data.reading`
+    (each distinct text once), checked against the kind and the referrer."""
+    opt = read_options(options)
+    texts = pd.Series(raw.dropna().astype(str).unique(), dtype=object)
+    ids = pd.Series(pd.NA, index=raw.index, dtype="string")
+    if len(texts):
+        with Reader(opt) as reader:
+            reader.con.register("_referred_texts", pd.DataFrame({"v": texts}))
+            rows = reader.exec(f"SELECT v, _id, _bad FROM ({id_select('_referred_texts', 'v', opt.strip_leading_zeros)})"
+                               ).fetchall()
+        bad = sorted(v for v, _, b in rows if b)
+        if bad:
+            mask = raw.astype("string").isin(bad)
+            raise rules.scientific_ids(name, column, int(mask.sum()), bad[:3])
+        read = {v: i for v, i, _ in rows}
+        ids = raw.astype("string").map(read).astype("string")
+    given = ids.notna()
+    other = given & (out["kind"] != "referral")
+    if other.any():
+        raise rules.referred_not_referral(name, column, int(other.sum()),
+                                          sorted(set(out.loc[other, "kind"].astype(str)))[:3])
+    own = given & (ids == out["customer_id"].astype("string")).fillna(False)
+    if own.any():
+        raise rules.self_referrals(name, column, int(own.sum()), ids[own].unique()[:3].tolist())
+    return ids.astype(out["customer_id"].dtype)
 
 
 def read_cohorts(source, mapping: Mapping[str, str] | None = None,

@@ -28,8 +28,11 @@ __all__ = [
     "no_rows",
     "not_numbers",
     "order_conflicts",
+    "referred_not_referral",
     "scientific_ids",
+    "self_referrals",
     "times_as_instants",
+    "unknown_referred_ids",
     "unreadable",
     "unreadable_dates",
     "years_out_of_range",
@@ -105,6 +108,33 @@ def order_conflicts(source: str, column: str, rows: int, examples) -> DataError:
                      rows=rows, examples=examples,
                      fix="check the column mapping (order_id must be the order number), or drop order_id "
                          "if the export reuses numbers across stores.")
+
+
+def referred_not_referral(source: str, column: str, rows: int, examples) -> DataError:
+    """A referred customer on an event that is not a referral."""
+    return DataError("referred customer ids on events that are not referrals", source=source, column=column,
+                     rows=rows, examples=examples,
+                     fix="give the referred customer's id only on rows of kind 'referral' (leave it empty "
+                         "on feedback, share, review and complaint rows), or check the kind column.")
+
+
+def self_referrals(source: str, column: str, rows: int, examples) -> DataError:
+    """Referrals whose referred customer is the referrer."""
+    return DataError("referrals where the referred customer is the referrer", source=source, column=column,
+                     rows=rows, examples=examples,
+                     fix="the referred id must be the new customer the referral brought, not the one who "
+                         "referred; check the column mapping (customer_id = who referred, referred_id = "
+                         "who was brought).")
+
+
+def unknown_referred_ids(source: str, column: str, rows: int, examples) -> DataError:
+    """Referred customer ids that never appear among the buyers (an error when none of them does; a
+    warning otherwise: those referrals brought no buying customer)."""
+    return DataError("referred customer ids that never bought (not found in the transactions)", source=source,
+                     column=column, rows=rows, examples=examples,
+                     fix="check that the events and the transactions use the same customer ids (the same "
+                         "system, the same leading zeros: read_options strip_leading_zeros); a referred "
+                         "customer who registered but never bought is not a new customer and counts as none.")
 
 
 def years_out_of_range(source: str, column: str, rows: int, low: int, high: int, examples) -> DataError:

@@ -49,6 +49,19 @@ The world, customer by customer (time in days from ``start``):
   ``realised_conversion`` (caused joins / contacts), ``World.contact_truth`` the same per contact.
   Everything about contacts is drawn from its own random generator, so a world without contacts is
   exactly the world of the same seed before contacts existed.
+* **Referrals that bring new customers (optional, ``referral_rate=``).** While a membership lasts
+  (from the join to the lapse day, or to ``end``), each member brings new customers by referral as a
+  Poisson process of ``referral_rate`` new customers per member-year (the known truth the uplift
+  analysis recovers). Each brought customer is a new, ordinary customer (ids numbered on after the
+  first ``n_customers``: ``C2001`` on for 2,000; never a member)
+  whose first purchase is at the arrival time and who then buys by the same BG/NBD + Gamma-Gamma
+  process (new draws of rate, dropout and spend from the same priors); the member's referral event
+  comes up to 7 days before that first purchase (not before the join) and carries the new customer's
+  id in ``referred_id``. The purchase-triggered referral events above stay without a ``referred_id``
+  (referrals that brought nobody). Drawn from its own random generator, after the rest of the world:
+  with ``referral_rate=0`` (the default) the world, its events table included, is exactly the world
+  before referrals existed; ``customers`` lists the first ``n_customers`` only and
+  ``truth["referrals"]`` the rate, the brought customers and the member-years.
 
 With ``membership=False`` (or ``join_rate=0``) the world is exactly a BG/NBD + Gamma-Gamma
 process (purchases on the same day are one purchase day in the summary, as in real data).
@@ -191,6 +204,7 @@ def simulate(
     id_prefix: str = "C",
     contacts: dict | None = None,
     contacts_from: str | None = None,
+    referral_rate: float = 0.0,
 ) -> World:
     """Simulate a world; every knob is in the returned ``truth``. See the module docstring.
 
@@ -211,6 +225,8 @@ def simulate(
     _check(period_days > 0, "period_days", "must be positive", "e.g. 30 for monthly renewal.")
     _check(0 <= refund_rate < 1, "refund_rate", "must be in [0, 1)", "e.g. 0.01.")
     _check(0 <= offer_share <= 1, "offer_share", "must be in [0, 1]", "e.g. 0.5 for half the customers.")
+    _check(0 <= referral_rate < 1000, "referral_rate", f"must be in [0, 1000), got {referral_rate}",
+           "new customers brought per member-year, e.g. 0.5; 0 for none.")
     t_start, t_end = pd.Timestamp(start), pd.Timestamp(end)
     horizon = (t_end - t_start).days + 1.0  # the last day is observed in full
     _check(horizon > 1, "end", f"end {end} must be after start {start}", "swap the dates.")
@@ -423,7 +439,73 @@ def simulate(
     }
     if contact_summary is not None:
         truth["contacts"] = contact_summary
+    if referral_rate > 0:
+        tx, events, truth["referrals"] = _referrals(
+            float(referral_rate), np.random.default_rng([seed, 11]), joined, ended, horizon, t_start, tx, events,
+            n, id_prefix, dict(r=r, alpha=alpha, a=a, b=b, p=p, q=q, v=v))
+        truth["n_transactions"] = int(len(tx))
     return World(tx, members, events, cohorts, customers, truth, contact_table, contact_truth)
+
+
+def _referrals(rate: float, rng: np.random.Generator, joined: np.ndarray, ended: np.ndarray, horizon: float,
+               t_start: pd.Timestamp, tx: pd.DataFrame, events: pd.DataFrame, n: int, id_prefix: str,
+               prior: dict) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """The new customers members bring by referral (see the module docstring): the transactions and
+    events with them added, and the truth."""
+    mem = np.flatnonzero(~np.isnan(joined))
+    lo = joined[mem]
+    hi = np.minimum(np.floor(np.minimum(ended[mem], horizon)), horizon)   # to the lapse day (exclusive)
+    span = np.clip(hi - lo, 0.0, None)
+    k = rng.poisson(rate * span / DAYS_PER_YEAR)
+    who = np.repeat(mem, k)
+    first = np.repeat(lo, k) + rng.uniform(size=int(k.sum())) * np.repeat(span, k)
+    lead = np.minimum(rng.uniform(0.0, 7.0, len(first)), first - joined[who])
+    m = len(first)
+    width = len(str(n))
+    new_ids = np.asarray([f"{id_prefix}{n + 1 + j:0{width}d}" for j in range(m)], dtype=object)
+    lam = rng.gamma(prior["r"], 1.0 / prior["alpha"], m)
+    drop_p = rng.beta(prior["a"], prior["b"], m)
+    nu = rng.gamma(prior["q"], 1.0 / prior["v"], m)
+    cust, times = [], []
+    for j in range(m):   # BG/NBD from the first purchase on (ordinary customers: never members)
+        t = first[j]
+        while t < horizon:
+            cust.append(j)
+            times.append(t)
+            if len(times) > 1 and cust[-2] == j and rng.uniform() < drop_p[j]:
+                break
+            t = t + rng.exponential(1.0 / lam[j])
+    cust, times = np.asarray(cust, dtype=np.int64), np.asarray(times, dtype=float)
+    spend = np.maximum(np.round(rng.gamma(prior["p"], 1.0 / nu[cust]), 2), 0.01)
+    clock = 7.0 / 24 + rng.uniform(size=len(times)) * (14.0 / 24)
+    # the first purchase on the arrival day, never before the referral event's time of day
+    day = np.floor(times)
+    stamp = t_start + pd.to_timedelta(np.round((day + clock) * 86400), unit="s")
+    ref_stamp = t_start + pd.to_timedelta(np.floor((first - lead) * 86400), unit="s")
+    is_first = np.r_[True, cust[1:] != cust[:-1]] if len(cust) else np.zeros(0, dtype=bool)
+    stamp = np.where(is_first, np.maximum(stamp, ref_stamp[cust] + pd.Timedelta(minutes=1)), stamp)
+    start_no = len(tx) + 1
+    new_tx = pd.DataFrame({
+        "customer_id": new_ids[cust], "timestamp": pd.DatetimeIndex(stamp), "amount": spend,
+        "order_id": np.char.add("O", (np.arange(len(times)) + start_no).astype(str)).astype(object),
+        "category": "coffee", "brand": CATEGORIES["coffee"][0],
+        "channel": np.asarray(CHANNELS)[rng.choice(3, len(times), p=[0.6, 0.25, 0.15])],
+        "store": np.char.add("S", rng.integers(1, 9, len(times)).astype(str)),
+    })
+    last_day = t_start + pd.Timedelta(days=horizon) - pd.Timedelta(seconds=1)
+    new_tx = new_tx[new_tx["timestamp"] <= last_day]
+    all_ids = np.char.add(id_prefix, np.char.zfill((np.arange(n) + 1).astype(str), width))
+    new_ev = pd.DataFrame({"customer_id": all_ids[who], "timestamp": ref_stamp, "kind": "referral",
+                           "channel": np.asarray(["wechat", "app", "store"])[rng.integers(0, 3, m)],
+                           "referred_id": new_ids})
+    old_ev = events.assign(referred_id=pd.Series([None] * len(events), dtype=object, index=events.index))
+    ev = pd.concat([old_ev, new_ev], ignore_index=True).sort_values(["timestamp", "customer_id"], kind="stable")
+    tx = pd.concat([tx, new_tx], ignore_index=True).sort_values(["timestamp", "customer_id"], kind="stable")
+    years = float(span.sum() / DAYS_PER_YEAR)
+    truth = {"rate_per_member_year": rate, "n_referred": int(m), "member_years": years,
+             "realised_rate": m / years if years > 0 else None, "lead_days": 7.0,
+             "referred_ids": [str(i) for i in new_ids]}
+    return tx.reset_index(drop=True), ev.reset_index(drop=True), truth
 
 
 def _contact_plan(contacts: dict, contacts_from, t_start: pd.Timestamp, t_end: pd.Timestamp,

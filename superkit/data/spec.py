@@ -13,9 +13,11 @@ TABLES: dict[str, dict[str, list[str]]] = {
         "required": ["customer_id", "joined_at"],
         "optional": ["tier", "fee", "ended_at"],
     },
+    # referred_id: on a referral row, the customer id of the new customer the referral brought (a
+    # referral code, an invite link, a "who recommended you" field); read by the id rules
     "events": {
         "required": ["customer_id", "timestamp", "kind"],
-        "optional": ["channel"],
+        "optional": ["channel", "referred_id"],
     },
     "cohorts": {
         "required": ["cohort", "period", "active"],
