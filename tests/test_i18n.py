@@ -72,6 +72,6 @@ def test_an_unknown_language_names_the_choices():
 
 def test_labelled_rows_follow_the_catalogue_order_and_skip_what_is_not_published():
     first, *_ = i18n.catalogue()["quality"]["results"]
-    rows = i18n.labelled_rows("quality", {"customers": 2000, "rows": 34090, "not_listed": 1}, "zh")
+    rows = i18n.labelled_rows("quality", {"customers": 2000, "rows": 34090, "not_listed": 1, "orders": None}, "zh")
     assert rows == [("行数", "34,090"), ("顾客数", "2,000")]
     assert first == "rows"

@@ -148,6 +148,6 @@ def test_the_report_puts_a_failed_join_at_the_top_of_its_index(tmp_path):
     write(tmp_path, "client.yml", "data: {transactions: t.csv, members: m.csv}\n"
                                   "reading: {strip_leading_zeros: true}\n")
     rep.build_report(cfg, out, notebooks_dir=nbs, progress=False)
-    assert "Data quality:</b> no warnings" in (out / "index.html").read_text(encoding="utf-8")
+    assert "Data quality: no warnings" in (out / "index.html").read_text(encoding="utf-8")
     results = json.loads((out / "results.json").read_text(encoding="utf-8"))
     assert results["01_stub"]["read_options"] == {"strip_leading_zeros": True}

@@ -175,11 +175,15 @@ def value_text(entry: dict, value, lang: str = "en") -> str:
 
 def labelled_rows(name: str, results: dict | None, lang: str = "en") -> list[tuple[str, str]]:
     """``(label, value)`` for each number of notebook ``name``'s catalogue ``results`` that
-    ``results`` holds, in the catalogue's order: what the index and the page show."""
+    ``results`` holds, in the catalogue's order: what the index and the page show. A number the
+    run could not measure (null: no margins, no referral links) is left out; the page says why."""
     rows = []
     if not results:
         return rows
     for key, entry in _section(name)["results"].items():
+        value = results.get(key)
+        if value is None or (isinstance(value, float) and not math.isfinite(value)):
+            continue
         if key in results:
             shown = value_text(entry, results[key], lang)
             if shown:

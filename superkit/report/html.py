@@ -182,7 +182,8 @@ def _quality_summary(profile: dict, link: bool = True, lang: str = "en") -> str:
                  for t, m in profile.get("errors", {}).items()]
                 + [i18n.translate_message(w, lang) for w in profile.get("warnings", [])])
     cls = "summary bad" if problems else "summary"
-    head = (f"<b>{e(i18n.text('report', 'quality_problems', lang, n=len(problems)))}</b>" if problems
+    head = (f"<b>{e(i18n.text('report', 'quality_problems' if len(problems) > 1 else 'quality_problem', lang, n=len(problems)))}</b>"
+            if problems
             else f"<b>{e(i18n.text('report', 'quality_ok', lang))}</b>")
     items = "".join(f"<li>{e(w)}</li>" for w in problems)
     more = (f" <a href='html/data_quality.html'>{e(i18n.text('report', 'quality_more', lang))}</a>" if link else "")
