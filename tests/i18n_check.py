@@ -19,6 +19,8 @@ KEPT = {
     "costco", "amazon", "prime", "plus", "walmart", "sam", "club", "alibaba", "taobao", "tmall", "meituan",
     "starbucks", "luckin", "nike", "sephora", "hema", "jd", "ikea", "coffee_club", "apparel_club", "cdnow",
     "fader", "hardie", "schweidel", "lee", "berger", "wang", "ehrenberg", "iso", "ci",
+    # citations keep their authors, journals and sources as published
+    "cirp", "guo", "iyengar", "liu", "mccarthy", "oblander", "park", "yoon", "journal", "marketing", "research",
 }
 _WORD = re.compile(r"[A-Za-z][A-Za-z_/&.\-]*[A-Za-z]")
 

@@ -71,7 +71,7 @@ main{max-width:1100px;margin:24px auto;padding:0 20px}
 .headline{font-size:16px;line-height:1.5;margin:12px 0}
 .grid{display:flex;gap:24px;flex-wrap:wrap;align-items:flex-start}
 .grid figure{flex:1 1 560px;margin:0} .grid figure img{max-width:100%;border:1px solid #e3e6ec;border-radius:4px}
-table{border-collapse:collapse;font-size:14px;flex:0 1 320px}
+table{border-collapse:collapse;font-size:14px;flex:0 1 380px}
 td{padding:4px 10px;border-bottom:1px solid #eceff3} td.k{color:#4a5468;font-size:13.5px}
 td.v{text-align:right;font-weight:600}
 .links a{margin-right:16px;font-size:14px;color:#1d4ed8}
