@@ -56,7 +56,7 @@ def english_words(html: str, kept: set | None = None) -> list[str]:
     words = []
     for w in _WORD.findall(visible_text(html)):
         low = w.lower().strip("./-")
-        if len(low) < 3 or low in keep or re.fullmatch(r"[a-z]?\d.*|.*\.(csv|json|png|html|pdf|ipynb)", low):
+        if len(low) < 3 or low in keep or re.fullmatch(r"[a-z]?\d.*|.*\.(csv|json|png|html|pdf|ipynb|yml|yaml|parquet)", low):
             continue
         if all(part in keep for part in re.split(r"[/&.\-_]", low) if part):
             continue

@@ -266,6 +266,8 @@ def note_label(note: str, lang: str = "en", plan: Plan | None = None) -> str:
                 values["channel"] = channel_name(values["channel"], lang)
             if "phase" in values:
                 values["phase"] = phase(values["phase"])
+            if "benefits" in values:   # the plan's benefit ids, as written in it (code, not prose)
+                values["benefits"] = "、".join(f"`{b.strip()}`" for b in values["benefits"].split(","))
             if "period" in values:
                 values["period"] = _t(f"period_{values['period']}", lang) if values["period"] in ("monthly", "annual") \
                     else values["period"]
