@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from superkit.core import i18n
 from superkit.core.errors import DataError
 
-__all__ = ["JOIN_WARNING_SHARE", "Profile", "cross_checks", "profile_tables", "table_profile"]
+__all__ = ["JOIN_WARNING_SHARE", "Profile", "cross_checks", "message_text", "profile_tables", "table_profile"]
 
 # below this share of member ids found among the buyers, the tables are said not to join
 JOIN_WARNING_SHARE = 0.5
@@ -113,6 +114,18 @@ def _stripped(ids: pd.Series) -> pd.Series:
     return text.where(~digits, text.str.lstrip("0").replace("", "0"))
 
 
+def message_text(message: str, lang: str = "en") -> str:
+    """A note or warning of the data layer (its templates: ``superkit/core/labels/data.yaml``) in
+    ``lang``; a leading table name ("transactions: ...") is written as that table's name."""
+    lang = i18n.check_language(lang)
+    if lang == "en" or not isinstance(message, str):
+        return message
+    table, sep, rest = message.partition(": ")
+    if sep and i18n.has_text("quality", f"table_{table}"):
+        return i18n.text("quality", f"table_{table}", lang) + "：" + i18n.translate_message(rest, lang)
+    return i18n.translate_message(message, lang)
+
+
 def cross_checks(frames: dict[str, pd.DataFrame]) -> tuple[dict, list[str]]:
     """How the tables' customer ids meet: ``(figures, warnings)``."""
     tx, members = frames.get("transactions"), frames.get("members")
@@ -132,9 +145,6 @@ def cross_checks(frames: dict[str, pd.DataFrame]) -> tuple[dict, list[str]]:
         figures["members_among_buyers_share"] = share
         figures["members_who_never_bought"] = int(len(ids) - found)
         if share < JOIN_WARNING_SHARE:
-            text = (f"only {found:,} of {len(ids):,} member ids ({share:.0%}) appear among the buyers in the "
-                    "transactions: the members and transactions tables do not join, so every member result "
-                    "(members' spend, uplift, renewal value) is wrong.")
             buyer_ids = pd.Series(sorted(buyers), dtype=object)
             by_stripped = dict(zip(_stripped(buyer_ids), buyer_ids))
             member_stripped = _stripped(ids)
@@ -142,13 +152,12 @@ def cross_checks(frames: dict[str, pd.DataFrame]) -> tuple[dict, list[str]]:
             figures["members_among_buyers_share_without_leading_zeros"] = share_z
             if share_z >= max(JOIN_WARNING_SHARE, share + 0.2):
                 k = int(member_stripped.isin(by_stripped).to_numpy().argmax())
-                text += (f" Without leading zeros {share_z:.0%} would match (member '{ids.iloc[k]}' is buyer "
-                         f"'{by_stripped[member_stripped.iloc[k]]}'): one export kept the zeros and another "
-                         "dropped them. Read both with strip_leading_zeros: true (reading: {strip_leading_zeros: "
-                         "true} in the config, or --strip-leading-zeros).")
+                warnings.append(i18n.text("data", "warn_join_zeros", "en", found=f"{found:,}", members=f"{len(ids):,}",
+                                          share=f"{share:.0%}", share_zeros=f"{share_z:.0%}", member=ids.iloc[k],
+                                          buyer=by_stripped[member_stripped.iloc[k]]))
             else:
-                text += " Check that both tables use the same customer id (member number vs phone number)."
-            warnings.append(text)
+                warnings.append(i18n.text("data", "warn_join_ids", "en", found=f"{found:,}", members=f"{len(ids):,}",
+                                          share=f"{share:.0%}"))
     known = set(buyers or ()) | (set(members["customer_id"]) if members is not None else set())
     for table in ("events", "contacts"):
         df = frames.get(table)
@@ -158,8 +167,8 @@ def cross_checks(frames: dict[str, pd.DataFrame]) -> tuple[dict, list[str]]:
         figures[f"{table}_of_unknown_customers"] = int(unknown.sum())
         figures[f"{table}_of_unknown_customers_share"] = float(unknown.mean())
         if unknown.mean() > 0.2:
-            warnings.append(f"{int(unknown.sum()):,} of {len(df):,} {table} ({unknown.mean():.0%}) are of customers "
-                            "found in neither the transactions nor the members: check that the ids match.")
+            warnings.append(i18n.text("data", f"warn_unknown_{table}", "en", n=f"{int(unknown.sum()):,}",
+                                      total=f"{len(df):,}", share=f"{unknown.mean():.0%}"))
     return figures, warnings
 
 

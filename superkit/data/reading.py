@@ -59,6 +59,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
+from superkit.core import i18n
 from superkit.core.checks import parse_date
 from superkit.core.errors import DataError, EngineError, ParameterError
 from superkit.data import rules
@@ -491,18 +492,20 @@ class Reader:
             path = Path(tmp)
         layout = sniff_csv(path, self.options.encoding, name)
         if layout.encoding != "utf-8":
-            notes.append(f"read as {layout.encoding.upper()} text (not UTF-8)")
+            notes.append(i18n.text("data", "note_encoding", "en", encoding=layout.encoding.upper()))
         if layout.skip:
-            notes.append(f"skipped {layout.skip} line{'s' if layout.skip > 1 else ''} above the header (a title)")
+            notes.append(i18n.text("data", "note_skipped_many" if layout.skip > 1 else "note_skipped_one", "en",
+                                   n=layout.skip))
         if layout.mixed_newlines:
-            notes.append("lines that end in different ways (CRLF and LF) read alike")
+            notes.append(i18n.text("data", "note_newlines", "en"))
         if layout.encoding != "utf-8" or layout.title_chars or layout.mixed_newlines:
             path = _rewrite(path, layout, name)
             self._tmp.append(path)
             self._lines_cut[name] = layout.skip
         delim = {"\t": "\\t"}.get(layout.delimiter, layout.delimiter)
         if layout.delimiter != ",":
-            notes.append(f"fields separated by {'a tab' if layout.delimiter == chr(9) else repr(layout.delimiter)}")
+            notes.append(i18n.text("data", "note_tab", "en") if layout.delimiter == chr(9)
+                         else i18n.text("data", "note_delimiter", "en", delimiter=layout.delimiter))
         cols_sql = "{" + ", ".join(f"'{_lit(c)}': 'VARCHAR'" for c in layout.header) + "}"
         src = (f"read_csv('{_lit(str(path))}', columns={cols_sql}, header=true, "
                f"delim='{_lit(delim)}', quote='\"', escape='\"', auto_detect=false)")
@@ -913,12 +916,10 @@ class Parsed:
                                                    self.examples(cond[f"{ours}.years"], raw))
                 if kind == "end_time" and n[f"{ours}.censored"]:
                     never, total = n[f"{ours}.never"], n[f"{ours}.censored"]
-                    parts = ([f"{never:,} with a 'no end' date (year {NO_END_YEAR} or later, e.g. 9999-12-31)"]
-                             if never else [])
-                    if total - never:
-                        parts.append(f"{total - never:,} ending after the observation end {self.end.date()}")
-                    self.notes.append(f"{theirs}: {total:,} memberships read as still running at the end "
-                                      f"({'; '.join(parts)})")
+                    key = "note_running_" + ("both" if never and total - never else "never" if never else "after")
+                    self.notes.append(i18n.text("data", key, "en", column=theirs, total=f"{total:,}", never=f"{never:,}",
+                                                year=NO_END_YEAR, after=f"{total - never:,}",
+                                                end=self.end.date() if self.end is not None else ""))
             elif kind in ("amount", "number", "share"):
                 if n[f"{ours}.bad"]:
                     raise rules.not_numbers(self.name, theirs, n[f"{ours}.bad"], self.examples(bad, raw))
@@ -929,8 +930,8 @@ class Parsed:
         theirs, tz = self.theirs[ours], self.reader.options.timezone
         if tz:
             if with_offset or instants:
-                self.notes.append(f"{theirs}: {with_offset + instants:,} times with a UTC offset converted to "
-                                  f"{tz} wall-clock time")
+                self.notes.append(i18n.text("data", "note_offset_converted", "en", column=theirs,
+                                            n=f"{with_offset + instants:,}", timezone=tz))
             return
         if instants:
             raise rules.times_as_instants(self.name, theirs, instants)
@@ -941,8 +942,8 @@ class Parsed:
                                             "LIMIT 5").fetchall()]
         if len(offsets) > 1:
             raise rules.mixed_offsets(self.name, theirs, with_offset, sorted(offsets))
-        self.notes.append(f"{theirs}: the UTC offset {offsets[0]} written on {with_offset:,} time{'s' if with_offset > 1 else ''} dropped; "
-                          "they are read as the local wall-clock time written")
+        self.notes.append(i18n.text("data", "note_offset_dropped_many" if with_offset > 1 else "note_offset_dropped_one",
+                                    "en", column=theirs, offset=offsets[0], n=f"{with_offset:,}"))
 
     # -- table-level rules shared by every path ----------------------------------------------
     def require_values(self, ours: str, what: str = "values") -> None:
@@ -1056,10 +1057,8 @@ def _order_rules(reader: Reader, p: Parsed) -> None:
                 f"GROUP BY ALL UNION ALL SELECT {cols}, rowid AS _row FROM {p.data} "
                 f"WHERE {oid} IS NULL OR NOT {in_repeated}")
         p.order = " ORDER BY _row"     # the table's rows keep the source's order; a union needs telling
-        p.notes.append(f"{dropped:,} row{'s' if dropped > 1 else ''} that repeat{'' if dropped > 1 else 's'} another "
-                       "row exactly (same order id, customer, time and amount; overlapping exports) dropped; if the "
-                       "export lists each unit of an order on its own line, add a line-number column so that such "
-                       "lines differ")
+        p.notes.append(i18n.text("data", "note_repeats_many" if dropped > 1 else "note_repeats_one", "en",
+                                 n=f"{dropped:,}"))
         p.data = view
 
 
@@ -1114,7 +1113,7 @@ def _fractions_of_unit(unit: str) -> str:
 
 def amount_unit_note(p: Parsed) -> str:
     unit = p.reader.options.amount_unit
-    return f"{p.theirs['amount']}: amounts read in {unit} and divided by {AMOUNT_UNITS[unit]}"
+    return i18n.text("data", f"note_unit_{unit}", "en", column=p.theirs["amount"], per=AMOUNT_UNITS[unit])
 
 
 # what the fen check counts, in one pass: are all amounts whole, how many are positive, how many 1,000 or more
@@ -1147,17 +1146,15 @@ def parse_transactions(reader: Reader, source, mapping: Mapping[str, str] | None
         frac = _fractions_of_unit(reader.options.amount_unit)
         split = p.counts({"f": frac})["f"]
         if split:
-            p.warnings.append(f"{p.theirs['amount']}: {split:,} amounts have fractions of a "
-                              f"{reader.options.amount_unit} (e.g. {p.examples(frac, 'amount__raw')[0]}): "
-                              "amounts in fen are whole numbers, so this export is probably in yuan; "
-                              "read it without --amount-unit fen.")
+            p.warnings.append(i18n.text("data", f"warn_fractions_{reader.options.amount_unit}", "en",
+                                        column=p.theirs["amount"], n=f"{split:,}",
+                                        example=p.examples(frac, "amount__raw")[0]))
     else:
         # the median (a sort of every amount) only when the counts say it can be 1,000 or more
         whole, n_pos, n_k = p.query(f"SELECT {FEN_COUNTS} FROM {p.data}").fetchall()[0]
         median = (p.query(f"SELECT quantile_cont({amt}, 0.5) FILTER (WHERE {amt} > 0) FROM {p.data}").fetchone()[0]
                   if looks_like_fen(whole, int(n_pos), int(n_k)) else None)
         if whole and median is not None and median >= 1000:
-            p.warnings.append(f"{p.theirs['amount']}: the amounts look like fen (分), not yuan: every amount is a "
-                              f"whole number and the median purchase is {median:,.0f}. If the export is in fen, "
-                              "read it with --amount-unit fen (reading: {amount_unit: fen} in the config).")
+            p.warnings.append(i18n.text("data", "warn_looks_like_fen", "en", column=p.theirs["amount"],
+                                        median=f"{median:,.0f}"))
     return p

@@ -25,10 +25,11 @@ import json
 
 import pandas as pd
 
+from superkit.core import i18n
 from superkit.core.errors import DataError
 from superkit.data import datasets, reading, store
 from superkit.data.contract import READERS
-from superkit.data.quality import cross_checks
+from superkit.data.quality import cross_checks, message_text
 
 __all__ = ["DEFAULT_DATASET", "NO_TABLE", "TABLE_NAMES", "Tables", "earlier_results", "load_tables",
            "resolve_path"]
@@ -80,11 +81,24 @@ class Tables:
     notes: dict = field(default_factory=dict)     # table -> what reading did (an encoding, rows dropped)
     warnings: list = field(default_factory=list)  # what to check: per table, and how the tables join
 
-    def quality(self) -> str:
-        """What reading did and what to check, as Markdown for a notebook ("" when there is nothing)."""
-        lines = [f"- **{t}**: {n}" for t, ns in self.notes.items() for n in ns]
-        lines += [f"- ⚠ **{w}**" for w in self.warnings]
-        return "\n".join(lines)
+    def quality(self, lang: str = "en") -> str:
+        """What reading did and what to check, as Markdown for a notebook in ``lang`` ("" when there
+        is nothing): a heading, each table's reading notes, the warnings."""
+        lang = i18n.check_language(lang)
+
+        def table_name(t: str) -> str:
+            return i18n.text("quality", f"table_{t}", lang) if lang != "en" and i18n.has_text("quality", f"table_{t}") else t
+
+        lines = [i18n.text("data", "quality_note", lang, table=table_name(t), note=message_text(n, lang))
+                 for t, ns in self.notes.items() for n in ns]
+        for w in self.warnings:
+            table, sep, rest = w.partition(": ")
+            if sep and table in TABLE_NAMES:
+                lines.append(i18n.text("data", "quality_table_warning", lang, table=table_name(table),
+                                       warning=message_text(rest, lang)))
+            else:
+                lines.append(i18n.text("data", "quality_warning", lang, warning=message_text(w, lang)))
+        return "\n".join([i18n.text("data", "quality_heading", lang)] + lines) if lines else ""
 
     def result(self, stem: str) -> dict | None:
         """What notebook ``stem`` published earlier in the same report, or None."""
