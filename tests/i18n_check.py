@@ -18,7 +18,7 @@ KEPT = {
     "poisson", "ppml", "mle", "kpi", "kpis", "crm", "sms", "app", "vip", "gmv", "arpu", "roi", "p&l",
     "costco", "amazon", "prime", "plus", "walmart", "sam", "club", "alibaba", "taobao", "tmall", "meituan",
     "starbucks", "luckin", "nike", "sephora", "hema", "jd", "ikea", "coffee_club", "apparel_club", "cdnow",
-    "fader", "hardie", "schweidel", "lee", "berger", "wang", "ehrenberg", "iso", "ci",
+    "utf", "fader", "hardie", "schweidel", "lee", "berger", "wang", "ehrenberg", "iso", "ci",
     # citations keep their authors, journals and sources as published
     "cirp", "guo", "iyengar", "liu", "mccarthy", "oblander", "park", "yoon", "journal", "marketing", "research",
 }

@@ -244,7 +244,11 @@ def translate_message(message: str, lang: str = "en", name: str = "data") -> str
         m = pattern.match(message)
         if m:
             template = _pick(_entry(name, key, "texts"), lang, f"{name}.{key}")
-            return re.sub(r"\{(\w+)(![rsa])?(:[^{}]*)?\}", lambda f: m.group(f.group(1)), template)
+            import string
+
+            # the fields as the English message wrote them (formats ignored); {{ }} are literal braces
+            return "".join(literal + (m.group(field) if field else "")
+                           for literal, field, _spec, _conv in string.Formatter().parse(template))
     return message
 
 

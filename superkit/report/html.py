@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from superkit.core import i18n
 from superkit.core.io import atomic_write_text
+from superkit.data.quality import message_text
 from superkit.core.paths import NOTEBOOKS_DIR
 
 if TYPE_CHECKING:
@@ -180,14 +181,19 @@ def _quality_summary(profile: dict, link: bool = True, lang: str = "en") -> str:
     e = html.escape
     problems = ([i18n.text("report", "quality_refused", lang, table=_table_name(t, lang), message=m)
                  for t, m in profile.get("errors", {}).items()]
-                + [i18n.translate_message(w, lang) for w in profile.get("warnings", [])])
+                + [message_text(w, lang) for w in profile.get("warnings", [])])
     cls = "summary bad" if problems else "summary"
     head = (f"<b>{e(i18n.text('report', 'quality_problems' if len(problems) > 1 else 'quality_problem', lang, n=len(problems)))}</b>"
             if problems
             else f"<b>{e(i18n.text('report', 'quality_ok', lang))}</b>")
-    items = "".join(f"<li>{e(w)}</li>" for w in problems)
+    items = "".join(f"<li>{_code_spans(e(w))}</li>" for w in problems)
     more = (f" <a href='html/data_quality.html'>{e(i18n.text('report', 'quality_more', lang))}</a>" if link else "")
     return f"<div class='{cls}' id='data-quality'>{head}" + (f"<ul>{items}</ul>" if items else "") + f"{more}</div>"
+
+
+def _code_spans(escaped: str) -> str:
+    """`options` in a message (``strip_leading_zeros: true``) as code, as the notebooks' Markdown shows them."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", escaped)
 
 
 def _table_name(table: str, lang: str) -> str:
@@ -214,7 +220,7 @@ def quality_page(profile: dict, target: Path, title: str, lang: str = "en") -> s
             return ", ".join(f"{e(i18n.value_word(entry, k, lang))} {e(i18n.value_text(entry, x, lang))}"
                              for k, x in v.items())
         if isinstance(v, list):   # what reading did, the warnings: sentences of the data layer's templates
-            return ("<br>".join(e(i18n.translate_message(str(x), lang)) for x in v)
+            return ("<br>".join(_code_spans(e(message_text(str(x), lang))) for x in v)
                     or e(i18n.text("common", "none", lang)))
         return e(i18n.value_text(entry, v, lang) if entry else _fmt(key, v))
 
@@ -305,6 +311,12 @@ def notebook_page(executed: Path, target: Path, title: str, source_dir: Path = N
         if cell.cell_type == "code":
             cell.outputs = [o for o in cell.get("outputs", [])
                             if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and "papermill-error-cell" in cell.source:
+            key = "failed_banner" if "An Exception was encountered" in cell.source else "stopped_here"
+            anchor = "" if key == "failed_banner" else " id='papermill-error-cell'"
+            cell.source = (f"<span{anchor} style='color:#c62828;font-size:1.4em'>"
+                           f"{i18n.text('report', key, lang)}</span>")
     back = nbformat.v4.new_markdown_cell(f"[← {i18n.text('report', 'back', lang)}](../index.html)")
     nb.cells.insert(0, back)
     nb.metadata["title"] = title
