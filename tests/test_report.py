@@ -580,3 +580,35 @@ def test_notebook_pages_are_written_for_clients_in_two_languages(path):
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert "show_results(" in code[-1].source and "pd.Series" not in code[-1].source
     assert any("language" in c.source for c in nb.cells if "parameters" in tags(c))
+
+
+def test_a_messy_export_reads_in_chinese_on_the_data_quality_page(tmp_path):
+    """GB18030 with a title line, amounts in fen, member ids that kept zeros the orders lost: the
+    notes and warnings of the Chinese data-quality page and index box are Chinese."""
+    from i18n_check import english_words
+
+    from superkit.data.simulate import simulate
+    from superkit.report.config import load_config
+    from superkit.report.html import quality_page
+
+    w = simulate(300, seed=11)
+    tx = w.transactions.copy()
+    tx["customer_id"] = tx["customer_id"].str[1:].astype(int).astype(str)
+    tx["amount"] = (tx["amount"] * 100).round().astype(int)
+    with open(tmp_path / "orders.csv", "w", encoding="gb18030", newline="") as fh:
+        fh.write("2025年订单导出\n")
+        tx.rename(columns={"customer_id": "会员号", "amount": "实付金额"}).to_csv(fh, index=False)
+    m = w.members.copy()
+    m["customer_id"] = m["customer_id"].str[1:].str.zfill(6)
+    m.to_csv(tmp_path / "members.csv", index=False)
+    (tmp_path / "c.yml").write_text("data: {transactions: orders.csv, members: members.csv}\n"
+                                    "mapping: {transactions: {customer_id: 会员号, amount: 实付金额}}\n"
+                                    "reading: {amount_unit: fen}\nlanguage: zh\n", encoding="utf-8")
+    profile = report_run.data_quality(load_config(tmp_path / "c.yml")).to_json()
+    assert any("leading zeros" in x for x in profile["warnings"])
+    assert any("GB18030" in x for x in profile["tables"]["transactions"]["notes"])
+    page = tmp_path / "r" / "html" / "dq.html"
+    quality_page(profile, page, "数据质量", "zh")
+    text = page.read_text(encoding="utf-8")
+    assert not english_words(text), sorted(set(english_words(text)))
+    assert "GB18030" in text and "<code>strip_leading_zeros: true</code>" in text
