@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP) ## create .venv (Python 3.11) and install superkit with its test and Spark extras
 
 test: install browser-deps ## run the whole test suite (unit, validation, notebooks under nbval)
-	$(PY) -m pytest tests notebooks --nbval-lax -m "not slow" -p no:cacheprovider
+	$(PY) -m pytest tests notebooks --nbval-lax -m "not slow" -p no:cacheprovider --durations=15
 
 test-slow: install ## run the slow validation studies (coverage over many seeds)
 	$(PY) -m pytest tests -m slow -p no:cacheprovider

@@ -148,6 +148,8 @@ def test_pdf_pages_print_and_page_one_has_content(zh_report):
         assert abs(w - 595) < 3 and abs(h - 842) < 3, f"{name} is not A4: {w:.0f} x {h:.0f} pt"
         img = page.render(scale=1).to_pil().convert("L")
         assert ImageStat.Stat(img).stddev[0] > 15, f"page 1 of {name} is blank"
+        raw = (pdf_dir / name).read_bytes()
+        assert b"/URI (file:" not in raw, f"{name} links files of the folder it was built in"
         text = page.get_textpage().get_text_range()
         assert re.search(r"[\u4e00-\u9fff]", text), f"page 1 of {name} has no Chinese text"
         doc.close()

@@ -612,3 +612,26 @@ def test_a_messy_export_reads_in_chinese_on_the_data_quality_page(tmp_path):
     text = page.read_text(encoding="utf-8")
     assert not english_words(text), sorted(set(english_words(text)))
     assert "GB18030" in text and "<code>strip_leading_zeros: true</code>" in text
+
+
+def test_a_page_that_will_not_print_costs_its_pdf_only(stub_notebooks, tmp_path, monkeypatch):
+    """A 'Chromium' that exits without writing a PDF: the report is still written whole, the index
+    says which page has no PDF and links none that does not exist."""
+    true = "/bin/true" if Path("/bin/true").is_file() else "/usr/bin/true"
+    monkeypatch.setenv("SUPERKIT_CHROMIUM", true)
+    result = rep.build_report(None, tmp_path / "out", notebooks_dir=stub_notebooks, only=["01_good"],
+                              progress=False, pdf=True)
+    assert result.ok and (tmp_path / "out" / "index.html").is_file()
+    index = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    assert "could not be printed to PDF" in index and "pdf/" not in index
+    assert not list((tmp_path / "out").glob("pdf/*.pdf"))
+
+
+def test_printed_pages_keep_no_links_to_the_report_folder():
+    from superkit.report.pdf import printable
+
+    page = ("<a href='html/01.html'>完整页面</a> <a class='k' href=\"../playbook/zh/02.md#x\">第 2 章</a> "
+            "<a href='https://example.org'>web</a> <a href='#top'>top</a>")
+    out = printable(page)
+    assert "html/01.html" not in out and "playbook" not in out and "<span class='k'>第 2 章</span>" in out
+    assert "https://example.org" in out and "#top" in out

@@ -156,7 +156,8 @@ def test_referral_rate_and_customer_lift_hand_computed():
     assert r["rate_member"] == pytest.approx(2 / member_years)
     # non-member time: each customer's first purchase to the end, less membership (M1 none, M2 265 days)
     assert r["rate_nonmember"] == pytest.approx(1 / ((265 + 362 + 297 + 139 + 61 + 365) / DAYS_PER_YEAR))
-    assert r["lift_per_point"] == pytest.approx(0.01 * (2 / member_years) / (1 - share))
+    # what becoming a super user adds: the members' rate less the rate the convert already referred at
+    assert r["lift_per_point"] == pytest.approx(0.01 * (2 / member_years - r["rate_nonmember"]) / (1 - share))
     assert r["rate_needed_for_10pct"] == pytest.approx(0.10 * (1 - share) / 0.01)
     assert r["checks"] == {"links": 6, "outside_window": 0, "never_bought": 1, "referred_twice": 1,
                            "already_customers": 1, "referrer_not_customer": 0}
@@ -191,7 +192,8 @@ def test_referral_rate_recovered_within_its_interval_on_simulated_worlds(seed, r
     assert res["referred_customers"] == w.truth["referrals"]["n_referred"]
     assert res["referrals_per_nonmember_year"] == 0.0          # only members refer in the simulator
     share = res["member_share"]
-    assert res["implied_customer_lift_per_point"] == pytest.approx(0.01 * res["referrals_per_member_year"] / (1 - share))
+    assert res["implied_customer_lift_per_point"] == pytest.approx(
+        0.01 * (res["referrals_per_member_year"] - res["referrals_per_nonmember_year"]) / (1 - share))
     # the truth's implication sits inside the implied interval too
     llo, lhi = res["implied_customer_lift_per_point_ci"]
     assert llo <= 0.01 * rate / (1 - share) <= lhi

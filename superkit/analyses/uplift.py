@@ -632,10 +632,12 @@ def referral_customers(events: pd.DataFrame | None, transactions: pd.DataFrame, 
     members. ``rate_nonmember`` is the same per customer-year outside any membership (first purchase
     to the end of the window), for comparison.
 
-    If ``points`` more percentage points of the customers were super users (members) referring at
-    today's members' rate, the ordinary customers (non-members, ``1 - member_share`` of the
-    customers) would grow by ``points / 100 * rate_member / (1 - member_share)`` a year
-    (``lift_per_point``); ``rate_needed_for_10pct`` is the rate the claimed +10% would take. The
+    If ``points`` more percentage points of the customers became super users (members) referring at
+    today's members' rate instead of the ordinary customers' rate they referred at before, the
+    ordinary customers (non-members, ``1 - member_share`` of the customers) would grow by
+    ``points / 100 * (rate_member - rate_nonmember) / (1 - member_share)`` a year (``lift_per_point``,
+    its interval from the difference of the two bootstrapped rates); ``rate_needed_for_10pct`` is the
+    extra rate (above an ordinary customer's) that the claimed +10% would take. The
     verdict compares the interval with ``claim`` as :func:`verdict` does. Converts who refer less
     than today's members (self-selection again) make this an upper reading.
     """
@@ -705,21 +707,29 @@ def referral_customers(events: pd.DataFrame | None, transactions: pd.DataFrame, 
     if not is_mem.any():
         return {**_no_referrals("no_member_years"), "checks": checks, "warnings": warnings}
     cm, em = c_mem[is_mem], mem_years[is_mem]
+    is_non = non_years > 0
+    cn, en = c_non[is_non], non_years[is_non]
     rate_m = float(cm.sum() / em.sum())
-    rate_n = float(c_non.sum() / non_years.sum()) if non_years.sum() > 0 else None
+    rate_n = float(cn.sum() / en.sum()) if en.sum() > 0 else None
     rng = np.random.default_rng(seed)
-    boot = np.empty(n_boot)
-    step = _chunk(100, len(cm))
+    boot, boot_diff = np.empty(n_boot), np.empty(n_boot)
+    step = _chunk(100, max(len(cm), len(cn)))
     for s0 in range(0, n_boot, step):
-        W = _weights(rng, min(step, n_boot - s0), len(cm))
-        boot[s0:s0 + len(W)] = (W @ cm) / (W @ em)
+        b = min(step, n_boot - s0)
+        W = _weights(rng, b, len(cm))
+        boot[s0:s0 + b] = (W @ cm) / (W @ em)
+        # the ordinary customers' own rate, drawn alongside (weights over their customer-years)
+        V = _weights(rng, b, len(cn)) if len(cn) else None
+        boot_diff[s0:s0 + b] = boot[s0:s0 + b] - ((V @ cn) / (V @ en) if V is not None else 0.0)
     ci = percentile_interval(boot)
     scale = points / 100.0 / (1.0 - member_share)
-    lift_ci = [c * scale for c in ci]
+    # a convert already referred at the ordinary customers' rate: what becoming a super user adds is
+    # the difference (as the sales half counts only the spend the membership adds)
+    lift_ci = [c * scale for c in percentile_interval(boot_diff)]
     return {"available": True, "reason": None, "referred_customers": int(cm.sum()),
             "referred_by_nonmembers": int(c_non.sum()), "member_years": float(em.sum()),
             "rate_member": rate_m, "rate_member_ci": ci, "rate_nonmember": rate_n,
-            "lift_per_point": rate_m * scale, "lift_per_point_ci": lift_ci,
+            "lift_per_point": (rate_m - (rate_n or 0.0)) * scale, "lift_per_point_ci": lift_ci,
             "rate_needed_for_10pct": float(claim[0] / scale), "verdict": verdict(lift_ci, claim[0]),
             "checks": checks, "warnings": warnings}
 

@@ -9,6 +9,7 @@ route needs a TeX installation and drops the page's styles). Chromium is found a
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -17,7 +18,7 @@ from pathlib import Path
 from superkit.core.errors import EngineError
 from superkit.core.io import atomic_path
 
-__all__ = ["CHROMIUM_FLAGS", "find_chromium", "print_pdf", "require_chromium"]
+__all__ = ["CHROMIUM_FLAGS", "find_chromium", "print_pdf", "printable", "require_chromium"]
 
 # headless, no sandbox (root in containers), and no calls home (this machine has no internet: without
 # these flags Chromium keeps retrying its update and sync services)
@@ -51,16 +52,29 @@ def require_chromium() -> str:
     return found
 
 
+_LOCAL_LINK = re.compile(r"<a\b([^>]*?)\s+href=(['\"])(?![A-Za-z][\w+.-]*:|#)[^'\"]*\2([^>]*)>(.*?)</a>", re.S | re.I)
+
+
+def printable(html: str) -> str:
+    """The page with its links to the report's own files made plain text: Chromium writes a link as
+    the absolute path it resolved, which no reader of the PDF has (a deck travels without the folder)."""
+    return _LOCAL_LINK.sub(r"<span\1\3>\4</span>", html)
+
+
 def print_pdf(page: Path, target: Path, chromium: str | None = None, timeout: float = 180) -> Path:
-    """Print the HTML ``page`` to ``target`` (A4, backgrounds, no header or footer lines). Written
-    to a temporary name and moved into place; an EngineError with Chromium's last words if it fails."""
+    """Print the HTML ``page`` to ``target`` (A4, backgrounds, no header or footer lines; links to
+    the report's own files as plain text: :func:`printable`). Written to a temporary name and moved
+    into place; an EngineError with Chromium's last words if it fails."""
     binary = chromium or require_chromium()
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
+    page = Path(page).resolve()
     with tempfile.TemporaryDirectory(prefix="superkit-chromium-") as profile, atomic_path(target) as tmp:
-        cmd = [binary, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--no-pdf-header-footer",
+        copy = Path(profile) / page.name      # the images are inside the page (base64), so it prints anywhere
+        copy.write_text(printable(page.read_text(encoding="utf-8")), encoding="utf-8")
+        cmd = [binary, *CHROMIUM_FLAGS, f"--user-data-dir={profile}/chromium", "--no-pdf-header-footer",
                "--run-all-compositor-stages-before-draw", "--virtual-time-budget=10000",
-               f"--print-to-pdf={tmp}", Path(page).resolve().as_uri()]
+               f"--print-to-pdf={tmp}", copy.as_uri()]
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
         except subprocess.TimeoutExpired:

@@ -463,11 +463,21 @@ def _print_pages(runs: list[NotebookRun], build: Path, chromium: str, progress: 
     ``{stem: "pdf/<stem>.pdf", "index": "pdf/index.pdf"}`` (the index itself is printed last)."""
     from superkit.report.pdf import print_pdf
 
+    from superkit.core.errors import EngineError
+
     links = {"index": "pdf/index.pdf"}
+    by_stem = {r.stem: r for r in runs}
     pages = [(r.stem, build / r.html) for r in runs if r.html] + [("data_quality", build / "html" / "data_quality.html")]
     for stem, page in pages:
         start = time.perf_counter()
-        print_pdf(page, build / "pdf" / f"{stem}.pdf", chromium)
+        try:
+            print_pdf(page, build / "pdf" / f"{stem}.pdf", chromium)
+        except EngineError as exc:   # a page that will not print never costs the finished report
+            if stem in by_stem:
+                by_stem[stem].notes.append(f"could not be printed to PDF ({exc})")
+            if progress:
+                print(f"  pdf     {stem} FAILED: {exc}", file=sys.stderr)
+            continue
         links[stem] = f"pdf/{stem}.pdf"
         if progress:
             print(f"  pdf     {stem} ({time.perf_counter() - start:.1f} s) -> pdf/{stem}.pdf", file=sys.stderr)
@@ -550,9 +560,16 @@ def build_report(config: str | os.PathLike | None = None, out: str | os.PathLike
         atomic_write_text(build / "run.json", log_text.replace(str(build), str(final)))
         atomic_write_text(build / "index.html", render_index(runs, build, meta))
         if want_pdf:   # the index last: it links the other PDFs
+            from superkit.core.errors import EngineError
             from superkit.report.pdf import print_pdf
 
-            print_pdf(build / "index.html", build / "pdf" / "index.pdf", chromium)
+            try:
+                print_pdf(build / "index.html", build / "pdf" / "index.pdf", chromium)
+            except EngineError as exc:
+                meta["pdf"].pop("index", None)
+                atomic_write_text(build / "index.html", render_index(runs, build, meta))
+                if progress:
+                    print(f"  pdf     index FAILED: {exc}", file=sys.stderr)
         _move_into_place(build, final)
     except BaseException:
         shutil.rmtree(build, ignore_errors=True)
