@@ -31,6 +31,15 @@ def run_chromium(args: list[str], profile: Path) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=120)
 
 
+def screenshot(page: Path, tmp_path: Path, size: str = "1280,1400") -> Path:
+    """A screenshot of ``page`` after its scripts ran (the figures loaded)."""
+    shot = tmp_path / f"{page.stem}.png"
+    proc = run_chromium([f"--screenshot={shot}", f"--window-size={size}", "--virtual-time-budget=5000",
+                         page.as_uri()], tmp_path / "profile")
+    assert proc.returncode == 0 and shot.exists(), proc.stderr[-2000:]
+    return shot
+
+
 @pytest.fixture(scope="module")
 def report_dir(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("browser") / "report"
@@ -54,11 +63,7 @@ def test_index_figures_load_in_chromium(report_dir, tmp_path):
 def test_index_screenshot_is_not_blank(report_dir, tmp_path):
     from PIL import Image, ImageStat
 
-    shot = tmp_path / "index.png"
-    proc = run_chromium([f"--screenshot={shot}", "--window-size=1280,1400", "--virtual-time-budget=5000",
-                         (report_dir / "index.html").as_uri()], tmp_path / "profile")
-    assert proc.returncode == 0 and shot.exists(), proc.stderr[-2000:]
-    img = Image.open(shot).convert("L")
+    img = Image.open(screenshot(report_dir / "index.html", tmp_path)).convert("L")
     assert img.size == (1280, 1400)
     stat = ImageStat.Stat(img)
     assert stat.stddev[0] > 20                      # not a flat page
@@ -123,11 +128,7 @@ def test_the_chinese_report_has_no_untranslated_label(zh_report):
 def test_the_chinese_index_screenshot_shows_its_title_and_figure(zh_report, tmp_path):
     from PIL import Image, ImageStat
 
-    shot = tmp_path / "index_zh.png"
-    proc = run_chromium([f"--screenshot={shot}", "--window-size=1280,1400", "--virtual-time-budget=5000",
-                         (zh_report / "index.html").as_uri()], tmp_path / "profile")
-    assert proc.returncode == 0 and shot.exists(), proc.stderr[-2000:]
-    img = Image.open(shot).convert("L")
+    img = Image.open(screenshot(zh_report / "index.html", tmp_path)).convert("L")
     header = img.crop((30, 20, 700, 70))           # the Chinese title, white on the dark header
     assert sum(header.histogram()[200:]) > 500
     assert ImageStat.Stat(img).stddev[0] > 20

@@ -119,10 +119,6 @@ def say(sentence, lang: str = "en") -> str:
     return sentence.in_lang(lang) if isinstance(sentence, _Said) else str(sentence)
 
 
-def _join(items, lang: str) -> str:
-    return ("、" if i18n.check_language(lang) == "zh" else ", ").join(str(i) for i in items)
-
-
 def _name(row, lang: str) -> str:
     """A benefit's name: its Chinese name (catalog column ``name_zh``) in Chinese when it has one."""
     zh = row.get("name_zh") if hasattr(row, "get") else None
@@ -673,9 +669,9 @@ class BenefitsResult(Result):
             held = self.catalog[self.design.holds[:, i]]
             dims = [d for d in DIMENSIONS if d in set(held["dimension"])]
             rows.append({"tier": t, "fee_year": f"{self.economics.loc[t, 'fee']:,.0f}",
-                         "benefits": _join([_name(r, lang) for _, r in held.iterrows()], lang),
+                         "benefits": i18n.join([_name(r, lang) for _, r in held.iterrows()], lang),
                          "dimensions_covered": i18n.text(_STEM, "dims_covered", lang, n=len(dims),
-                                                         names=_join([dim_name[d] for d in dims], lang))})
+                                                         names=i18n.join([dim_name[d] for d in dims], lang))})
         out = pd.DataFrame(rows).set_index("tier")
         out.index.name = i18n.text(_STEM, "col_tier", lang)
         return out.rename(columns=i18n.column_labels(_STEM, out.columns, lang))
@@ -820,10 +816,10 @@ class BenefitsResult(Result):
         never = [t for t in self.tiers if not np.isfinite(be[t])]
         needs = be[[t for t in self.tiers if np.isfinite(be[t]) and be[t] > 1]]
         if losing:
-            tail = i18n.text(_STEM, "tail_losing", lang, ratio=r0, tiers=_join(losing, lang),
-                             never=i18n.text(_STEM, "tail_losing_never", lang, tiers=_join(never, lang)) if never else "")
+            tail = i18n.text(_STEM, "tail_losing", lang, ratio=r0, tiers=i18n.join(losing, lang),
+                             never=i18n.text(_STEM, "tail_losing_never", lang, tiers=i18n.join(never, lang)) if never else "")
         elif never:
-            tail = i18n.text(_STEM, "tail_never", lang, tiers=_join(never, lang))
+            tail = i18n.text(_STEM, "tail_never", lang, tiers=i18n.join(never, lang))
         elif len(needs):
             worst = needs.idxmax()
             tail = i18n.text(_STEM, "tail_needs", lang, tier=worst, need=needs[worst], ratio=r0)

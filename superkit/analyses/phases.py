@@ -180,13 +180,22 @@ _SOURCE_PATTERNS = (
 )
 
 
+def _said(sentence, lang: str) -> str | None:
+    """The sentence as written in English, or as another analysis wrote it in ``lang`` from its own
+    catalogue (05's notes and sources); None when this module must translate it."""
+    if i18n.check_language(lang) == "en":
+        return str(sentence)
+    if hasattr(sentence, "in_lang"):
+        return sentence.in_lang(lang)
+    return None
+
+
 def source_label(source: str, lang: str = "en") -> str:
     """Where an input came from (the sources table's words, e.g. "fitted here on 272 V1 members") in
     ``lang``; a source the catalogue does not know is shown as written."""
-    if i18n.check_language(lang) == "en":
-        return str(source)
-    if hasattr(source, "in_lang"):       # a sentence another analysis wrote from its catalogue (05's)
-        return source.in_lang(lang)
+    said = _said(source, lang)
+    if said is not None:
+        return said
     source = str(source)
     if source in _SOURCES:
         return _t(_SOURCES[source], lang)
@@ -230,10 +239,9 @@ def _phase_names(names: str, plan: Plan | None, lang: str) -> str:
 def note_label(note: str, lang: str = "en", plan: Plan | None = None) -> str:
     """A note of the inputs (:attr:`Inputs.notes`) in ``lang``: the notes the plan and the bundled data
     give are in the catalogue; any other is shown as the kit wrote it, marked as English."""
-    if i18n.check_language(lang) == "en":
-        return str(note)
-    if hasattr(note, "in_lang"):         # a sentence another analysis wrote from its catalogue (05's)
-        return note.in_lang(lang)
+    said = _said(note, lang)
+    if said is not None:
+        return said
     note = str(note)
     if note in _NOTES:
         return _t(_NOTES[note], lang)

@@ -434,7 +434,7 @@ def category_word(category, lang: str = "en") -> str:
 def _words(items, lang: str = "en") -> str:
     """Kit words (event kinds, column names) joined in ``lang``, each by the catalogue's ``word_<item>``."""
     shown = [i18n.text(_STEM, f"word_{x}", lang) if i18n.has_text(_STEM, f"word_{x}") else str(x) for x in items]
-    return ("、" if i18n.check_language(lang) == "zh" else ", ").join(shown)
+    return i18n.join(shown, lang)
 
 
 def _why_text(why: str, fields: dict, lang: str = "en") -> str:

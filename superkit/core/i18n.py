@@ -31,7 +31,7 @@ from pathlib import Path
 from superkit.core.errors import ParameterError
 
 __all__ = ["FORMATS", "LABELS_DIR", "LANGUAGES", "catalogue", "check_language", "column_labels", "has_text",
-           "label", "labelled_rows", "text", "translate_message", "untranslated", "value_text", "value_word"]
+           "join", "label", "labelled_rows", "text", "translate_message", "untranslated", "value_text", "value_word"]
 
 LANGUAGES = ("en", "zh")
 LABELS_DIR = Path(__file__).with_name("labels")
@@ -111,6 +111,11 @@ def label(name: str, key: str, lang: str = "en") -> str:
     return _pick(_entry(name, key, "results"), lang, f"{name}.{key}")
 
 
+def join(items, lang: str = "en") -> str:
+    """Words listed in ``lang``: "a, b" in English, "a、b" in Chinese."""
+    return ("、" if check_language(lang) == "zh" else ", ").join(str(i) for i in items)
+
+
 def value_word(entry: dict, word, lang: str) -> str:
     """A word a value holds, translated by the entry's ``values`` when it has it."""
     words = entry.get("values") or {}
@@ -167,7 +172,7 @@ def value_text(entry: dict, value, lang: str = "en") -> str:
             fmt if fmt != "list" else "num", v, lang) for v in value]
         if not items:
             return "无" if lang == "zh" else "none"
-        return ("、" if lang == "zh" else ", ").join(items)
+        return join(items, lang)
     if isinstance(value, (int, float)) and fmt not in ("text", "date"):
         return _number(fmt, float(value), lang)
     return value_word(entry, value, lang)

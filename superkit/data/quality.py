@@ -19,7 +19,7 @@ import pandas as pd
 from superkit.core import i18n
 from superkit.core.errors import DataError
 
-__all__ = ["JOIN_WARNING_SHARE", "Profile", "cross_checks", "message_text", "profile_tables", "table_profile"]
+__all__ = ["JOIN_WARNING_SHARE", "Profile", "cross_checks", "message_text", "profile_tables", "table_name", "table_profile"]
 
 # below this share of member ids found among the buyers, the tables are said not to join
 JOIN_WARNING_SHARE = 0.5
@@ -114,6 +114,13 @@ def _stripped(ids: pd.Series) -> pd.Series:
     return text.where(~digits, text.str.lstrip("0").replace("", "0"))
 
 
+def table_name(table: str, lang: str = "en") -> str:
+    """A table (or another input of a config's ``data``) by its name in ``lang`` ("交易记录"); a name
+    the catalogue does not know is shown as it is."""
+    key = f"table_{table}"
+    return i18n.text("quality", key, lang) if i18n.has_text("quality", key) else table
+
+
 def message_text(message: str, lang: str = "en") -> str:
     """A note or warning of the data layer (its templates: ``superkit/core/labels/data.yaml``) in
     ``lang``; a leading table name ("transactions: ...") is written as that table's name."""
@@ -121,8 +128,8 @@ def message_text(message: str, lang: str = "en") -> str:
     if lang == "en" or not isinstance(message, str):
         return message
     table, sep, rest = message.partition(": ")
-    if sep and i18n.has_text("quality", f"table_{table}"):
-        return i18n.text("quality", f"table_{table}", lang) + "：" + i18n.translate_message(rest, lang)
+    if sep and table_name(table, lang) != table:
+        return table_name(table, lang) + "：" + i18n.translate_message(rest, lang)
     return i18n.translate_message(message, lang)
 
 

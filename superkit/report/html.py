@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from superkit.core import i18n
 from superkit.core.io import atomic_write_text
-from superkit.data.quality import message_text
+from superkit.data.quality import message_text, table_name
 from superkit.core.paths import NOTEBOOKS_DIR
 
 if TYPE_CHECKING:
@@ -128,8 +128,7 @@ def render_index(runs: list[NotebookRun], build: Path, meta: dict) -> str:
     cls = "summary bad" if failed else "summary"
     text = e(t("all_ran", n_ok=n_ok, n=len(runs)))
     if failed:
-        text += " " + e(t("some_failed", names="、".join(r.title or r.stem for r in failed) if lang == "zh"
-                          else ", ".join(r.title or r.stem for r in failed)))
+        text += " " + e(t("some_failed", names=i18n.join((r.title or r.stem for r in failed), lang)))
     parts.append(f"<div class='{cls}'>{text}</div>")
     quality = meta.get("quality")
     if quality is not None:
@@ -179,7 +178,7 @@ def _quality_summary(profile: dict, link: bool = True, lang: str = "en") -> str:
     """The index's data-quality box: the warnings first (a join that fails is a result that is
     wrong), then where the full profile is."""
     e = html.escape
-    problems = ([i18n.text("report", "quality_refused", lang, table=_table_name(t, lang), message=m)
+    problems = ([i18n.text("report", "quality_refused", lang, table=table_name(t, lang), message=m)
                  for t, m in profile.get("errors", {}).items()]
                 + [message_text(w, lang) for w in profile.get("warnings", [])])
     cls = "summary bad" if problems else "summary"
@@ -194,11 +193,6 @@ def _quality_summary(profile: dict, link: bool = True, lang: str = "en") -> str:
 def _code_spans(escaped: str) -> str:
     """`options` in a message (``strip_leading_zeros: true``) as code, as the notebooks' Markdown shows them."""
     return re.sub(r"`([^`]+)`", r"<code>\1</code>", escaped)
-
-
-def _table_name(table: str, lang: str) -> str:
-    key = f"table_{table}"
-    return i18n.text("quality", key, lang) if i18n.has_text("quality", key) else table
 
 
 def _source_name(source: str, lang: str) -> str:
@@ -236,13 +230,13 @@ def quality_page(profile: dict, target: Path, title: str, lang: str = "en") -> s
              f"<p>{e(i18n.text('report', 'quality_intro', lang))}</p></header><main>",
              _quality_summary(profile, link=False, lang=lang)]
     for table, err in profile.get("errors", {}).items():
-        parts.append(f"<section class='card'><h2>{e(_table_name(table, lang))}<span class='badge failed'>"
+        parts.append(f"<section class='card'><h2>{e(table_name(table, lang))}<span class='badge failed'>"
                      f"{e(i18n.text('report', 'badge_refused', lang))}</span></h2>"
                      f"<div class='error'>{e(err)}</div></section>")
     for table, prof in profile.get("tables", {}).items():
         rows = table_rows(prof)
         source = profile.get("sources", {}).get(table, "")
-        parts.append(f"<section class='card'><h2>{e(_table_name(table, lang))}</h2>"
+        parts.append(f"<section class='card'><h2>{e(table_name(table, lang))}</h2>"
                      f"<div class='stem'>{e(_source_name(str(source), lang))}</div><table>{rows}</table></section>")
     cross = profile.get("cross") or {}
     if cross:

@@ -35,6 +35,7 @@ from superkit.core.paths import NOTEBOOKS_DIR, REPORTS_DIR
 from superkit.data.tables import TABLE_NAMES
 from superkit.report.config import load_config
 from superkit.core import i18n
+from superkit.data.quality import table_name
 from superkit.report.html import notebook_page, notebook_title, quality_page, render_index
 
 __all__ = ["LANGUAGE_PARAMETER", "MAPPING_PARAMETER", "NotebookRun", "READING_PARAMETER", "RESULTS_PARAMETER", "Report", "build_report",
@@ -452,12 +453,6 @@ def _run_all(notebooks: list[Path], build: Path, cfg: dict, timeout: float, jobs
     return [done[p] for p in notebooks]
 
 
-def _input_name(table: str, lang: str) -> str:
-    """A table of the config's ``data`` as the data-quality page names it ("交易记录")."""
-    key = f"table_{table}"
-    return i18n.text("quality", key, lang) if i18n.has_text("quality", key) else table
-
-
 def _print_pages(runs: list[NotebookRun], build: Path, chromium: str, progress: bool) -> dict:
     """Every notebook page and the data-quality page printed to ``pdf/``; returns the index's links
     ``{stem: "pdf/<stem>.pdf", "index": "pdf/index.pdf"}`` (the index itself is printed last)."""
@@ -539,8 +534,7 @@ def build_report(config: str | os.PathLike | None = None, out: str | os.PathLike
         meta = {
             "title": cfg.get("title") or i18n.text("report", "title", lang),
             "run": run_name, "started": started.strftime("%Y-%m-%d %H:%M"),
-            "data": (("、" if lang == "zh" else ", ").join(
-                f"{_input_name(t, lang)}: {Path(p).name}" for t, p in client_data.items())
+            "data": (i18n.join((f"{table_name(t, lang)}: {Path(p).name}" for t, p in client_data.items()), lang)
                      or i18n.text("report", "bundled_data", lang)),
             "how": (i18n.text("report", "how_config", lang, config=Path(cfg["_source"]).name) if cfg["_source"]
                     else i18n.text("report", "how_default", lang)),
